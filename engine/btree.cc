@@ -1,0 +1,584 @@
+#include "engine/btree.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace lightning {
+namespace {
+
+struct PathEntry {
+  Frame* frame;    // a writable branch
+  uint32_t index;  // the child taken
+};
+
+// The shortest key s with left < s <= right (suffix truncation).
+std::string ShortestSeparator(std::string_view left, std::string_view right) {
+  size_t c = 0;
+  while (c < left.size() && c < right.size() && left[c] == right[c]) c++;
+  return std::string(right.substr(0, std::min(right.size(), c + 1)));
+}
+
+struct CellCopy {
+  std::string key;
+  std::string cell;
+};
+
+std::vector<CellCopy> CopyCells(const Node& n) {
+  std::vector<CellCopy> cells(n.count());
+  for (uint32_t i = 0; i < n.count(); i++) {
+    cells[i].key = std::string(n.key(i));
+    cells[i].cell = std::string(n.cell(i));
+  }
+  return cells;
+}
+
+Status ReadValue(PageSource* src, const Node& leaf, uint32_t i, std::string_view* value) {
+  LeafValue v = leaf.value(i);
+  if (!v.blob) {
+    *value = v.inline_bytes;
+    return Status::OK();
+  }
+  Frame* blob;
+  LIGHTNING_RETURN_IF_ERROR(src->Read(v.blob_id, &blob));
+  if (blob->type != kBlobPage || blob->size != v.length) {
+    return Status::Corruption("blob page " + std::to_string(v.blob_id) +
+                              " does not match the value that refers to it");
+  }
+  *value = std::string_view(blob->data(), blob->size);
+  return Status::OK();
+}
+
+// Makes the path to the leaf for `key` writable. path receives the branches.
+Status WritablePath(PageWriter* w, TreeRoot* root, std::string_view key,
+                    std::vector<PathEntry>* path, Frame** leaf) {
+  Frame* f;
+  LIGHTNING_RETURN_IF_ERROR(w->Writable(root->root, &f));
+  root->root = f->id;
+  while (f->type == kBranchPage) {
+    Node n(f->data(), f->size);
+    uint32_t idx = n.ChildIndex(key);
+    Frame* child;
+    LIGHTNING_RETURN_IF_ERROR(w->Writable(n.child(idx), &child));
+    n.set_child(idx, child->id);
+    path->push_back({f, idx});
+    f = child;
+  }
+  if (f->type != kLeafPage) return Status::Corruption("tree path leads to a non-node page");
+  *leaf = f;
+  return Status::OK();
+}
+
+// Rebuilds node `f` from `cells` (and child0 for branches).
+void FillNode(Frame* f, PageType type, PageId child0, const std::vector<CellCopy>& cells,
+              size_t begin, size_t end) {
+  Node n(f->data(), f->size);
+  n.Init(type);
+  if (type == kBranchPage) n.set_child0(child0);
+  for (size_t i = begin; i < end; i++) {
+    bool ok = n.InsertCell(n.count(), cells[i].key, cells[i].cell);
+    (void)ok;  // sizes were checked by the caller's split point
+  }
+}
+
+// Chooses where to split `cells` into [0, m) and [m, n) (a branch moves
+// cells[m] up instead, so it is counted on neither side). Both halves must
+// fit a page; among the splits that fit, the most even one wins. `append`
+// puts only the last cell on the right, so sequential loads fill pages.
+size_t SplitPoint(const std::vector<CellCopy>& cells, bool append, bool branch,
+                  uint32_t page_size) {
+  const size_t n = cells.size();
+  const uint64_t avail = page_size - kNodeHeaderSize;
+  std::vector<uint64_t> prefix(n + 1, 0);
+  for (size_t i = 0; i < n; i++) prefix[i + 1] = prefix[i] + Node::CellCost(cells[i].cell.size());
+  auto fits = [&](size_t m) {
+    uint64_t left = prefix[m];
+    uint64_t right = prefix[n] - prefix[branch ? m + 1 : m];
+    return left <= avail && right <= avail;
+  };
+  const size_t lo = 1, hi = branch ? n - 2 : n - 1;
+  if (append && fits(hi)) return hi;
+  size_t best = lo;
+  uint64_t best_cost = UINT64_MAX;
+  for (size_t m = lo; m <= hi; m++) {
+    if (!fits(m)) continue;
+    uint64_t left = prefix[m], right = prefix[n] - prefix[branch ? m + 1 : m];
+    uint64_t worst = std::max(left, right);
+    if (worst < best_cost) {
+      best_cost = worst;
+      best = m;
+    }
+  }
+  return best;
+}
+
+// Inserts (sep -> right) after child `idx` of the branch at path[level],
+// splitting upwards as needed.
+Status InsertSeparator(PageWriter* w, uint32_t page_size, TreeRoot* root,
+                       std::vector<PathEntry>& path, int level, std::string sep, PageId left,
+                       PageId right) {
+  while (true) {
+    if (level < 0) {  // split the root: a new root above
+      Frame* nr;
+      LIGHTNING_RETURN_IF_ERROR(w->NewPage(kBranchPage, page_size, &nr));
+      Node n(nr->data(), nr->size);
+      n.Init(kBranchPage);
+      n.set_child0(left);
+      std::string cell = Node::BranchCell(sep, right);
+      (void)n.InsertCell(0, sep, cell);
+      root->root = nr->id;
+      root->depth++;
+      return Status::OK();
+    }
+    Frame* pf = path[level].frame;
+    const uint32_t idx = path[level].index;  // left is child(idx)
+    Node p(pf->data(), pf->size);
+    std::string cell = Node::BranchCell(sep, right);
+    if (p.InsertCell(idx, sep, cell)) return Status::OK();
+    // Split the branch: cells with the new one, then a middle key goes up.
+    std::vector<CellCopy> cells = CopyCells(p);
+    cells.insert(cells.begin() + idx, CellCopy{sep, cell});
+    const bool append = (idx == p.count());
+    const size_t m = SplitPoint(cells, append, true, page_size);
+    // cells[m] moves up: its child becomes the right node's child0.
+    const CellCopy& mid = cells[m];
+    PageId mid_child = DecodeFixed64(mid.cell.data() + mid.cell.size() - 8);
+    Frame* rf;
+    LIGHTNING_RETURN_IF_ERROR(w->NewPage(kBranchPage, page_size, &rf));
+    const PageId child0 = p.child0();
+    std::string up = mid.key;
+    FillNode(rf, kBranchPage, mid_child, cells, m + 1, cells.size());
+    FillNode(pf, kBranchPage, child0, cells, 0, m);
+    sep = std::move(up);
+    left = pf->id;
+    right = rf->id;
+    level--;
+  }
+}
+
+// After a removal, merges underfull nodes on the path with a sibling and
+// collapses a root with a single child.
+Status Rebalance(PageWriter* w, uint32_t page_size, TreeRoot* root, std::vector<PathEntry>& path,
+                 Frame* node) {
+  for (int level = static_cast<int>(path.size()) - 1; level >= 0; level--) {
+    Node n(node->data(), node->size);
+    const bool leaf = n.is_leaf();
+    Frame* pf = path[level].frame;
+    Node p(pf->data(), pf->size);
+    const uint32_t idx = path[level].index;
+    if (leaf && n.count() == 0) {
+      // Drop the empty leaf from its parent.
+      w->FreePage(node->id);
+      if (p.count() == 0) {
+        // The parent had only this child: it becomes empty too.
+        node = pf;
+        Node(pf->data(), pf->size).Init(kLeafPage);  // treated as an empty leaf above
+        continue;
+      }
+      if (idx == 0) {
+        p.set_child0(p.child(1));
+        p.RemoveCell(0);
+      } else {
+        p.RemoveCell(idx - 1);
+      }
+      node = pf;
+      continue;
+    }
+    if (n.used_bytes() >= page_size / 4 || p.count() == 0) {
+      node = pf;
+      continue;
+    }
+    // Merge with a sibling when both fit in one page.
+    const uint32_t left_idx = idx > 0 ? idx - 1 : idx;
+    Frame* lf;
+    Frame* rf;
+    if (idx > 0) {
+      LIGHTNING_RETURN_IF_ERROR(w->Writable(p.child(left_idx), &lf));
+      p.set_child(left_idx, lf->id);
+      rf = node;
+    } else {
+      lf = node;
+      LIGHTNING_RETURN_IF_ERROR(w->Writable(p.child(1), &rf));
+      p.set_child(1, rf->id);
+    }
+    Node l(lf->data(), lf->size), r(rf->data(), rf->size);
+    std::string_view sep = p.key(left_idx);
+    uint64_t need = l.used_bytes() + r.used_bytes() - kNodeHeaderSize;
+    std::string sep_cell;
+    if (!leaf) {
+      sep_cell = Node::BranchCell(sep, r.child0());
+      need += Node::CellCost(sep_cell.size());
+    }
+    if (need > page_size) {
+      node = pf;
+      continue;
+    }
+    if (!leaf) (void)l.InsertCell(l.count(), sep, sep_cell);
+    for (uint32_t i = 0; i < r.count(); i++) (void)l.InsertCell(l.count(), r.key(i), r.cell(i));
+    w->FreePage(rf->id);
+    p.RemoveCell(left_idx);
+    node = pf;
+  }
+  // Collapse the root while it is a branch with a single child.
+  while (true) {
+    Frame* rf;
+    LIGHTNING_RETURN_IF_ERROR(w->Read(root->root, &rf));
+    Node r(rf->data(), rf->size);
+    if (r.is_leaf()) {
+      if (r.count() == 0) {
+        w->FreePage(root->root);
+        root->root = 0;
+        root->depth = 0;
+      }
+      return Status::OK();
+    }
+    if (r.count() > 0) return Status::OK();
+    PageId only = r.child0();
+    w->FreePage(root->root);
+    root->root = only;
+    root->depth--;
+  }
+}
+
+}  // namespace
+
+Status TreeGet(PageSource* src, const TreeRoot& root, std::string_view key,
+               std::string_view* value) {
+  if (root.root == 0) return Status::NotFound("key not found");
+  Frame* f;
+  LIGHTNING_RETURN_IF_ERROR(src->Read(root.root, &f));
+  while (f->type == kBranchPage) {
+    Node n(f->data(), f->size);
+    LIGHTNING_RETURN_IF_ERROR(src->Read(n.child(n.ChildIndex(key)), &f));
+  }
+  if (f->type != kLeafPage) return Status::Corruption("tree path leads to a non-node page");
+  Node leaf(f->data(), f->size);
+  bool exact;
+  uint32_t i = leaf.LowerBound(key, &exact);
+  if (!exact) return Status::NotFound("key not found");
+  return ReadValue(src, leaf, i, value);
+}
+
+Status TreePut(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_view key,
+               std::string_view value, bool* inserted) {
+  std::string cell;
+  if (value.size() > InlineValueLimit(page_size)) {
+    Frame* blob;
+    LIGHTNING_RETURN_IF_ERROR(w->NewPage(kBlobPage, static_cast<uint32_t>(value.size()), &blob));
+    std::memcpy(blob->data(), value.data(), value.size());
+    cell = Node::LeafBlobCell(key, blob->id, value.size());
+  } else {
+    cell = Node::LeafCell(key, value);
+  }
+  if (root->root == 0) {
+    Frame* leaf;
+    LIGHTNING_RETURN_IF_ERROR(w->NewPage(kLeafPage, page_size, &leaf));
+    Node n(leaf->data(), leaf->size);
+    n.Init(kLeafPage);
+    (void)n.InsertCell(0, key, cell);
+    *root = TreeRoot{leaf->id, 1, 1};
+    *inserted = true;
+    return Status::OK();
+  }
+  std::vector<PathEntry> path;
+  Frame* lf;
+  LIGHTNING_RETURN_IF_ERROR(WritablePath(w, root, key, &path, &lf));
+  Node leaf(lf->data(), lf->size);
+  bool exact;
+  uint32_t i = leaf.LowerBound(key, &exact);
+  if (exact) {
+    LeafValue old = leaf.value(i);
+    if (old.blob) w->FreePage(old.blob_id);
+    leaf.RemoveCell(i);
+  }
+  *inserted = !exact;
+  if (!exact) root->count++;
+  if (leaf.InsertCell(i, key, cell)) return Status::OK();
+  // Split the leaf.
+  std::vector<CellCopy> cells = CopyCells(leaf);
+  cells.insert(cells.begin() + i, CellCopy{std::string(key), std::move(cell)});
+  const bool append = (i + 1 == cells.size());
+  size_t m = SplitPoint(cells, append, false, page_size);
+  Frame* rf;
+  LIGHTNING_RETURN_IF_ERROR(w->NewPage(kLeafPage, page_size, &rf));
+  FillNode(rf, kLeafPage, 0, cells, m, cells.size());
+  FillNode(lf, kLeafPage, 0, cells, 0, m);
+  std::string sep = ShortestSeparator(cells[m - 1].key, cells[m].key);
+  return InsertSeparator(w, page_size, root, path, static_cast<int>(path.size()) - 1,
+                         std::move(sep), lf->id, rf->id);
+}
+
+Status TreeDelete(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_view key,
+                  bool* existed) {
+  std::string_view ignored;
+  Status s = TreeGet(w, *root, key, &ignored);
+  if (s.IsNotFound()) {
+    *existed = false;
+    return Status::OK();
+  }
+  LIGHTNING_RETURN_IF_ERROR(s);
+  *existed = true;
+  std::vector<PathEntry> path;
+  Frame* lf;
+  LIGHTNING_RETURN_IF_ERROR(WritablePath(w, root, key, &path, &lf));
+  Node leaf(lf->data(), lf->size);
+  bool exact;
+  uint32_t i = leaf.LowerBound(key, &exact);
+  if (!exact) return Status::Corruption("key vanished between lookup and delete");
+  LeafValue old = leaf.value(i);
+  if (old.blob) w->FreePage(old.blob_id);
+  leaf.RemoveCell(i);
+  root->count--;
+  return Rebalance(w, page_size, root, path, lf);
+}
+
+Status TreeVisitPages(PageSource* src, const TreeRoot& root,
+                      const std::function<void(PageId, const Frame&)>& visit) {
+  if (root.root == 0) return Status::OK();
+  std::vector<PageId> stack{root.root};
+  while (!stack.empty()) {
+    PageId id = stack.back();
+    stack.pop_back();
+    Frame* f;
+    LIGHTNING_RETURN_IF_ERROR(src->Read(id, &f));
+    visit(id, *f);
+    if (f->type == kBlobPage) continue;
+    Node n(f->data(), f->size);
+    if (n.is_leaf()) {
+      for (uint32_t i = 0; i < n.count(); i++) {
+        LeafValue v = n.value(i);
+        if (v.blob) stack.push_back(v.blob_id);
+      }
+    } else {
+      for (uint32_t i = 0; i <= n.count(); i++) stack.push_back(n.child(i));
+    }
+  }
+  return Status::OK();
+}
+
+Status TreeClear(PageWriter* w, TreeRoot* root) {
+  std::vector<PageId> ids;
+  LIGHTNING_RETURN_IF_ERROR(
+      TreeVisitPages(w, *root, [&](PageId id, const Frame&) { ids.push_back(id); }));
+  for (PageId id : ids) w->FreePage(id);
+  *root = TreeRoot{};
+  return Status::OK();
+}
+
+Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
+                 std::vector<std::string>* problems) {
+  if (root.root == 0) {
+    if (root.count != 0) problems->push_back("tree " + name + ": empty but count is " + std::to_string(root.count));
+    return Status::OK();
+  }
+  uint64_t entries = 0;
+  std::string last_key;
+  bool have_last = false;
+  // Depth-first, left to right: keys must increase across leaves and stay
+  // within the separators of their ancestors; all leaves at one depth.
+  std::function<Status(PageId, uint32_t, const std::string*, const std::string*)> walk =
+      [&](PageId id, uint32_t depth, const std::string* lo, const std::string* hi) -> Status {
+    Frame* f;
+    Status s = src->Read(id, &f);
+    if (!s.ok()) {
+      problems->push_back("tree " + name + ": " + s.ToString());
+      return Status::OK();
+    }
+    if (f->type == kBlobPage) {
+      problems->push_back("tree " + name + ": page " + std::to_string(id) + " is a blob where a node belongs");
+      return Status::OK();
+    }
+    Node n(f->data(), f->size);
+    std::string problem = n.Validate();
+    if (!problem.empty()) {
+      problems->push_back("tree " + name + ": page " + std::to_string(id) + ": " + problem);
+      return Status::OK();
+    }
+    for (uint32_t i = 0; i < n.count(); i++) {
+      std::string_view k = n.key(i);
+      if ((lo && k < *lo) || (hi && k >= *hi)) {
+        problems->push_back("tree " + name + ": page " + std::to_string(id) + ": key outside its parent's range");
+        break;
+      }
+    }
+    if (n.is_leaf()) {
+      if (depth != root.depth) {
+        problems->push_back("tree " + name + ": leaf " + std::to_string(id) + " at depth " +
+                            std::to_string(depth) + ", expected " + std::to_string(root.depth));
+      }
+      for (uint32_t i = 0; i < n.count(); i++) {
+        std::string_view k = n.key(i);
+        if (have_last && k <= last_key) {
+          problems->push_back("tree " + name + ": keys out of order at page " + std::to_string(id));
+        }
+        last_key.assign(k);
+        have_last = true;
+        std::string_view v;
+        Status vs = ReadValue(src, n, i, &v);
+        if (!vs.ok()) problems->push_back("tree " + name + ": " + vs.ToString());
+      }
+      entries += n.count();
+      return Status::OK();
+    }
+    for (uint32_t i = 0; i <= n.count(); i++) {
+      std::string child_lo = i == 0 ? (lo ? *lo : "") : std::string(n.key(i - 1));
+      std::string child_hi = i == n.count() ? (hi ? *hi : "") : std::string(n.key(i));
+      const bool has_lo = i > 0 || lo != nullptr;
+      const bool has_hi = i < n.count() || hi != nullptr;
+      LIGHTNING_RETURN_IF_ERROR(walk(n.child(i), depth + 1, has_lo ? &child_lo : nullptr,
+                                     has_hi ? &child_hi : nullptr));
+    }
+    return Status::OK();
+  };
+  LIGHTNING_RETURN_IF_ERROR(walk(root.root, 1, nullptr, nullptr));
+  if (entries != root.count) {
+    problems->push_back("tree " + name + ": holds " + std::to_string(entries) +
+                        " entries but its count says " + std::to_string(root.count));
+  }
+  return Status::OK();
+}
+
+// ---- TreeIterator ----
+
+Status TreeIterator::Descend(PageId id, bool leftmost) {
+  while (true) {
+    Frame* f;
+    LIGHTNING_RETURN_IF_ERROR(src_->Read(id, &f));
+    if (f->type != kLeafPage && f->type != kBranchPage) {
+      return Status::Corruption("tree path leads to a non-node page");
+    }
+    Node n(f->data(), f->size);
+    uint32_t idx = leftmost ? 0 : (n.is_leaf() ? (n.count() ? n.count() - 1 : 0) : n.count());
+    stack_.push_back({f, idx});
+    if (n.is_leaf()) return Status::OK();
+    id = n.child(idx);
+  }
+}
+
+Status TreeIterator::First() {
+  stack_.clear();
+  valid_ = false;
+  if (root_.root == 0) return Status::OK();
+  LIGHTNING_RETURN_IF_ERROR(Descend(root_.root, true));
+  Node leaf(stack_.back().frame->data(), stack_.back().frame->size);
+  if (leaf.count() == 0) return Status::OK();
+  valid_ = true;
+  return Status::OK();
+}
+
+Status TreeIterator::Last() {
+  stack_.clear();
+  valid_ = false;
+  if (root_.root == 0) return Status::OK();
+  LIGHTNING_RETURN_IF_ERROR(Descend(root_.root, false));
+  Node leaf(stack_.back().frame->data(), stack_.back().frame->size);
+  if (leaf.count() == 0) return Status::OK();
+  valid_ = true;
+  return Status::OK();
+}
+
+Status TreeIterator::Seek(std::string_view target) {
+  stack_.clear();
+  valid_ = false;
+  if (root_.root == 0) return Status::OK();
+  PageId id = root_.root;
+  while (true) {
+    Frame* f;
+    LIGHTNING_RETURN_IF_ERROR(src_->Read(id, &f));
+    if (f->type != kLeafPage && f->type != kBranchPage) {
+      return Status::Corruption("tree path leads to a non-node page");
+    }
+    Node n(f->data(), f->size);
+    if (n.is_leaf()) {
+      bool exact;
+      uint32_t i = n.LowerBound(target, &exact);
+      stack_.push_back({f, i});
+      if (i < n.count()) {
+        valid_ = true;
+        return Status::OK();
+      }
+      // Past the end of this leaf: the next key is in the next leaf.
+      stack_.back().index = n.count() ? n.count() - 1 : 0;
+      valid_ = n.count() > 0;
+      if (!valid_) return Status::OK();
+      return Next();
+    }
+    uint32_t idx = n.ChildIndex(target);
+    stack_.push_back({f, idx});
+    id = n.child(idx);
+  }
+}
+
+Status TreeIterator::SeekForPrev(std::string_view target) {
+  LIGHTNING_RETURN_IF_ERROR(Seek(target));
+  if (!valid_) return Last();
+  if (key() == target) return Status::OK();
+  return Prev();
+}
+
+Status TreeIterator::Next() {
+  if (!valid_) return Status::OK();
+  Level& leaf = stack_.back();
+  Node ln(leaf.frame->data(), leaf.frame->size);
+  if (leaf.index + 1 < ln.count()) {
+    leaf.index++;
+    return Status::OK();
+  }
+  // Climb to the first ancestor with a child to the right.
+  int level = static_cast<int>(stack_.size()) - 2;
+  while (level >= 0) {
+    Node n(stack_[level].frame->data(), stack_[level].frame->size);
+    if (stack_[level].index < n.count()) break;
+    level--;
+  }
+  if (level < 0) {
+    valid_ = false;
+    return Status::OK();
+  }
+  stack_.resize(level + 1);
+  Node n(stack_[level].frame->data(), stack_[level].frame->size);
+  stack_[level].index++;
+  Status s = Descend(n.child(stack_[level].index), true);
+  if (!s.ok()) {
+    valid_ = false;
+    return s;
+  }
+  Node nl(stack_.back().frame->data(), stack_.back().frame->size);
+  if (nl.count() == 0) return Next();  // an empty leaf cannot exist; be safe
+  return Status::OK();
+}
+
+Status TreeIterator::Prev() {
+  if (!valid_) return Status::OK();
+  Level& leaf = stack_.back();
+  if (leaf.index > 0) {
+    leaf.index--;
+    return Status::OK();
+  }
+  int level = static_cast<int>(stack_.size()) - 2;
+  while (level >= 0 && stack_[level].index == 0) level--;
+  if (level < 0) {
+    valid_ = false;
+    return Status::OK();
+  }
+  stack_.resize(level + 1);
+  Node n(stack_[level].frame->data(), stack_[level].frame->size);
+  stack_[level].index--;
+  Status s = Descend(n.child(stack_[level].index), false);
+  if (!s.ok()) {
+    valid_ = false;
+    return s;
+  }
+  return Status::OK();
+}
+
+std::string_view TreeIterator::key() const {
+  const Level& leaf = stack_.back();
+  return Node(leaf.frame->data(), leaf.frame->size).key(leaf.index);
+}
+
+Status TreeIterator::value(std::string_view* v) const {
+  const Level& leaf = stack_.back();
+  return ReadValue(src_, Node(leaf.frame->data(), leaf.frame->size), leaf.index, v);
+}
+
+}  // namespace lightning

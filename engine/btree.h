@@ -1,0 +1,112 @@
+// BTree: the copy-on-write B+tree algorithms over pages.
+//
+// A tree is a root PageId plus its depth and entry count (TreeRoot). Reads
+// descend from the root through a PageSource. Writes go through a
+// PageWriter, which hands out writable pages: a page already private to the
+// transaction is changed in place, any other is copied to a new id first
+// (and the old one freed once no reader can see it). Every write makes the
+// whole root-to-leaf path writable top-down, as LMDB does, so a change never
+// touches a page a reader might be using.
+//
+// Values larger than page_size/8 live in a blob page of their own (one
+// extent on disk), so a large value can be read as one contiguous view.
+//
+// Thread safety: a BTree object is used by one thread; the pages it reads
+// are immutable unless private to the writer using it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/node.h"
+#include "engine/pager.h"
+#include "engine/status.h"
+
+namespace lightning {
+
+struct TreeRoot {
+  PageId root = 0;     // 0: empty tree
+  uint32_t depth = 0;  // 0 for empty, 1 for a single leaf
+  uint64_t count = 0;  // entries
+};
+
+class PageSource {
+ public:
+  virtual ~PageSource() = default;
+  virtual Status Read(PageId id, Frame** frame) = 0;
+};
+
+class PageWriter : public virtual PageSource {
+ public:
+  // A new private page of `size` bytes.
+  virtual Status NewPage(PageType type, uint32_t size, Frame** frame) = 0;
+  // The private version of page `id` (a copy with a new id unless private).
+  virtual Status Writable(PageId id, Frame** frame) = 0;
+  // `id` is no longer part of the tree.
+  virtual void FreePage(PageId id) = 0;
+};
+
+// Largest value kept inside a leaf; larger ones go to a blob page.
+inline uint32_t InlineValueLimit(uint32_t page_size) { return page_size / 8; }
+inline uint32_t MaxKeySize(uint32_t page_size) { return page_size / 4; }
+
+// Finds `key`; on success points *value at the bytes (inline or blob).
+// NotFound if absent.
+Status TreeGet(PageSource* src, const TreeRoot& root, std::string_view key,
+               std::string_view* value);
+
+// Inserts or replaces. *inserted tells whether the key is new.
+Status TreePut(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_view key,
+               std::string_view value, bool* inserted);
+
+// Removes `key`; *existed tells whether it was there.
+Status TreeDelete(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_view key,
+                  bool* existed);
+
+// Frees every page of the tree and leaves it empty.
+Status TreeClear(PageWriter* w, TreeRoot* root);
+
+// Visits every page id reachable from the root (blob pages included).
+Status TreeVisitPages(PageSource* src, const TreeRoot& root,
+                      const std::function<void(PageId, const Frame&)>& visit);
+
+// Checks structure, key order across pages, depth and count. Appends
+// problems found to *problems.
+Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
+                 std::vector<std::string>* problems);
+
+// A position in a tree: one (frame, index) per level.
+class TreeIterator {
+ public:
+  TreeIterator(PageSource* src, const TreeRoot& root) : src_(src), root_(root) {}
+
+  void Reset(const TreeRoot& root) {
+    root_ = root;
+    stack_.clear();
+    valid_ = false;
+  }
+  Status Seek(std::string_view target);         // first key >= target
+  Status SeekForPrev(std::string_view target);  // last key <= target
+  Status First();
+  Status Last();
+  Status Next();
+  Status Prev();
+  bool Valid() const { return valid_; }
+  std::string_view key() const;
+  Status value(std::string_view* v) const;
+
+ private:
+  struct Level {
+    Frame* frame;
+    uint32_t index;
+  };
+  Status Descend(PageId id, bool leftmost);
+  PageSource* src_;
+  TreeRoot root_;
+  std::vector<Level> stack_;
+  bool valid_ = false;
+};
+
+}  // namespace lightning

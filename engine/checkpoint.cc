@@ -1,0 +1,253 @@
+// Checkpoints and compaction: dirty pages out of place as extents, then the
+// page table, then one of the two superblocks, then a fresh WAL.
+#include "engine/coding.h"
+#include "engine/txn.h"
+#include "engine/wal.h"
+
+namespace lightning {
+
+Status DBImpl::Checkpoint() {
+  if (in_memory_) return Status::OK();
+  std::unique_lock<std::timed_mutex> lock(writer_mu_, std::defer_lock);
+  uint32_t timeout;
+  {
+    std::lock_guard<std::mutex> l(opts_mu_);
+    timeout = opts_.busy_timeout_ms;
+  }
+  if (!lock.try_lock_for(std::chrono::milliseconds(timeout))) {
+    return Status::Busy("checkpoint: a write transaction holds the writer lock");
+  }
+  return CheckpointLocked(true);
+}
+
+Status DBImpl::CheckpointLocked(bool force) {
+  if (in_memory_) return Status::OK();
+  LIGHTNING_RETURN_IF_ERROR(Failed());
+  const uint64_t start = NowNanos();
+  {  // Every commit durable and published first.
+    std::unique_lock<std::mutex> lock(wal_mu_);
+    while ((leader_active_ || !publish_queue_.empty()) && bg_error_.ok()) {
+      if (!leader_active_) (void)FlushWalLocked(lock);
+      else wal_cv_.wait(lock);
+    }
+  }
+  LIGHTNING_RETURN_IF_ERROR(Failed());
+  const Version v = latest_;
+  Codec codec;
+  int level;
+  bool checksum;
+  {
+    std::lock_guard<std::mutex> lock(opts_mu_);
+    codec = opts_.compression;
+    level = opts_.compression_level;
+    checksum = opts_.checksum;
+  }
+  std::vector<PageId> ids;
+  {
+    std::lock_guard<std::mutex> lock(space_mu_);
+    Reclaim();
+    for (PageId id : dirty_) {
+      if (pager_->entry(id).live) ids.push_back(id);
+    }
+  }
+  if (ids.empty() && !force && v.txn == ckpt_lsn_) return Status::OK();
+  std::sort(ids.begin(), ids.end());
+
+  auto fail = [&](Status s) {
+    std::lock_guard<std::mutex> lock(wal_mu_);
+    if (bg_error_.ok()) bg_error_ = s;
+    failed_.store(true);
+    return s;
+  };
+
+  // Pages: encode, place, write in one batch.
+  std::vector<std::string> bufs(ids.size());
+  std::vector<uint64_t> locs(ids.size());
+  std::vector<WriteRequest> requests(ids.size());
+  uint64_t raw_bytes = 0, stored_bytes = 0, dirty_written = 0;
+  for (size_t i = 0; i < ids.size(); i++) {
+    const Frame* f = pager_->entry(ids[i]).frame.load();
+    uint64_t stored;
+    Pager::EncodeExtent(*f, codec, level, checksum, &bufs[i], &stored);
+    raw_bytes += f->size;
+    stored_bytes += stored;
+    dirty_written += f->size;
+  }
+  std::string table;
+  uint64_t table_loc = 0;
+  {
+    std::lock_guard<std::mutex> lock(space_mu_);
+    for (size_t i = 0; i < ids.size(); i++) {
+      const uint64_t off = AllocExtent(bufs[i].size());
+      locs[i] = ExtentLoc::Pack(off, bufs[i].size());
+      requests[i] = WriteRequest{off, bufs[i].data(), bufs[i].size()};
+    }
+  }
+  Status s = data_->WriteBatch(requests);
+  if (!s.ok()) return fail(s);
+  for (size_t i = 0; i < ids.size(); i++) pager_->entry(ids[i]).loc.store(locs[i]);
+
+  // The page table: every live page and where it lives.
+  std::string raw_table;
+  uint64_t next_page_id, file_end;
+  {
+    std::lock_guard<std::mutex> lock(space_mu_);
+    uint64_t count = 0;
+    std::string entries;
+    PageId prev = 0;
+    for (PageId id = 1; id < next_page_id_; id++) {
+      PageEntry& e = pager_->entry(id);
+      if (!e.live) continue;
+      const uint64_t loc = e.loc.load();
+      if (loc == 0) continue;  // cannot happen with the writer lock held
+      PutVarint64(&entries, id - prev);
+      PutVarint64(&entries, loc);
+      prev = id;
+      count++;
+    }
+    PutVarint64(&raw_table, count);
+    raw_table += entries;
+    Pager::EncodeBlob(raw_table, codec == Codec::kNone ? Codec::kLz4 : codec, level, &table);
+    const uint64_t off = AllocExtent(table.size());
+    table_loc = ExtentLoc::Pack(off, table.size());
+    next_page_id = next_page_id_;
+    file_end = file_end_;
+  }
+  s = data_->WriteAt(ExtentLoc::Offset(table_loc), table.data(), table.size());
+  if (s.ok()) s = data_->Sync();
+  stats_.data_fsyncs.Add();
+  if (!s.ok()) return fail(s);
+  uint64_t written = table.size();
+  for (auto& b : bufs) written += b.size();
+  stats_.bytes_written.Add(written);
+
+  Superblock sb;
+  sb.generation = sb_generation_ + 1;
+  sb.lsn = v.txn;
+  sb.page_size = page_size_;
+  sb.next_page_id = next_page_id;
+  sb.version = v;
+  sb.pagetable_loc = table_loc;
+  sb.file_end = file_end;
+  s = WriteSuperblock(sb);
+  if (!s.ok()) return fail(s);
+
+  uint64_t new_end;
+  {
+    std::lock_guard<std::mutex> lock(space_mu_);
+    if (pagetable_loc_ != 0) {
+      FreeExtentRange(ExtentLoc::Offset(pagetable_loc_), ExtentLoc::Length(pagetable_loc_));
+    }
+    pagetable_loc_ = table_loc;
+    sb_generation_ = sb.generation;
+    for (PageId id : ids) dirty_.erase(id);
+    dirty_bytes_ -= std::min(dirty_bytes_, dirty_written);
+    ReleasePendingExtents();
+    TruncateFreeTail();
+    new_end = file_end_;
+  }
+  ckpt_lsn_ = v.txn;
+  uint64_t size = 0;
+  if (data_->Size(&size).ok() && size > new_end) (void)data_->Truncate(new_end);
+
+  {  // A fresh WAL that starts after this checkpoint.
+    std::lock_guard<std::mutex> lock(wal_mu_);
+    const uint64_t salt = NewSalt();
+    std::string header = EncodeWalHeader(salt, v.txn);
+    s = wal_->Truncate(0);
+    if (s.ok()) s = wal_->WriteAt(0, header.data(), header.size());
+    if (s.ok()) s = wal_->Sync();
+    if (!s.ok()) {
+      bg_error_ = s;
+      failed_.store(true);
+      return s;
+    }
+    wal_salt_ = salt;
+    wal_size_ = header.size();
+  }
+  pager_->EvictIfNeeded();
+  stats_.checkpoints.Add();
+  stats_.checkpoint_pages.Add(ids.size());
+  stats_.compress_raw_bytes.Add(raw_bytes);
+  stats_.compress_stored_bytes.Add(stored_bytes);
+  const uint64_t elapsed = NowNanos() - start;
+  stats_.checkpoint_micros.Add(elapsed / 1000);
+  latency_.checkpoint.Record(elapsed);
+  last_checkpoint_ = std::chrono::steady_clock::now();
+  return Status::OK();
+}
+
+Status DBImpl::RelocateTail() {
+  struct Move {
+    PageId id;
+    uint64_t from, to;
+  };
+  std::vector<Move> moves;
+  {
+    std::lock_guard<std::mutex> lock(space_mu_);
+    std::vector<std::pair<uint64_t, PageId>> placed;  // offset, id
+    uint64_t live_bytes = 0;
+    for (PageId id = 1; id < next_page_id_; id++) {
+      PageEntry& e = pager_->entry(id);
+      const uint64_t loc = e.loc.load();
+      if (!e.live || loc == 0) continue;
+      placed.emplace_back(ExtentLoc::Offset(loc), id);
+      live_bytes += ExtentLoc::Length(loc);
+    }
+    const uint64_t target = kDataStart + live_bytes;
+    std::sort(placed.rbegin(), placed.rend());  // from the end of the file
+    for (auto& [offset, id] : placed) {
+      const uint64_t loc = pager_->entry(id).loc.load();
+      const uint64_t len = ExtentLoc::Length(loc);
+      if (offset + len <= target) break;
+      // First hole below the extent that fits it.
+      for (auto it = free_extents_.begin(); it != free_extents_.end() && it->first < offset; ++it) {
+        if (it->second < len) continue;
+        const uint64_t to = it->first, rest = it->second - len;
+        free_extents_.erase(it);
+        if (rest > 0) free_extents_.emplace(to + len, rest);
+        free_extent_bytes_ -= len;
+        moves.push_back({id, loc, ExtentLoc::Pack(to, len)});
+        break;
+      }
+    }
+  }
+  std::string buf;
+  for (const Move& m : moves) {
+    const uint64_t len = ExtentLoc::Length(m.from);
+    buf.resize(len);
+    size_t got = 0;
+    Status s = data_->ReadAt(ExtentLoc::Offset(m.from), len, buf.data(), &got);
+    if (s.ok()) s = data_->WriteAt(ExtentLoc::Offset(m.to), buf.data(), got);
+    if (!s.ok()) return s;
+    stats_.bytes_read.Add(got);
+    stats_.bytes_written.Add(got);
+  }
+  // Readers that loaded an old location may still read it: retire those
+  // ranges behind an epoch tag as well as the next checkpoint.
+  for (const Move& m : moves) pager_->entry(m.id).loc.store(m.to);
+  const uint64_t tag = pager_->epochs().Advance();
+  std::lock_guard<std::mutex> lock(space_mu_);
+  for (const Move& m : moves) pending_extents_.push_back({m.from, sb_generation_, tag});
+  return Status::OK();
+}
+
+Status DBImpl::Compact() {
+  if (in_memory_) return Status::OK();
+  std::unique_lock<std::timed_mutex> lock(writer_mu_, std::defer_lock);
+  uint32_t timeout;
+  {
+    std::lock_guard<std::mutex> l(opts_mu_);
+    timeout = opts_.busy_timeout_ms;
+  }
+  if (!lock.try_lock_for(std::chrono::milliseconds(timeout))) {
+    return Status::Busy("compact: a write transaction holds the writer lock");
+  }
+  LIGHTNING_RETURN_IF_ERROR(CheckpointLocked(true));
+  LIGHTNING_RETURN_IF_ERROR(RelocateTail());
+  LIGHTNING_RETURN_IF_ERROR(CheckpointLocked(true));
+  // A second pass frees the page table the first one displaced.
+  return CheckpointLocked(true);
+}
+
+}  // namespace lightning

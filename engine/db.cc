@@ -1,0 +1,194 @@
+// DBImpl: beginning transactions, live options, metrics and the integrity check.
+#include <unordered_set>
+
+#include "engine/txn.h"
+
+namespace lightning {
+
+Result<std::unique_ptr<ReadTxn>> DBImpl::BeginRead() {
+  const int slot = pager_->epochs().Pin();
+  if (slot < 0) {
+    return Status::Busy("too many open read transactions (max_readers=" +
+                        std::to_string(pager_->epochs().capacity()) + ")");
+  }
+  // The pin keeps the published version alive while we copy it.
+  const Version v = *published_.load();
+  stats_.read_txns.Add();
+  return std::unique_ptr<ReadTxn>(new ReadTxnImpl(this, slot, v));
+}
+
+Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite() {
+  LIGHTNING_RETURN_IF_ERROR(Failed());
+  std::unique_lock<std::timed_mutex> lock(writer_mu_, std::defer_lock);
+  if (!lock.try_lock()) {
+    uint32_t timeout;
+    {
+      std::lock_guard<std::mutex> l(opts_mu_);
+      timeout = opts_.busy_timeout_ms;
+    }
+    stats_.writer_waits.Add();
+    const uint64_t t0 = NowNanos();
+    const bool got = lock.try_lock_for(std::chrono::milliseconds(timeout));
+    stats_.writer_wait_micros.Add((NowNanos() - t0) / 1000);
+    if (!got) {
+      stats_.writer_busy.Add();
+      return Status::Busy("the store is busy: another write transaction held the writer lock for " +
+                          std::to_string(timeout) + " ms (busy_timeout)");
+    }
+  }
+  LIGHTNING_RETURN_IF_ERROR(Failed());
+  const int slot = pager_->epochs().Pin();
+  if (slot < 0) {
+    return Status::Busy("too many open transactions (max_readers=" +
+                        std::to_string(pager_->epochs().capacity()) + ")");
+  }
+  stats_.write_txns.Add();
+  return std::unique_ptr<WriteTxn>(new WriteTxnImpl(this, slot, latest_, std::move(lock)));
+}
+
+Status DBImpl::SetOption(Slice name, Slice value) {
+  const OptionInfo* info = FindOption(name);
+  Options updated;
+  {
+    std::lock_guard<std::mutex> lock(opts_mu_);
+    updated = opts_;
+  }
+  LIGHTNING_RETURN_IF_ERROR(updated.Set(name, value));
+  if (!info->live) {
+    return Status::NotSupported(std::string("option ") + info->name +
+                                " takes effect only when the store is opened");
+  }
+  {
+    std::lock_guard<std::mutex> lock(opts_mu_);
+    updated.wrap_file = opts_.wrap_file;
+    opts_ = updated;
+  }
+  sync_mode_.store(static_cast<uint8_t>(updated.sync));
+  if (!in_memory_) {
+    pager_->set_capacity(updated.cache_size);
+    pager_->EvictIfNeeded();
+  }
+  return Status::OK();
+}
+
+Options DBImpl::GetOptions() const {
+  std::lock_guard<std::mutex> lock(opts_mu_);
+  return opts_;
+}
+
+void DBImpl::ResetStats() {
+  stats_.Reset();
+  latency_.Reset();
+}
+
+std::vector<Metric> DBImpl::Metrics() const {
+  std::vector<Metric> m;
+  auto add = [&](const char* name, double value, const char* unit, const char* desc) {
+    m.push_back(Metric{name, value, unit, desc});
+  };
+  const double hits = static_cast<double>(stats_.cache_hits.Sum());
+  const double misses = static_cast<double>(stats_.cache_misses.Sum());
+  add("gets", stats_.gets.Sum(), "count", "point lookups");
+  add("get_misses", stats_.get_misses.Sum(), "count", "point lookups that found no key");
+  add("puts", stats_.puts.Sum(), "count", "committed puts");
+  add("deletes", stats_.deletes.Sum(), "count", "committed deletes of existing keys");
+  add("cursor_seeks", stats_.cursor_seeks.Sum(), "count", "cursor positionings");
+  add("cursor_steps", stats_.cursor_steps.Sum(), "count", "cursor next/prev steps");
+  add("read_txns", stats_.read_txns.Sum(), "count", "read transactions begun");
+  add("write_txns", stats_.write_txns.Sum(), "count", "write transactions begun");
+  add("commits", stats_.commits.Sum(), "count", "write transactions committed with changes");
+  add("aborts", stats_.aborts.Sum(), "count", "write transactions aborted");
+  add("cache_size", static_cast<double>(in_memory_ ? 0 : pager_->capacity()), "bytes",
+      "cache capacity (0: in-memory store, unbounded)");
+  add("cache_used", static_cast<double>(pager_->used_bytes()), "bytes", "bytes held by cached pages");
+  add("cache_pages", static_cast<double>(pager_->cached_pages()), "count", "pages in the cache");
+  add("cache_hits", hits, "count", "page accesses served from the cache");
+  add("cache_misses", misses, "count", "page accesses that read an extent");
+  add("cache_hit_rate", hits + misses > 0 ? hits / (hits + misses) : 1.0, "ratio",
+      "hits / (hits + misses)");
+  add("cache_evictions", stats_.cache_evictions.Sum(), "count", "clean pages evicted");
+  add("cache_retired_frames", static_cast<double>(pager_->retired_frames()), "count",
+      "evicted frames awaiting the end of older readers");
+  add("bytes_read", stats_.bytes_read.Sum(), "bytes", "bytes read from the data file");
+  add("bytes_written", stats_.bytes_written.Sum(), "bytes", "bytes written to the data file");
+  add("wal_bytes", stats_.wal_bytes.Sum(), "bytes", "bytes appended to the WAL");
+  add("data_fsyncs", stats_.data_fsyncs.Sum(), "count", "fsyncs of the data file");
+  add("wal_fsyncs", stats_.wal_fsyncs.Sum(), "count", "fsyncs of the WAL");
+  const double batches = static_cast<double>(stats_.group_commit_batches.Sum());
+  add("group_commit_batches", batches, "count", "WAL batches written by group commit");
+  add("group_commit_avg_batch",
+      batches > 0 ? static_cast<double>(stats_.group_commit_commits.Sum()) / batches : 0.0,
+      "commits", "commits per group-commit fsync");
+  add("checkpoints", stats_.checkpoints.Sum(), "count", "checkpoints completed");
+  add("checkpoint_pages", stats_.checkpoint_pages.Sum(), "count", "pages written by checkpoints");
+  add("checkpoint_seconds", static_cast<double>(stats_.checkpoint_micros.Sum()) / 1e6, "seconds",
+      "time spent in checkpoints");
+  const double raw = static_cast<double>(stats_.compress_raw_bytes.Sum());
+  const double stored = static_cast<double>(stats_.compress_stored_bytes.Sum());
+  add("compression_raw_bytes", raw, "bytes", "page bytes before compression (checkpoints)");
+  add("compression_stored_bytes", stored, "bytes", "page bytes after compression (checkpoints)");
+  add("compression_ratio", stored > 0 ? raw / stored : 1.0, "ratio", "raw / stored page bytes");
+  add("checksum_failures", stats_.checksum_failures.Sum(), "count", "extents that failed their checksum");
+  add("writer_waits", stats_.writer_waits.Sum(), "count", "writers that had to wait for the lock");
+  add("writer_wait_seconds", static_cast<double>(stats_.writer_wait_micros.Sum()) / 1e6, "seconds",
+      "time writers spent waiting for the lock");
+  add("writer_busy", stats_.writer_busy.Sum(), "count", "writers that gave up after busy_timeout");
+  add("stats_resets", stats_.stats_resets.Sum(), "count", "times the counters were reset");
+  add("active_readers", pager_->epochs().readers(), "count", "open transactions (each pins a snapshot)");
+  {
+    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(space_mu_));
+    add("live_pages", static_cast<double>(live_pages_), "count", "pages reachable from the latest version");
+    add("dirty_bytes", static_cast<double>(dirty_bytes_), "bytes", "committed pages not yet checkpointed");
+    add("pinned_pages", static_cast<double>(retired_pages_.size()), "count",
+        "replaced pages kept for older snapshots");
+    add("free_bytes", static_cast<double>(free_extent_bytes_), "bytes", "reusable space inside the data file");
+    add("file_size", static_cast<double>(in_memory_ ? 0 : file_end_), "bytes", "data file size");
+  }
+  {
+    std::lock_guard<std::mutex> lock(wal_mu_);
+    add("wal_size", static_cast<double>(wal_size_), "bytes", "WAL file size");
+    add("durable_lsn", static_cast<double>(durable_lsn_), "lsn", "last commit known durable");
+  }
+  add("page_size", page_size_, "bytes", "B+tree page size");
+  return m;
+}
+
+Status DBImpl::Check(std::vector<std::string>* problems) {
+  auto r = BeginRead();
+  if (!r.ok()) return r.status();
+  auto* txn = static_cast<ReadTxnImpl*>(r.value().get());
+  const Version v = *published_.load();
+  LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, v.catalog, "catalog", problems));
+  std::vector<TreeInfo> trees;
+  LIGHTNING_RETURN_IF_ERROR(txn->ListTrees(&trees));
+  std::unordered_set<PageId> seen;
+  auto verify_pages = [&](const TreeRoot& root, const std::string& name) -> Status {
+    return TreeVisitPages(txn, root, [&](PageId id, const Frame&) {
+      if (!seen.insert(id).second) {
+        problems->push_back("page " + std::to_string(id) + " is referenced twice (in " + name + ")");
+      }
+      const uint64_t loc = pager_->entry(id).loc.load();
+      if (loc == 0) return;  // not checkpointed yet: nothing on disk to verify
+      std::string raw;
+      uint8_t type;
+      Status s = pager_->ReadExtent(id, loc, &raw, &type);
+      if (!s.ok()) problems->push_back(name + ": " + s.ToString());
+    });
+  };
+  Status s = verify_pages(v.catalog, "catalog");
+  if (!s.ok()) problems->push_back("catalog: " + s.ToString());
+  for (const TreeInfo& t : trees) {
+    TreeMeta meta;
+    s = txn->LoadMeta(t.id, &meta);
+    if (!s.ok()) {
+      problems->push_back("tree " + t.name + ": " + s.ToString());
+      continue;
+    }
+    LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, meta.root, t.name, problems));
+    s = verify_pages(meta.root, t.name);
+    if (!s.ok()) problems->push_back("tree " + t.name + ": " + s.ToString());
+  }
+  return Status::OK();
+}
+
+}  // namespace lightning

@@ -1,0 +1,291 @@
+// The commit path: WAL append, group commit, publication of versions, and
+// the reclamation of pages, extents and versions no reader can see.
+#include "engine/txn.h"
+#include "engine/wal.h"
+
+namespace lightning {
+
+Status DBImpl::Failed() const {
+  if (!failed_.load()) return Status::OK();
+  std::lock_guard<std::mutex> lock(wal_mu_);
+  return Status::ReadOnly("the store has failed and must be reopened: " + bg_error_.ToString());
+}
+
+Status DBImpl::CommitWrite(WriteTxnImpl* t) {
+  const uint64_t start = NowNanos();
+  if (t->logging_ && t->wal_.empty()) {  // nothing changed
+    t->DropCreatedSince(0);
+    t->Finish();
+    return Status::OK();
+  }
+  LIGHTNING_RETURN_IF_ERROR(Failed());
+  const uint64_t lsn = t->lsn_;
+  auto* version = new Version(t->version_);
+  version->txn = lsn;
+  PendingCommit pc{version, {}};
+  {
+    std::lock_guard<std::mutex> lock(space_mu_);
+    for (PageId id : t->freed_) {
+      if (t->created_set_.erase(id)) {  // born and died in this transaction
+        pager_->DropFrame(id);
+        pager_->entry(id).live = false;
+        free_ids_.push_back(id);
+      } else {
+        pager_->entry(id).live = false;
+        pc.freed.push_back(id);
+      }
+      live_pages_--;
+    }
+    for (PageId id : t->created_) {
+      PageEntry& e = pager_->entry(id);
+      if (!e.live) continue;
+      if (dirty_.insert(id).second) dirty_bytes_ += e.frame.load()->size;
+    }
+  }
+  latest_ = *version;
+  stats_.commits.Add();
+  stats_.puts.Add(t->puts_);
+  stats_.deletes.Add(t->deletes_);
+
+  if (recovering_) {
+    std::lock_guard<std::mutex> lock(wal_mu_);
+    Publish({std::move(pc)});
+    t->Finish();
+    return Status::OK();
+  }
+
+  if (static_cast<SyncMode>(sync_mode_.load()) == SyncMode::kFull) {
+    {
+      std::lock_guard<std::mutex> lock(wal_mu_);
+      AppendWalRecord(&wal_pending_, lsn, durable_lsn_, t->wal_, wal_salt_);
+      wal_pending_last_ = lsn;
+      publish_queue_.push_back(std::move(pc));
+    }
+    t->Finish();  // the next writer may build on this commit while we sync
+    std::unique_lock<std::mutex> lock(wal_mu_);
+    while (durable_lsn_ < lsn && bg_error_.ok()) {
+      if (!leader_active_) {
+        (void)FlushWalLocked(lock);
+      } else {
+        wal_cv_.wait(lock);
+      }
+    }
+    Status s = durable_lsn_ >= lsn ? Status::OK() : bg_error_;
+    lock.unlock();
+    latency_.commit.Record(NowNanos() - start);
+    if (s.ok()) MaybeCheckpointAfterCommit(false);
+    return s;
+  }
+
+  // sync=normal|off: write now, publish now, never wait for fsync.
+  Status s;
+  {
+    std::unique_lock<std::mutex> lock(wal_mu_);
+    std::string rec;
+    AppendWalRecord(&rec, lsn, durable_lsn_, t->wal_, wal_salt_);
+    s = wal_->WriteAt(wal_size_, rec.data(), rec.size());
+    if (s.ok()) {
+      wal_size_ += rec.size();
+      stats_.wal_bytes.Add(rec.size());
+      Publish({std::move(pc)});
+    } else {
+      bg_error_ = s;
+      failed_.store(true);
+      (void)wal_->Truncate(wal_size_);
+      delete version;
+    }
+  }
+  if (s.ok()) MaybeCheckpointAfterCommit(true);
+  t->Finish();
+  latency_.commit.Record(NowNanos() - start);
+  return s;
+}
+
+// Writes and fsyncs everything pending as one batch, then publishes it.
+Status DBImpl::FlushWalLocked(std::unique_lock<std::mutex>& lock) {
+  leader_active_ = true;
+  std::string batch = std::move(wal_pending_);
+  wal_pending_.clear();
+  const uint64_t last = wal_pending_last_;
+  std::vector<PendingCommit> commits = std::move(publish_queue_);
+  publish_queue_.clear();
+  const uint64_t offset = wal_size_;
+  const uint64_t durable = durable_lsn_;
+  lock.unlock();
+
+  Status s;
+  if (!batch.empty()) {
+    StampDurable(&batch, durable, wal_salt_);
+    s = wal_->WriteAt(offset, batch.data(), batch.size());
+    if (s.ok()) {
+      const uint64_t t0 = NowNanos();
+      s = wal_->Sync();
+      latency_.fsync.Record(NowNanos() - t0);
+      stats_.wal_fsyncs.Add();
+    }
+  }
+
+  lock.lock();
+  if (s.ok()) {
+    wal_size_ = offset + batch.size();
+    if (!commits.empty()) {
+      durable_lsn_ = last;
+      stats_.wal_bytes.Add(batch.size());
+      stats_.group_commit_batches.Add();
+      stats_.group_commit_commits.Add(commits.size());
+      Publish(std::move(commits));
+    }
+  } else {
+    bg_error_ = s;
+    failed_.store(true);
+    (void)wal_->Truncate(offset);  // best effort: drop what was not acknowledged
+    for (auto& c : commits) delete c.version;
+  }
+  leader_active_ = false;
+  wal_cv_.notify_all();
+  return s;
+}
+
+// REQUIRES: wal_mu_ (so that publications happen in commit order).
+void DBImpl::Publish(std::vector<PendingCommit> commits) {
+  Version* newest = commits.back().version;
+  Version* old = published_.exchange(newest);
+  const uint64_t tag = pager_->epochs().Advance();
+  std::lock_guard<std::mutex> lock(space_mu_);
+  for (auto& c : commits) {
+    for (PageId id : c.freed) retired_pages_.emplace_back(tag, id);
+    if (c.version != newest) delete c.version;  // never visible to anyone
+  }
+  if (old != nullptr) retired_versions_.emplace_back(tag, old);
+  Reclaim();
+}
+
+void DBImpl::Reclaim() {
+  const uint64_t min = pager_->epochs().MinPinned();
+  size_t keep = 0;
+  for (auto& [tag, id] : retired_pages_) {
+    if (tag >= min) {
+      retired_pages_[keep++] = {tag, id};
+      continue;
+    }
+    PageEntry& e = pager_->entry(id);
+    const uint64_t loc = e.loc.exchange(0);
+    if (loc != 0) pending_extents_.push_back({loc, sb_generation_, 0});
+    if (dirty_.erase(id)) {
+      Frame* f = e.frame.load();
+      dirty_bytes_ -= f ? f->size : 0;
+    }
+    pager_->DropFrame(id);
+    free_ids_.push_back(id);
+  }
+  retired_pages_.resize(keep);
+  keep = 0;
+  for (auto& [tag, v] : retired_versions_) {
+    if (tag < min) delete v;
+    else retired_versions_[keep++] = {tag, v};
+  }
+  retired_versions_.resize(keep);
+}
+
+bool DBImpl::CheckpointDue() const {
+  if (in_memory_) return false;
+  uint64_t wal_limit, dirty_limit;
+  {
+    std::lock_guard<std::mutex> lock(opts_mu_);
+    wal_limit = opts_.checkpoint_wal_size;
+    dirty_limit = std::min(opts_.checkpoint_dirty_size, opts_.cache_size / 2);
+  }
+  uint64_t wal_size, dirty;
+  {
+    std::lock_guard<std::mutex> lock(wal_mu_);
+    wal_size = wal_size_;
+  }
+  {
+    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(space_mu_));
+    dirty = dirty_bytes_;
+  }
+  return wal_size > wal_limit || dirty > dirty_limit;
+}
+
+void DBImpl::MaybeCheckpointAfterCommit(bool holding_writer) {
+  if (!CheckpointDue()) return;
+  if (holding_writer) {
+    (void)CheckpointLocked(false);
+    return;
+  }
+  std::unique_lock<std::timed_mutex> lock(writer_mu_, std::try_to_lock);
+  if (lock.owns_lock()) (void)CheckpointLocked(false);
+}
+
+// ---- space ----
+
+PageId DBImpl::AllocPageId() {
+  PageId id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  } else {
+    id = next_page_id_++;
+  }
+  pager_->Reserve(id);
+  pager_->entry(id).live = true;
+  live_pages_++;
+  return id;
+}
+
+uint64_t DBImpl::AllocExtent(uint64_t length) {
+  length = (length + ExtentLoc::kUnit - 1) / ExtentLoc::kUnit * ExtentLoc::kUnit;
+  for (auto it = free_extents_.begin(); it != free_extents_.end(); ++it) {
+    if (it->second < length) continue;
+    const uint64_t offset = it->first;
+    const uint64_t rest = it->second - length;
+    free_extents_.erase(it);
+    if (rest > 0) free_extents_.emplace(offset + length, rest);
+    free_extent_bytes_ -= length;
+    return offset;
+  }
+  const uint64_t offset = file_end_;
+  file_end_ += length;
+  return offset;
+}
+
+void DBImpl::FreeExtentRange(uint64_t offset, uint64_t length) {
+  free_extent_bytes_ += length;
+  auto next = free_extents_.lower_bound(offset);
+  if (next != free_extents_.end() && offset + length == next->first) {
+    length += next->second;
+    next = free_extents_.erase(next);
+  }
+  if (next != free_extents_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->first + prev->second == offset) {
+      prev->second += length;
+      return;
+    }
+  }
+  free_extents_.emplace(offset, length);
+}
+
+void DBImpl::ReleasePendingExtents() {
+  const uint64_t min = pager_->epochs().MinPinned();
+  size_t keep = 0;
+  for (const PendingExtent& pe : pending_extents_) {
+    if (pe.generation < sb_generation_ && pe.tag < min) {
+      FreeExtentRange(ExtentLoc::Offset(pe.loc), ExtentLoc::Length(pe.loc));
+    } else {
+      pending_extents_[keep++] = pe;
+    }
+  }
+  pending_extents_.resize(keep);
+}
+
+void DBImpl::TruncateFreeTail() {
+  if (free_extents_.empty()) return;
+  auto last = std::prev(free_extents_.end());
+  if (last->first + last->second != file_end_) return;
+  file_end_ = last->first;
+  free_extent_bytes_ -= last->second;
+  free_extents_.erase(last);
+}
+
+}  // namespace lightning

@@ -1,0 +1,192 @@
+// DBImpl: the store behind the DB facade.
+//
+// Versions. A Version names the catalog root as of one commit. Readers load
+// `published_` (one atomic pointer) after pinning an epoch; the writer builds
+// on `latest_`, which may run ahead of `published_` while its WAL record
+// waits for fsync (group commit): a commit becomes visible only once durable.
+//
+// Space. Page ids come from a free list or the end of the id range; a page
+// freed by a commit is retired with the epoch tag of the publish that made it
+// unreachable, and only then are its id, frame and extent reclaimed. A
+// reclaimed extent is still referenced by the last durable superblock, so it
+// waits in `pending_extents_` until the next checkpoint's superblock is
+// durable before its bytes may be reused.
+//
+// Locks, in order: writer_mu_ (one write transaction or checkpoint) ->
+// wal_mu_ (group commit) -> space_mu_ (ids, extents, retire lists) ->
+// Pager::cache_mu_. Readers take none of them.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/btree.h"
+#include "engine/db.h"
+#include "engine/histogram.h"
+#include "engine/io.h"
+#include "engine/pager.h"
+#include "engine/stats.h"
+
+namespace lightning {
+
+inline constexpr uint64_t kSuperblockMagic = 0x524F5453474E544CULL;  // "LTNGSTOR"
+inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint64_t kSuperblockSlot = 4096;
+inline constexpr uint64_t kDataStart = 2 * kSuperblockSlot;
+inline constexpr uint32_t kSuperblockBytes = 128;
+
+struct Version {
+  uint64_t txn = 0;       // lsn of the commit that made it
+  TreeRoot catalog;       // the catalog tree
+  uint64_t next_tree_id = 1;
+};
+
+struct Superblock {
+  uint64_t generation = 0;
+  uint64_t lsn = 0;
+  uint32_t page_size = 0;
+  uint64_t next_page_id = 1;
+  Version version;
+  uint64_t pagetable_loc = 0;
+  uint64_t file_end = kDataStart;
+};
+
+// A tree's entry in the catalog.
+struct TreeMeta {
+  TreeId id = 0;
+  std::string name;
+  TreeRoot root;
+};
+
+class WriteTxnImpl;
+
+class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
+ public:
+  DBImpl(std::string path, const Options& options);
+  ~DBImpl() override;
+
+  Status OpenStore();  // called once by DB::Open
+
+  Result<std::unique_ptr<ReadTxn>> BeginRead() override;
+  Result<std::unique_ptr<WriteTxn>> BeginWrite() override;
+  Status Checkpoint() override;
+  Status Compact() override;
+  Status Check(std::vector<std::string>* problems) override;
+  Status SetOption(Slice name, Slice value) override;
+  Options GetOptions() const override;
+  std::vector<Metric> Metrics() const override;
+  void ResetStats() override;
+  const std::string& path() const override { return path_; }
+  bool in_memory() const override { return in_memory_; }
+
+ private:
+  friend class TxnCommon;
+  friend class ReadTxnImpl;
+  friend class WriteTxnImpl;
+  friend class CursorImpl;
+
+  struct PendingCommit {
+    Version* version;
+    std::vector<PageId> freed;  // committed pages it made unreachable
+  };
+  struct PendingExtent {
+    uint64_t loc;
+    uint64_t generation;  // superblock generation current when freed
+    uint64_t tag;         // epoch tag; 0 when already safe from readers
+  };
+
+  // Open and recovery (db_open.cc).
+  Status AcquireLock();
+  Status CreateStore();
+  Status ReadSuperblocks(Superblock* sb);
+  Status LoadPageTable(const Superblock& sb);
+  Status Recover();
+  Status ApplyWalRecord(uint64_t lsn, std::string_view payload);
+  Status WriteSuperblock(const Superblock& sb);
+
+  // Commit path (db_commit.cc).
+  Status CommitWrite(WriteTxnImpl* txn);
+  Status FlushWalLocked(std::unique_lock<std::mutex>& wal_lock);  // REQUIRES: wal_mu_
+  void Publish(std::vector<PendingCommit> commits);
+  void Reclaim();  // REQUIRES: space_mu_
+  void MaybeCheckpointAfterCommit(bool holding_writer);
+  bool CheckpointDue() const;
+
+  // Space (db_commit.cc).
+  PageId AllocPageId();  // REQUIRES: space_mu_
+  uint64_t AllocExtent(uint64_t length);  // REQUIRES: space_mu_; returns offset
+  void FreeExtentRange(uint64_t offset, uint64_t length);  // REQUIRES: space_mu_
+  void ReleasePendingExtents();  // REQUIRES: space_mu_
+
+  // Checkpoint (db_checkpoint.cc).
+  Status CheckpointLocked(bool force);  // REQUIRES: writer_mu_
+  Status RelocateTail();                // REQUIRES: writer_mu_
+  void TruncateFreeTail();              // REQUIRES: space_mu_
+
+  Status Failed() const;  // the sticky error after a failed WAL write/sync
+  uint64_t NewSalt();
+
+  const std::string path_;
+  const bool in_memory_;
+  mutable std::mutex opts_mu_;
+  Options opts_;  // GUARDED_BY(opts_mu_) for live options
+  std::atomic<uint8_t> sync_mode_;
+
+  int lock_fd_ = -1;
+  std::unique_ptr<File> data_;
+  std::unique_ptr<File> wal_;
+  mutable EngineStats stats_;
+  mutable LatencyStats latency_;
+  std::unique_ptr<Pager> pager_;
+  uint32_t page_size_ = 0;
+
+  std::atomic<Version*> published_{nullptr};
+  Version latest_;  // GUARDED_BY(writer_mu_)
+  std::timed_mutex writer_mu_;
+  uint64_t stamp_counter_ = 0;  // GUARDED_BY(writer_mu_)
+  bool recovering_ = false;
+
+  // Space: GUARDED_BY(space_mu_).
+  std::mutex space_mu_;
+  PageId next_page_id_ = 1;
+  std::vector<PageId> free_ids_;
+  std::unordered_set<PageId> dirty_;
+  uint64_t dirty_bytes_ = 0;
+  std::map<uint64_t, uint64_t> free_extents_;  // offset -> length
+  uint64_t free_extent_bytes_ = 0;
+  uint64_t file_end_ = kDataStart;
+  std::vector<PendingExtent> pending_extents_;
+  std::vector<std::pair<uint64_t, PageId>> retired_pages_;
+  std::vector<std::pair<uint64_t, Version*>> retired_versions_;
+  uint64_t live_pages_ = 0;
+
+  // Durable state: GUARDED_BY(writer_mu_).
+  uint64_t sb_generation_ = 0;
+  uint64_t ckpt_lsn_ = 0;
+  uint64_t pagetable_loc_ = 0;
+  std::chrono::steady_clock::time_point last_checkpoint_;
+
+  // WAL and group commit: GUARDED_BY(wal_mu_).
+  mutable std::mutex wal_mu_;
+  std::condition_variable wal_cv_;
+  std::string wal_pending_;
+  uint64_t wal_pending_last_ = 0;
+  std::vector<PendingCommit> publish_queue_;
+  bool leader_active_ = false;
+  uint64_t durable_lsn_ = 0;
+  uint64_t wal_size_ = 0;
+  uint64_t wal_salt_ = 0;
+  Status bg_error_;
+  std::atomic<bool> failed_{false};
+};
+
+}  // namespace lightning

@@ -1,0 +1,93 @@
+// EpochManager: lets readers use pages and frames without locks, and tells
+// the writer when a retired object can no longer be seen by anyone.
+//
+// A global epoch only grows. A reader pins the current epoch in a slot of
+// its own for the life of its transaction. Whoever unlinks an object (a page
+// replaced by copy-on-write, a frame evicted from the cache, an old version)
+// first makes it unreachable for new readers, then calls Advance(), which
+// returns the tag to retire the object with. The object may be freed once
+// MinPinned() > tag: every reader that could have reached it has finished.
+//
+// All slot and epoch operations are sequentially consistent: a reader's pin
+// store is ordered before its loads of shared pointers, and an unlinker's
+// unlink store before its slot scan, so either the scan sees the pin or the
+// reader sees the unlinked state.
+//
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+namespace lightning {
+
+class EpochManager {
+ public:
+  static constexpr uint64_t kIdle = UINT64_MAX;
+
+  explicit EpochManager(uint32_t max_readers)
+      : slots_(new Slot[max_readers]), num_slots_(max_readers) {}
+
+  // Claims a slot and pins the current epoch. Returns the slot, or -1 when
+  // every slot is taken (too many open transactions).
+  int Pin() {
+    thread_local uint32_t hint = 0;
+    for (uint32_t tries = 0; tries < num_slots_; tries++) {
+      uint32_t i = (hint + tries) % num_slots_;
+      bool expected = false;
+      if (!slots_[i].used.load(std::memory_order_relaxed) &&
+          slots_[i].used.compare_exchange_strong(expected, true)) {
+        slots_[i].pinned.store(epoch_.load());
+        hint = i;
+        uint32_t hw = high_water_.load();
+        while (hw < i + 1 && !high_water_.compare_exchange_weak(hw, i + 1)) {
+        }
+        in_use_.fetch_add(1, std::memory_order_relaxed);
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+
+  void Unpin(int slot) {
+    slots_[slot].pinned.store(kIdle);
+    slots_[slot].used.store(false, std::memory_order_release);
+    in_use_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  // The epoch pinned in `slot`.
+  uint64_t pinned(int slot) const { return slots_[slot].pinned.load(); }
+
+  // Moves the epoch on; returns the tag for objects unlinked before the call.
+  uint64_t Advance() { return epoch_.fetch_add(1); }
+  uint64_t current() const { return epoch_.load(); }
+
+  // The smallest pinned epoch, or kIdle when no reader is pinned.
+  uint64_t MinPinned() const {
+    uint64_t min = kIdle;
+    const uint32_t n = high_water_.load();
+    for (uint32_t i = 0; i < n; i++) {
+      uint64_t p = slots_[i].pinned.load();
+      if (p < min) min = p;
+    }
+    return min;
+  }
+
+  uint32_t readers() const { return in_use_.load(std::memory_order_relaxed); }
+  uint32_t capacity() const { return num_slots_; }
+
+ private:
+  struct alignas(64) Slot {
+    std::atomic<uint64_t> pinned{kIdle};
+    std::atomic<bool> used{false};
+  };
+
+  std::atomic<uint64_t> epoch_{1};
+  std::unique_ptr<Slot[]> slots_;
+  const uint32_t num_slots_;
+  std::atomic<uint32_t> in_use_{0};
+  std::atomic<uint32_t> high_water_{0};  // slots at or above it were never used
+};
+
+}  // namespace lightning

@@ -1,0 +1,101 @@
+// In-memory and fault-injecting files, for tests.
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <shared_mutex>
+
+#include "engine/io.h"
+
+namespace lightning {
+namespace {
+
+class MemFile : public File {
+ public:
+  Status ReadAt(uint64_t offset, size_t n, char* dst, size_t* got) override {
+    std::shared_lock lock(mu_);
+    if (offset >= data_.size()) {
+      *got = 0;
+      return Status::OK();
+    }
+    *got = std::min<size_t>(n, data_.size() - offset);
+    std::memcpy(dst, data_.data() + offset, *got);
+    return Status::OK();
+  }
+  Status WriteAt(uint64_t offset, const char* data, size_t n) override {
+    std::unique_lock lock(mu_);
+    if (offset + n > data_.size()) data_.resize(offset + n);
+    std::memcpy(data_.data() + offset, data, n);
+    return Status::OK();
+  }
+  Status Sync() override { return Status::OK(); }
+  Status Size(uint64_t* size) override {
+    std::shared_lock lock(mu_);
+    *size = data_.size();
+    return Status::OK();
+  }
+  Status Truncate(uint64_t size) override {
+    std::unique_lock lock(mu_);
+    data_.resize(size);
+    return Status::OK();
+  }
+  const char* backend() const override { return "memory"; }
+
+ private:
+  std::shared_mutex mu_;
+  std::string data_;
+};
+
+class FaultFile : public File {
+ public:
+  FaultFile(std::unique_ptr<File> base, std::shared_ptr<FaultPlan> plan)
+      : base_(std::move(base)), plan_(std::move(plan)) {}
+
+  Status ReadAt(uint64_t offset, size_t n, char* dst, size_t* got) override {
+    return base_->ReadAt(offset, n, dst, got);
+  }
+
+  Status WriteAt(uint64_t offset, const char* data, size_t n) override {
+    uint64_t k = ++plan_->writes;
+    if (plan_->sticky && plan_->tripped.load()) return Status::IOError("injected: store failed earlier");
+    if (k == plan_->fail_write_at) return Trip(Status::IOError("injected write failure"));
+    if (k == plan_->nospace_write_at) return Trip(Status::NoSpace("injected ENOSPC"));
+    if (k == plan_->short_write_at) {
+      (void)base_->WriteAt(offset, data, n / 2);
+      return Trip(Status::IOError("injected short write"));
+    }
+    if (k == plan_->torn_write_at) {
+      size_t keep = n > 1 ? (k * 7919) % n : 0;
+      (void)base_->WriteAt(offset, data, keep);
+      return Trip(Status::IOError("injected torn write"));
+    }
+    return base_->WriteAt(offset, data, n);
+  }
+
+  Status Sync() override {
+    uint64_t k = ++plan_->syncs;
+    if (plan_->sticky && plan_->tripped.load()) return Status::IOError("injected: store failed earlier");
+    if (k == plan_->fail_sync_at) return Trip(Status::IOError("injected fsync failure"));
+    return base_->Sync();
+  }
+  Status Size(uint64_t* size) override { return base_->Size(size); }
+  Status Truncate(uint64_t size) override { return base_->Truncate(size); }
+  const char* backend() const override { return "fault"; }
+
+ private:
+  Status Trip(Status s) {
+    plan_->tripped.store(true);
+    return s;
+  }
+  std::unique_ptr<File> base_;
+  std::shared_ptr<FaultPlan> plan_;
+};
+
+}  // namespace
+
+std::unique_ptr<File> NewMemFile() { return std::make_unique<MemFile>(); }
+
+std::unique_ptr<File> NewFaultFile(std::unique_ptr<File> base, std::shared_ptr<FaultPlan> plan) {
+  return std::make_unique<FaultFile>(std::move(base), std::move(plan));
+}
+
+}  // namespace lightning

@@ -1,0 +1,133 @@
+// Node: the byte layout of a B+tree page, and the operations on it.
+//
+//   offset 0   header (32 bytes): type, count, heap start, garbage, child0
+//   offset 32  prefixes[count]  u64: first 8 key bytes, big-endian, zero padded
+//              slots[count]     u16: offset of each cell in the heap
+//   ...        free space
+//   heap       cells, growing down from the end of the page
+//
+// Leaf cell:   varint klen | varint (vlen << 1 | is_blob) | key | value or u64 blob id
+// Branch cell: varint klen | key | u64 child   (child0 sits in the header)
+//
+// In a branch with n separators there are n+1 children: keys < sep[0] live in
+// child0, keys >= sep[i] and < sep[i+1] in child(i+1).
+//
+// The prefix array lets a search compare 8 bytes of many keys without
+// touching the cells; a full compare only breaks ties. Node is a view: it
+// does not own the bytes. Thread safety: none; committed pages are immutable
+// and may be read by any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "engine/coding.h"
+
+namespace lightning {
+
+using PageId = uint64_t;
+
+enum PageType : uint8_t { kLeafPage = 1, kBranchPage = 2, kBlobPage = 3 };
+
+inline constexpr uint32_t kNodeHeaderSize = 32;
+inline constexpr uint32_t kSlotEntrySize = 10;  // 8-byte prefix + 2-byte slot
+
+// A leaf value: stored inline, or in a blob page of its own.
+struct LeafValue {
+  bool blob = false;
+  std::string_view inline_bytes;  // when !blob
+  PageId blob_id = 0;             // when blob
+  uint64_t length = 0;            // bytes of the value either way
+};
+
+class Node {
+ public:
+  Node(char* data, uint32_t page_size) : p_(data), size_(page_size) {}
+
+  void Init(PageType type) {
+    std::memset(p_, 0, kNodeHeaderSize);
+    p_[0] = static_cast<char>(type);
+    set_count(0);
+    set_heap(size_);
+    set_garbage(0);
+  }
+
+  PageType type() const { return static_cast<PageType>(p_[0]); }
+  bool is_leaf() const { return type() == kLeafPage; }
+  uint32_t count() const { return DecodeFixed16(p_ + 2); }
+  uint32_t heap() const { return DecodeFixed32(p_ + 4); }
+  uint32_t garbage() const { return DecodeFixed32(p_ + 8); }
+  PageId child0() const { return DecodeFixed64(p_ + 16); }
+  void set_child0(PageId id) { EncodeFixed64(p_ + 16, id); }
+
+  const uint64_t* prefixes() const { return reinterpret_cast<const uint64_t*>(p_ + kNodeHeaderSize); }
+  const char* slot_ptr(uint32_t i) const { return p_ + kNodeHeaderSize + 8 * count() + 2 * i; }
+  uint32_t slot(uint32_t i) const { return DecodeFixed16(slot_ptr(i)); }
+
+  // Bytes used by cells (live ones) plus the arrays: what the page holds.
+  uint32_t used_bytes() const {
+    return kNodeHeaderSize + kSlotEntrySize * count() + (size_ - heap()) - garbage();
+  }
+  uint32_t capacity() const { return size_; }
+  uint32_t contiguous_free() const { return heap() - kNodeHeaderSize - kSlotEntrySize * count(); }
+
+  std::string_view key(uint32_t i) const {
+    const char* cell = p_ + slot(i);
+    uint64_t klen = 0;
+    const char* q = DecodeVarint64(cell, p_ + size_, &klen);
+    if (!is_leaf()) return std::string_view(q, klen);
+    uint64_t vtag = 0;
+    q = DecodeVarint64(q, p_ + size_, &vtag);
+    return std::string_view(q, klen);
+  }
+
+  LeafValue value(uint32_t i) const;
+  PageId child(uint32_t i) const;  // 0 <= i <= count()
+  void set_child(uint32_t i, PageId id);
+
+  // The size in bytes of cell i (for moving cells between nodes).
+  std::string_view cell(uint32_t i) const;
+
+  // First index whose key is >= target; *exact tells whether it is equal.
+  uint32_t LowerBound(std::string_view target, bool* exact) const;
+  // The child to descend into for `target` (number of separators <= target).
+  uint32_t ChildIndex(std::string_view target) const;
+
+  // Inserts a ready-made cell at index i. Returns false (node unchanged) when
+  // it does not fit even after defragmenting.
+  bool InsertCell(uint32_t i, std::string_view key, std::string_view cell);
+  void RemoveCell(uint32_t i);
+  // Rewrites the heap so that free space is contiguous.
+  void Defragment();
+
+  static std::string LeafCell(std::string_view key, std::string_view value);
+  static std::string LeafBlobCell(std::string_view key, PageId blob, uint64_t length);
+  static std::string BranchCell(std::string_view key, PageId child);
+  // Bytes a cell will take in a node (cell + slot + prefix).
+  static uint32_t CellCost(size_t cell_size) { return static_cast<uint32_t>(cell_size) + kSlotEntrySize; }
+
+  // Structural check of untrusted bytes: counts, offsets, varints in range.
+  // Returns an empty string when sound, else what is wrong.
+  std::string Validate() const;
+
+  char* data() { return p_; }
+
+ private:
+  void set_count(uint32_t n) { uint16_t v = static_cast<uint16_t>(n); std::memcpy(p_ + 2, &v, 2); }
+  void set_heap(uint32_t h) { EncodeFixed32(p_ + 4, h); }
+  void set_garbage(uint32_t g) { EncodeFixed32(p_ + 8, g); }
+  uint64_t* mutable_prefixes() { return reinterpret_cast<uint64_t*>(p_ + kNodeHeaderSize); }
+  size_t CellSizeAt(uint32_t offset) const;
+  int CompareAt(uint32_t i, uint64_t target_prefix, std::string_view target) const {
+    uint64_t p = prefixes()[i];
+    if (p != target_prefix) return p < target_prefix ? -1 : 1;
+    return key(i).compare(target);
+  }
+
+  char* p_;
+  uint32_t size_;
+};
+
+}  // namespace lightning

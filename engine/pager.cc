@@ -1,0 +1,267 @@
+#include "engine/pager.h"
+
+#include <new>
+
+#include "engine/checksum.h"
+#include "engine/codec.h"
+#include "engine/coding.h"
+
+namespace lightning {
+
+Frame* Frame::Allocate(PageId id, uint32_t size, uint8_t type) {
+  void* mem = ::operator new(sizeof(Frame) + size, std::align_val_t{64});
+  Frame* f = new (mem) Frame();
+  f->id = id;
+  f->size = size;
+  f->type = type;
+  return f;
+}
+
+void Frame::Free(Frame* f) {
+  f->~Frame();
+  ::operator delete(f, std::align_val_t{64});
+}
+
+Pager::Pager(File* file, const std::string& path, uint32_t page_size, uint64_t cache_capacity,
+             uint32_t max_readers, EngineStats* stats)
+    : file_(file),
+      path_(path),
+      page_size_(page_size),
+      stats_(stats),
+      epochs_(max_readers),
+      dir_(new std::atomic<PageEntry*>[kDirSize]),
+      capacity_(cache_capacity) {
+  for (size_t i = 0; i < kDirSize; i++) dir_[i].store(nullptr, std::memory_order_relaxed);
+}
+
+Pager::~Pager() {
+  for (size_t c = 0; c < kDirSize; c++) {
+    PageEntry* chunk = dir_[c].load();
+    if (chunk == nullptr) continue;
+    for (size_t i = 0; i <= kChunkMask; i++) {
+      Frame* f = chunk[i].frame.load();
+      if (f != nullptr) Frame::Free(f);
+    }
+    delete[] chunk;
+  }
+  for (auto& [tag, f] : retired_) Frame::Free(f);
+}
+
+void Pager::Reserve(PageId id) {
+  while (reserved_ <= id) {
+    size_t c = reserved_ >> kChunkBits;
+    if (dir_[c].load(std::memory_order_relaxed) == nullptr) {
+      dir_[c].store(new PageEntry[kChunkMask + 1], std::memory_order_release);
+    }
+    reserved_ = (static_cast<PageId>(c) + 1) << kChunkBits;
+  }
+}
+
+Frame* Pager::NewFrame(PageId id, uint32_t size, uint8_t type) {
+  Frame* f = Frame::Allocate(id, size, type);
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  entry(id).frame.store(f);
+  RingAdd(f);
+  return f;
+}
+
+void Pager::DropFrame(PageId id) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  Frame* f = entry(id).frame.exchange(nullptr);
+  if (f == nullptr) return;
+  RingRemove(f);
+  Frame::Free(f);
+}
+
+void Pager::RingAdd(Frame* f) {
+  f->ring_index = static_cast<uint32_t>(ring_.size());
+  ring_.push_back(f);
+  used_.fetch_add(f->size + sizeof(Frame), std::memory_order_relaxed);
+}
+
+void Pager::RingRemove(Frame* f) {
+  uint32_t i = f->ring_index;
+  if (i == UINT32_MAX) return;
+  Frame* last = ring_.back();
+  ring_[i] = last;
+  last->ring_index = i;
+  ring_.pop_back();
+  f->ring_index = UINT32_MAX;
+  used_.fetch_sub(f->size + sizeof(Frame), std::memory_order_relaxed);
+}
+
+uint64_t Pager::cached_pages() const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  return ring_.size();
+}
+
+uint64_t Pager::retired_frames() const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  return retired_.size();
+}
+
+void Pager::EncodeExtent(const Frame& f, Codec codec, int level, bool checksum,
+                         std::string* out, uint64_t* stored_payload) {
+  std::string compressed;
+  bool packed = CompressPage(codec, level, f.data(), f.size, &compressed);
+  std::string_view payload = packed ? std::string_view(compressed)
+                                    : std::string_view(f.data(), f.size);
+  out->resize(kExtentHeaderSize);
+  char* h = out->data();
+  EncodeFixed32(h, kExtentMagic);
+  h[4] = static_cast<char>(packed ? codec : Codec::kNone);
+  h[5] = static_cast<char>(f.type);
+  h[6] = static_cast<char>(checksum ? kExtentChecksummed : 0);
+  h[7] = 0;
+  EncodeFixed32(h + 8, static_cast<uint32_t>(payload.size()));
+  EncodeFixed32(h + 12, f.size);
+  EncodeFixed64(h + 16, f.id);
+  uint64_t sum = 0;
+  if (checksum) sum = Checksum64(payload.data(), payload.size(), Checksum64(h, 24));
+  EncodeFixed64(h + 24, sum);
+  out->append(payload);
+  *stored_payload = payload.size();
+}
+
+void Pager::EncodeBlob(std::string_view bytes, Codec codec, int level, std::string* out) {
+  Frame* f = Frame::Allocate(0, static_cast<uint32_t>(bytes.size()), 0);
+  std::memcpy(f->data(), bytes.data(), bytes.size());
+  uint64_t stored;
+  EncodeExtent(*f, codec, level, true, out, &stored);
+  Frame::Free(f);
+}
+
+Status Pager::ReadExtent(PageId expect_id, uint64_t loc, std::string* raw, uint8_t* type) {
+  const uint64_t offset = ExtentLoc::Offset(loc);
+  const uint64_t length = ExtentLoc::Length(loc);
+  auto where = [&] {
+    return "page " + std::to_string(expect_id) + " at offset " + std::to_string(offset) +
+           " of " + path_;
+  };
+  if (file_ == nullptr) return Status::Corruption(where() + ": no data file");
+  std::string buf(length, '\0');
+  size_t got = 0;
+  LIGHTNING_RETURN_IF_ERROR(file_->ReadAt(offset, length, buf.data(), &got));
+  stats_->bytes_read.Add(got);
+  if (got < kExtentHeaderSize) return Status::Corruption(where() + ": extent past end of file");
+  const char* h = buf.data();
+  if (DecodeFixed32(h) != kExtentMagic) return Status::Corruption(where() + ": bad extent magic");
+  const Codec codec = static_cast<Codec>(h[4]);
+  const uint8_t flags = static_cast<uint8_t>(h[6]);
+  const uint32_t stored = DecodeFixed32(h + 8);
+  const uint32_t raw_len = DecodeFixed32(h + 12);
+  if (stored > got - kExtentHeaderSize) {
+    return Status::Corruption(where() + ": extent length exceeds its slot");
+  }
+  const char* payload = h + kExtentHeaderSize;
+  if (flags & kExtentChecksummed) {
+    uint64_t sum = Checksum64(payload, stored, Checksum64(h, 24));
+    if (sum != DecodeFixed64(h + 24)) {
+      stats_->checksum_failures.Add();
+      return Status::Corruption(where() + ": checksum mismatch");
+    }
+  }
+  if (DecodeFixed64(h + 16) != expect_id) {
+    return Status::Corruption(where() + ": extent belongs to page " +
+                              std::to_string(DecodeFixed64(h + 16)));
+  }
+  if (raw_len > (1u << 30)) return Status::Corruption(where() + ": implausible page length");
+  *type = static_cast<uint8_t>(h[5]);
+  if (codec == Codec::kNone) {
+    if (stored != raw_len) return Status::Corruption(where() + ": raw extent length mismatch");
+    raw->assign(payload, stored);
+    return Status::OK();
+  }
+  raw->resize(raw_len);
+  Status s = DecompressPage(codec, payload, stored, raw->data(), raw_len);
+  if (!s.ok()) return Status::Corruption(where() + ": " + s.message());
+  return Status::OK();
+}
+
+Status Pager::Load(PageId id, Frame** frame) {
+  stats_->cache_misses.Add();
+  PageEntry& e = entry(id);
+  const uint64_t loc = e.loc.load();
+  if (loc == 0) {
+    // Neither cached nor on disk: a reference to a page that does not exist.
+    return Status::Corruption("reference to page " + std::to_string(id) +
+                              " which is neither cached nor stored");
+  }
+  std::string raw;
+  uint8_t type = 0;
+  LIGHTNING_RETURN_IF_ERROR(ReadExtent(id, loc, &raw, &type));
+  if (type == kLeafPage || type == kBranchPage) {
+    if (raw.size() != page_size_) {
+      return Status::Corruption("page " + std::to_string(id) + " has length " +
+                                std::to_string(raw.size()) + ", expected the page size");
+    }
+  } else if (type != kBlobPage) {
+    return Status::Corruption("page " + std::to_string(id) + " has unknown type " +
+                              std::to_string(type));
+  }
+  Frame* f = Frame::Allocate(id, static_cast<uint32_t>(raw.size()), type);
+  std::memcpy(f->data(), raw.data(), raw.size());
+  if (type != kBlobPage) {
+    std::string problem = Node(f->data(), f->size).Validate();
+    if (!problem.empty()) {
+      Frame::Free(f);
+      return Status::Corruption("page " + std::to_string(id) + ": " + problem);
+    }
+  }
+  stats_->cache_loads_bytes.Add(raw.size());
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    Frame* expected = nullptr;
+    if (e.frame.compare_exchange_strong(expected, f)) {
+      RingAdd(f);
+    } else {
+      Frame::Free(f);  // another thread loaded it first
+      f = expected;
+    }
+  }
+  *frame = f;
+  EvictIfNeeded();
+  return Status::OK();
+}
+
+void Pager::EvictIfNeeded() {
+  if (used_.load(std::memory_order_relaxed) <= capacity() && retired_.empty()) return;
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  size_t budget = 2 * ring_.size() + 1;
+  while (used_.load(std::memory_order_relaxed) > capacity() && !ring_.empty() && budget-- > 0) {
+    if (hand_ >= ring_.size()) hand_ = 0;
+    Frame* f = ring_[hand_];
+    PageEntry& e = entry(f->id);
+    if (e.loc.load() == 0) {  // dirty: leaves through a checkpoint
+      hand_++;
+      continue;
+    }
+    if (f->referenced.load(std::memory_order_relaxed)) {
+      f->referenced.store(0, std::memory_order_relaxed);
+      hand_++;
+      continue;
+    }
+    Frame* expected = f;
+    if (!e.frame.compare_exchange_strong(expected, nullptr)) {
+      hand_++;
+      continue;
+    }
+    RingRemove(f);  // ring_[hand_] now holds the next candidate
+    retired_.emplace_back(epochs_.Advance(), f);
+    stats_->cache_evictions.Add();
+  }
+  FreeRetiredLocked();
+}
+
+void Pager::FreeRetiredLocked() {
+  if (retired_.empty()) return;
+  const uint64_t min = epochs_.MinPinned();
+  size_t keep = 0;
+  for (auto& r : retired_) {
+    if (r.first < min) Frame::Free(r.second);
+    else retired_[keep++] = r;
+  }
+  retired_.resize(keep);
+}
+
+}  // namespace lightning

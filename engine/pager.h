@@ -1,0 +1,161 @@
+// Pager: the page table, the page cache and page extents on disk.
+//
+// Pages are named by logical PageId. The page table maps each id to an
+// in-memory Frame (when cached) and to an on-disk extent (once a checkpoint
+// has written it). A committed page never changes: copy-on-write gives a
+// changed page a new id. So a cached frame is always exact, readers need no
+// lock to use it, and a page is "dirty" exactly when it has no extent yet.
+//
+// Cache: frames are bounded by cache_size (bytes). Eviction is CLOCK
+// (second chance) over clean frames; dirty frames leave through checkpoints.
+// An evicted frame is retired through the EpochManager and freed only when
+// no reader can still hold it.
+//
+// Thread safety: Get() may be called from any thread holding an epoch pin.
+// Frame creation/removal and eviction take cache_mu_. The `live` flag of an
+// entry belongs to the DB's space lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/epoch.h"
+#include "engine/io.h"
+#include "engine/node.h"
+#include "engine/options.h"
+#include "engine/stats.h"
+#include "engine/status.h"
+
+namespace lightning {
+
+// A cached page. The bytes follow the header, 64-byte aligned.
+struct alignas(64) Frame {
+  PageId id = 0;
+  uint32_t size = 0;    // bytes of page data
+  uint8_t type = 0;     // PageType
+  std::atomic<uint8_t> referenced{1};
+  uint32_t ring_index = UINT32_MAX;  // position in the CLOCK ring; cache_mu_
+  uint64_t stamp = 0;   // writer: the page is private to the txn whose stamp matches
+
+  char* data() { return reinterpret_cast<char*>(this + 1); }
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+
+  static Frame* Allocate(PageId id, uint32_t size, uint8_t type);
+  static void Free(Frame* f);
+};
+
+// Where an extent lives: offset and length packed in one word so readers load
+// both atomically. Offsets and lengths are in 16-byte units: files up to
+// 4 TiB, extents up to 1 GiB.
+struct ExtentLoc {
+  static constexpr uint64_t kUnit = 16;
+  static constexpr int kLenBits = 26;
+  static uint64_t Pack(uint64_t offset, uint64_t length) {
+    return ((offset / kUnit) << kLenBits) | ((length + kUnit - 1) / kUnit);
+  }
+  static uint64_t Offset(uint64_t loc) { return (loc >> kLenBits) * kUnit; }
+  static uint64_t Length(uint64_t loc) { return (loc & ((1ull << kLenBits) - 1)) * kUnit; }
+  static constexpr uint64_t kMaxOffset = (1ull << (64 - kLenBits)) * kUnit;
+};
+
+struct PageEntry {
+  std::atomic<Frame*> frame{nullptr};
+  std::atomic<uint64_t> loc{0};  // ExtentLoc; 0 = not on disk
+  bool live = false;             // allocated and reachable from the latest version
+};
+
+// Extent header, 32 bytes, then the (possibly compressed) page bytes.
+//   u32 magic | u8 codec | u8 page type | u8 flags | u8 0 | u32 stored_len |
+//   u32 raw_len | u64 page id | u64 checksum
+inline constexpr uint32_t kExtentMagic = 0x4C504731;  // "1GPL"
+inline constexpr uint32_t kExtentHeaderSize = 32;
+inline constexpr uint8_t kExtentChecksummed = 1;
+
+class Pager {
+ public:
+  Pager(File* file, const std::string& path, uint32_t page_size, uint64_t cache_capacity,
+        uint32_t max_readers, EngineStats* stats);
+  ~Pager();
+
+  uint32_t page_size() const { return page_size_; }
+  EpochManager& epochs() { return epochs_; }
+
+  // The entry for `id`; REQUIRES: id < the table's reserved size.
+  PageEntry& entry(PageId id) {
+    return dir_[id >> kChunkBits].load(std::memory_order_acquire)[id & kChunkMask];
+  }
+  // Makes sure entries up to `id` exist. Writer only.
+  void Reserve(PageId id);
+
+  // Returns the cached frame for `id`, loading it from its extent on a miss.
+  // Corruption if the extent fails its checksum or structure check.
+  // REQUIRES: the caller holds an epoch pin.
+  Status Get(PageId id, Frame** frame) {
+    Frame* f = entry(id).frame.load();
+    if (f != nullptr) {
+      if (!f->referenced.load(std::memory_order_relaxed)) {
+        f->referenced.store(1, std::memory_order_relaxed);
+      }
+      stats_->cache_hits.Add();
+      *frame = f;
+      return Status::OK();
+    }
+    return Load(id, frame);
+  }
+
+  // Installs a new frame (a dirty page). Writer only.
+  Frame* NewFrame(PageId id, uint32_t size, uint8_t type);
+  // Removes the frame of `id` from the table and cache and frees it now.
+  // REQUIRES: no reader can reach it (never published, or epoch passed).
+  void DropFrame(PageId id);
+
+  // Encodes a frame as an extent (header + payload), compressing with `codec`.
+  static void EncodeExtent(const Frame& f, Codec codec, int level, bool checksum,
+                           std::string* out, uint64_t* stored_payload);
+  // Encodes arbitrary bytes (the page-table blob) as an extent with id 0.
+  static void EncodeBlob(std::string_view bytes, Codec codec, int level, std::string* out);
+  // Reads and verifies the extent at `loc`, returning its raw bytes.
+  Status ReadExtent(PageId expect_id, uint64_t loc, std::string* raw, uint8_t* type);
+
+  // Evicts clean frames until the cache fits; frees retired frames that no
+  // reader can hold any more.
+  void EvictIfNeeded();
+  void set_capacity(uint64_t bytes) { capacity_.store(bytes, std::memory_order_relaxed); }
+  uint64_t capacity() const { return capacity_.load(std::memory_order_relaxed); }
+  uint64_t used_bytes() const { return used_.load(std::memory_order_relaxed); }
+  uint64_t cached_pages() const;
+  uint64_t retired_frames() const;
+
+  File* file() { return file_; }
+
+ private:
+  static constexpr int kChunkBits = 16;
+  static constexpr PageId kChunkMask = (1u << kChunkBits) - 1;
+  static constexpr size_t kDirSize = 1u << 16;
+
+  Status Load(PageId id, Frame** frame);
+  void RingAdd(Frame* f);     // REQUIRES: cache_mu_
+  void RingRemove(Frame* f);  // REQUIRES: cache_mu_
+  void FreeRetiredLocked();   // REQUIRES: cache_mu_
+
+  File* const file_;  // nullptr for in-memory stores
+  const std::string path_;
+  const uint32_t page_size_;
+  EngineStats* const stats_;
+  EpochManager epochs_;
+  std::unique_ptr<std::atomic<PageEntry*>[]> dir_;
+  PageId reserved_ = 0;  // entries [0, reserved_) exist; writer only
+
+  std::atomic<uint64_t> capacity_;
+  std::atomic<uint64_t> used_{0};
+  mutable std::mutex cache_mu_;
+  std::vector<Frame*> ring_;  // GUARDED_BY(cache_mu_)
+  size_t hand_ = 0;           // GUARDED_BY(cache_mu_)
+  std::vector<std::pair<uint64_t, Frame*>> retired_;  // GUARDED_BY(cache_mu_)
+};
+
+}  // namespace lightning

@@ -1,0 +1,182 @@
+// Transactions and cursors: the classes behind ReadTxn, WriteTxn and Cursor.
+//
+// A transaction owns an epoch pin for its whole life, so every frame it or
+// its cursors reach stays valid until it ends. A write transaction also owns
+// the writer lock; the pages it creates are private to it (stamp matches)
+// and change in place; any other page is copied first.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "engine/btree.h"
+#include "engine/db_impl.h"
+#include "engine/wal.h"
+
+namespace lightning {
+
+// Catalog keys and values.
+std::string CatalogIdKey(TreeId id);
+std::string CatalogNameKey(std::string_view name);
+std::string EncodeTreeMeta(const TreeMeta& meta);
+Status DecodeTreeMeta(std::string_view bytes, TreeMeta* meta);
+
+class TxnCommon : public virtual PageSource {
+ public:
+  Status Read(PageId id, Frame** frame) override;
+
+ protected:
+  TxnCommon(DBImpl* db, int slot, const Version& v) : db_(db), slot_(slot), version_(v) {}
+  ~TxnCommon() override;
+  void Unpin();
+
+  // The tree's meta as this transaction sees it. NotFound if absent.
+  virtual Status FindMeta(TreeId tree, TreeMeta* meta);
+  Status LookupName(Slice name, TreeId* id);
+  Status CommonListTrees(std::vector<TreeInfo>* trees);
+  Status CommonGetView(TreeId tree, Slice key, Slice* value);
+  Result<std::unique_ptr<Cursor>> CommonNewCursor(TreeId tree, const uint64_t* mod_count);
+
+  DBImpl* db_;
+  int slot_;          // epoch slot; -1 once released
+  Version version_;   // snapshot (read) or catalog being built (write)
+  TreeId cached_id_ = 0;
+  TreeRoot cached_root_;
+
+  friend class CursorImpl;
+};
+
+class ReadTxnImpl final : public ReadTxn, public TxnCommon {
+ public:
+  ReadTxnImpl(DBImpl* db, int slot, const Version& v) : TxnCommon(db, slot, v) {}
+  Status OpenTree(Slice name, TreeId* id) override { return LookupName(name, id); }
+  Status ListTrees(std::vector<TreeInfo>* trees) override { return CommonListTrees(trees); }
+  Status GetTreeInfo(TreeId tree, TreeInfo* info) override;
+  Status Get(TreeId tree, Slice key, std::string* value) override;
+  Status GetView(TreeId tree, Slice key, Slice* value) override {
+    return CommonGetView(tree, key, value);
+  }
+  Result<std::unique_ptr<Cursor>> NewCursor(TreeId tree) override {
+    return CommonNewCursor(tree, nullptr);
+  }
+  uint64_t id() const override { return version_.txn; }
+  Status LoadMeta(TreeId tree, TreeMeta* meta) { return FindMeta(tree, meta); }
+};
+
+class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter {
+ public:
+  WriteTxnImpl(DBImpl* db, int slot, const Version& v, std::unique_lock<std::timed_mutex> lock);
+  ~WriteTxnImpl() override;
+
+  // Txn
+  Status OpenTree(Slice name, TreeId* id) override;
+  Status ListTrees(std::vector<TreeInfo>* trees) override;
+  Status GetTreeInfo(TreeId tree, TreeInfo* info) override;
+  Status Get(TreeId tree, Slice key, std::string* value) override;
+  Status GetView(TreeId tree, Slice key, Slice* value) override;
+  Result<std::unique_ptr<Cursor>> NewCursor(TreeId tree) override;
+  uint64_t id() const override { return lsn_; }
+
+  // WriteTxn
+  Status Put(TreeId tree, Slice key, Slice value) override;
+  Status Delete(TreeId tree, Slice key, bool* existed) override;
+  Status CreateTree(Slice name, TreeId* id) override;
+  Status DropTree(Slice name) override;
+  Status RenameTree(Slice from, Slice to) override;
+  Status ClearTree(TreeId tree) override;
+  Status Savepoint(int* depth) override;
+  Status RollbackTo(int depth) override;
+  Status Release(int depth) override;
+  Status Commit() override;
+  void Abort() override;
+
+  // PageWriter
+  Status NewPage(PageType type, uint32_t size, Frame** frame) override;
+  Status Writable(PageId id, Frame** frame) override;
+  void FreePage(PageId id) override;
+  Status Read(PageId id, Frame** frame) override { return TxnCommon::Read(id, frame); }
+
+  // Recovery replays a record without logging it again.
+  void set_replaying(uint64_t lsn) {
+    logging_ = false;
+    lsn_ = lsn;
+  }
+  Status ApplyPayload(std::string_view payload);
+
+ private:
+  friend class DBImpl;
+  struct MetaState {
+    TreeMeta meta;
+    bool dirty = false;
+  };
+  struct Save {
+    Version version;
+    std::map<TreeId, MetaState> metas;
+    size_t created, freed, wal;
+  };
+
+  Status FindMeta(TreeId tree, TreeMeta* meta) override;
+  Status MutableMeta(TreeId tree, MetaState** state);
+  Status CheckOpen() const;
+  Status FlushMetas();  // writes dirty metas into the catalog tree
+  void DropCreatedSince(size_t n);
+  void Finish();        // releases the writer lock and the pin
+  void LogOp(WalOp op, TreeId tree, Slice a, Slice b, bool has_b);
+  Status PutCatalog(Slice key, Slice value);
+  Status DeleteCatalog(Slice key);
+
+  std::unique_lock<std::timed_mutex> writer_lock_;
+  uint64_t lsn_;
+  uint64_t stamp_;
+  std::vector<PageId> created_;
+  std::unordered_set<PageId> created_set_;
+  std::vector<PageId> freed_;
+  std::map<TreeId, MetaState> metas_;
+  std::vector<Save> saves_;
+  std::string wal_;
+  uint64_t mod_count_ = 0;
+  bool logging_ = true;
+  bool done_ = false;
+  uint64_t puts_ = 0, deletes_ = 0;
+};
+
+class CursorImpl final : public Cursor {
+ public:
+  CursorImpl(TxnCommon* txn, TreeId tree, const TreeRoot& root, const uint64_t* mod_count)
+      : txn_(txn), tree_(tree), it_(txn, root), mod_count_(mod_count),
+        seen_mod_(mod_count ? *mod_count : 0) {}
+
+  void Seek(Slice target) override;
+  void SeekForPrev(Slice target) override;
+  void SeekToFirst() override;
+  void SeekToLast() override;
+  void Next() override;
+  void Prev() override;
+  bool Valid() const override;
+  Slice key() const override;
+  Slice value() const override;
+  Status status() const override { return status_; }
+
+ private:
+  // Write transactions: re-finds the position after the tree changed.
+  void Refresh() const;
+  void Settle(Status s) const;  // records status, remembers the key
+  bool Stale() const { return mod_count_ != nullptr && *mod_count_ != seen_mod_; }
+  Status CurrentRoot(TreeRoot* root) const;
+
+  TxnCommon* txn_;
+  TreeId tree_;
+  mutable TreeIterator it_;
+  const uint64_t* mod_count_;  // nullptr for read transactions
+  mutable uint64_t seen_mod_;
+  mutable std::string saved_key_;
+  mutable bool on_saved_ = true;  // false: saved key was deleted; at its successor
+  mutable Status status_;
+  mutable std::string value_copy_;
+};
+
+}  // namespace lightning

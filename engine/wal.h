@@ -1,0 +1,65 @@
+// The write-ahead log: one checksummed record per committed transaction.
+//
+//   header (64 bytes): u64 magic | u32 version | u32 0 | u64 salt |
+//                      u64 base_lsn | 24 bytes 0 | u64 checksum of bytes [0,56)
+//   record:            u32 payload_len | u32 0 | u64 lsn | u64 durable_lsn |
+//                      payload | u64 XXH3(seed=salt) of everything before it
+//
+// `durable_lsn` is the highest lsn known to be fsynced when the record was
+// made: a damaged record followed by a sound one whose durable_lsn covers it
+// was acknowledged, so the damage is Corruption; otherwise it is the torn
+// tail of an interrupted write and recovery stops there.
+//
+// Payload: a sequence of operations (see WalOp), each a tag byte then fields.
+// Thread safety: none; the DB serialises access.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "engine/io.h"
+#include "engine/status.h"
+
+namespace lightning {
+
+inline constexpr uint64_t kWalMagic = 0x314C4157474E544CULL;  // "LTNGWAL1"
+inline constexpr uint32_t kWalVersion = 1;
+inline constexpr uint32_t kWalHeaderSize = 64;
+inline constexpr uint32_t kWalRecordHeader = 24;
+
+enum class WalOp : uint8_t {
+  kPut = 1,     // varint tree | varint klen | key | varint vlen | value
+  kDelete = 2,  // varint tree | varint klen | key
+  kCreateTree = 3,  // varint tree | varint nlen | name
+  kDropTree = 4,    // varint tree
+  kRenameTree = 5,  // varint tree | varint nlen | new name
+  kClearTree = 6,   // varint tree
+};
+
+std::string EncodeWalHeader(uint64_t salt, uint64_t base_lsn);
+void AppendWalRecord(std::string* out, uint64_t lsn, uint64_t durable_lsn, std::string_view payload,
+                     uint64_t salt);
+
+// Rewrites the durable_lsn of every record in `batch` (and their checksums)
+// just before the batch is written.
+void StampDurable(std::string* batch, uint64_t durable_lsn, uint64_t salt);
+
+struct WalScan {
+  uint64_t salt = 0;
+  uint64_t base_lsn = 0;
+  uint64_t end_offset = 0;  // just past the last sound record
+  uint64_t last_lsn = 0;    // 0 if no record
+  bool torn_tail = false;   // bytes after end_offset were discarded
+};
+
+// Reads the WAL, calling `apply` for each sound record in order. Stops at the
+// first torn record; Corruption when damage hides acknowledged records or the
+// header is damaged while records follow. An empty or header-only file is an
+// empty log.
+Status ScanWal(File* file, const std::string& path,
+               const std::function<Status(uint64_t lsn, std::string_view payload)>& apply,
+               WalScan* scan);
+
+}  // namespace lightning
