@@ -137,6 +137,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
 
   const std::string path_;
   const bool in_memory_;
+  const std::string wal_path_;
   mutable std::mutex opts_mu_;
   Options opts_;  // GUARDED_BY(opts_mu_) for live options
   std::atomic<uint8_t> sync_mode_;

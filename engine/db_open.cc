@@ -123,6 +123,7 @@ Result<std::shared_ptr<DB>> DB::Open(const std::string& path, const Options& opt
 DBImpl::DBImpl(std::string path, const Options& options)
     : path_(std::move(path)),
       in_memory_(IsMemoryPath(path_)),
+      wal_path_(options.wal_path.empty() ? path_ + "-wal" : options.wal_path),
       opts_(options),
       sync_mode_(static_cast<uint8_t>(options.sync)) {}
 
@@ -180,7 +181,7 @@ Status DBImpl::OpenStore() {
   LIGHTNING_RETURN_IF_ERROR(AcquireLock());
   std::unique_ptr<File> data, wal;
   LIGHTNING_RETURN_IF_ERROR(OpenFile(path_, opts_.io, true, &data));
-  LIGHTNING_RETURN_IF_ERROR(OpenFile(path_ + "-wal", IoBackend::kPread, true, &wal));
+  LIGHTNING_RETURN_IF_ERROR(OpenFile(wal_path_, IoBackend::kPread, true, &wal));
   if (opts_.wrap_file) {
     data = opts_.wrap_file(std::move(data), FileKind::kData);
     wal = opts_.wrap_file(std::move(wal), FileKind::kWal);
@@ -274,7 +275,7 @@ Status DBImpl::ReadSuperblocks(Superblock* sb) {
     // That is recoverable only if the WAL still starts at or before the
     // surviving superblock's position.
     WalScan scan;
-    Status s = ScanWal(wal_.get(), path_ + "-wal",
+    Status s = ScanWal(wal_.get(), wal_path_,
                        [](uint64_t, std::string_view) { return Status::OK(); }, &scan);
     if (s.ok() && scan.salt != 0 && scan.base_lsn > sb->lsn) {
       return Status::Corruption(path_ + ": superblock " + std::to_string(other) +
@@ -352,11 +353,11 @@ Status DBImpl::Recover() {
   uint64_t applied = 0;
   WalScan scan;
   Status s = ScanWal(
-      wal_.get(), path_ + "-wal",
+      wal_.get(), wal_path_,
       [&](uint64_t lsn, std::string_view payload) -> Status {
         if (lsn <= latest_.txn) return Status::OK();  // already in the checkpoint
         if (lsn != latest_.txn + 1) {
-          return Status::Corruption(path_ + "-wal: record lsn " + std::to_string(lsn) +
+ return Status::Corruption(wal_path_ + ": record lsn " + std::to_string(lsn) +
                                     " does not follow " + std::to_string(latest_.txn));
         }
         const int slot = pager_->epochs().Pin();
@@ -365,7 +366,7 @@ Status DBImpl::Recover() {
         txn.set_replaying(lsn);
         Status as = txn.ApplyPayload(payload);
         if (!as.ok()) {
-          return Status::Corruption(path_ + "-wal: record lsn " + std::to_string(lsn) + ": " +
+          return Status::Corruption(wal_path_ + ": record lsn " + std::to_string(lsn) + ": " +
                                     as.message());
         }
         applied++;
@@ -375,7 +376,7 @@ Status DBImpl::Recover() {
   recovering_ = false;
   LIGHTNING_RETURN_IF_ERROR(s);
   if (scan.salt != 0 && scan.base_lsn > latest_.txn) {
-    return Status::Corruption(path_ + "-wal starts after lsn " + std::to_string(scan.base_lsn) +
+    return Status::Corruption(wal_path_ + " starts after lsn " + std::to_string(scan.base_lsn) +
                               " but the store ends at lsn " + std::to_string(latest_.txn));
   }
   if (scan.salt == 0) {

@@ -69,6 +69,10 @@ struct Options {
   // Most read transactions open at once in one process. Default: 1024.
   uint32_t max_readers = 1024;
 
+  // Where the WAL lives; empty means `<path>-wal`. Not an option: set by the
+  // VFS, whose database already owns `<db>-wal` (SQLite's WAL mode).
+  std::string wal_path;
+
   // Test hook, not an option: wraps every file the store opens (fault
   // injection). Default: none.
   std::function<std::unique_ptr<File>(std::unique_ptr<File>, FileKind)> wrap_file;

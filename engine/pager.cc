@@ -225,7 +225,10 @@ Status Pager::Load(PageId id, Frame** frame) {
 }
 
 void Pager::EvictIfNeeded() {
-  if (used_.load(std::memory_order_relaxed) <= capacity() && retired_.empty()) return;
+  if (used_.load(std::memory_order_relaxed) <= capacity() &&
+      retired_count_.load(std::memory_order_relaxed) == 0) {
+    return;
+  }
   std::lock_guard<std::mutex> lock(cache_mu_);
   size_t budget = 2 * ring_.size() + 1;
   while (used_.load(std::memory_order_relaxed) > capacity() && !ring_.empty() && budget-- > 0) {
@@ -248,6 +251,7 @@ void Pager::EvictIfNeeded() {
     }
     RingRemove(f);  // ring_[hand_] now holds the next candidate
     retired_.emplace_back(epochs_.Advance(), f);
+    retired_count_.store(retired_.size(), std::memory_order_relaxed);
     stats_->cache_evictions.Add();
   }
   FreeRetiredLocked();
@@ -262,6 +266,7 @@ void Pager::FreeRetiredLocked() {
     else retired_[keep++] = r;
   }
   retired_.resize(keep);
+  retired_count_.store(keep, std::memory_order_relaxed);
 }
 
 }  // namespace lightning

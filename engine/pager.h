@@ -156,6 +156,7 @@ class Pager {
   std::vector<Frame*> ring_;  // GUARDED_BY(cache_mu_)
   size_t hand_ = 0;           // GUARDED_BY(cache_mu_)
   std::vector<std::pair<uint64_t, Frame*>> retired_;  // GUARDED_BY(cache_mu_)
+  std::atomic<size_t> retired_count_{0};  // retired_.size(), readable without the lock
 };
 
 }  // namespace lightning
