@@ -71,8 +71,15 @@ Status WritablePath(PageWriter* w, TreeRoot* root, std::string_view key,
 // Rebuilds node `f` from `cells` (and child0 for branches).
 void FillNode(Frame* f, PageType type, PageId child0, const std::vector<CellCopy>& cells,
               size_t begin, size_t end) {
+  // Keys are sorted, so what the first and last share, all share.
+  uint32_t skip = 0;
+  if (end > begin) {
+    const std::string& a = cells[begin].key;
+    const std::string& b = cells[end - 1].key;
+    while (skip < a.size() && skip < b.size() && a[skip] == b[skip]) skip++;
+  }
   Node n(f->data(), f->size);
-  n.Init(type);
+  n.Init(type, skip);
   if (type == kBranchPage) n.set_child0(child0);
   for (size_t i = begin; i < end; i++) {
     bool ok = n.InsertCell(n.count(), cells[i].key, cells[i].cell);

@@ -59,47 +59,74 @@ std::string_view Node::cell(uint32_t i) const {
   return std::string_view(p_ + off, CellSizeAt(off));
 }
 
+int Node::CompareSkip(std::string_view target) const {
+  const uint32_t s = skip();
+  if (s == 0) return 0;
+  std::string_view shared = key(0).substr(0, s);
+  int c = target.substr(0, s).compare(shared);
+  if (c != 0) return c;
+  return target.size() < s ? -1 : 0;  // a proper prefix of the shared bytes sorts first
+}
+
+void Node::ShrinkSkip(std::string_view k) {
+  const uint32_t n = count();
+  if (n == 0) return;
+  std::string_view first = key(0);
+  uint32_t s = skip();
+  uint32_t common = 0;
+  while (common < s && common < k.size() && first[common] == k[common]) common++;
+  if (common == s) return;
+  p_[1] = static_cast<char>(common);
+  uint64_t* pre = mutable_prefixes();
+  for (uint32_t i = 0; i < n; i++) pre[i] = PrefixOf(key(i));
+}
+
 uint32_t Node::LowerBound(std::string_view target, bool* exact) const {
-  const uint64_t tp = KeyPrefix(target.data(), target.size());
-  const uint64_t* pre = prefixes();
-  uint32_t lo = 0, hi = count();
-  // Narrow on prefixes alone first: no cell is touched until prefixes tie.
+  *exact = false;
+  const uint32_t n = count();
+  if (n == 0) return 0;
+  int c = CompareSkip(target);
+  if (c < 0) return 0;
+  if (c > 0) return n;
+  const uint64_t tp = PrefixOf(target);
+  uint32_t lo = 0, hi = n;
   while (lo < hi) {
     uint32_t mid = (lo + hi) / 2;
-    if (pre[mid] < tp) lo = mid + 1;
-    else hi = mid;
-  }
-  // lo: first prefix >= tp. Among equal prefixes, compare full keys.
-  uint32_t end = count();
-  while (lo < end && pre[lo] == tp) {
-    int c = key(lo).compare(target);
-    if (c >= 0) {
-      *exact = (c == 0);
-      return lo;
+    int cmp = CompareAt(mid, tp, target);
+    if (cmp < 0) {
+      lo = mid + 1;
+    } else {
+      if (cmp == 0) {
+        *exact = true;
+        return mid;
+      }
+      hi = mid;
     }
-    lo++;
   }
-  *exact = false;
   return lo;
 }
 
 uint32_t Node::ChildIndex(std::string_view target) const {
-  // Number of separators <= target: upper bound.
-  const uint64_t tp = KeyPrefix(target.data(), target.size());
-  const uint64_t* pre = prefixes();
-  uint32_t lo = 0, hi = count();
+  // Number of separators <= target: an upper bound.
+  const uint32_t n = count();
+  if (n == 0) return 0;
+  int c = CompareSkip(target);
+  if (c < 0) return 0;
+  if (c > 0) return n;
+  const uint64_t tp = PrefixOf(target);
+  uint32_t lo = 0, hi = n;
   while (lo < hi) {
     uint32_t mid = (lo + hi) / 2;
-    if (pre[mid] <= tp) lo = mid + 1;
+    if (CompareAt(mid, tp, target) <= 0) lo = mid + 1;
     else hi = mid;
   }
-  // lo: first prefix > tp; walk back over equal prefixes whose key > target.
-  while (lo > 0 && pre[lo - 1] == tp && key(lo - 1).compare(target) > 0) lo--;
   return lo;
 }
 
 bool Node::InsertCell(uint32_t i, std::string_view k, std::string_view cell_bytes) {
   const uint32_t need = CellCost(cell_bytes.size());
+  if (contiguous_free() < need && contiguous_free() + garbage() < need) return false;
+  if (skip() > 0) ShrinkSkip(k);
   if (contiguous_free() < need) {
     if (contiguous_free() + garbage() < need) return false;
     Defragment();
@@ -113,7 +140,7 @@ bool Node::InsertCell(uint32_t i, std::string_view k, std::string_view cell_byte
   std::memmove(new_slots, old_slots, 2 * i);
   uint64_t* pre = mutable_prefixes();
   std::memmove(pre + i + 1, pre + i, 8 * (n - i));
-  pre[i] = KeyPrefix(k.data(), k.size());
+  pre[i] = PrefixOf(k);
   uint32_t h = heap() - static_cast<uint32_t>(cell_bytes.size());
   std::memcpy(p_ + h, cell_bytes.data(), cell_bytes.size());
   set_heap(h);
@@ -212,7 +239,10 @@ std::string Node::Validate() const {
     if (klen > static_cast<uint64_t>(limit - q) || body > static_cast<uint64_t>(limit - q) - klen) {
       return "cell runs past the end of the page";
     }
-    if (prefixes()[i] != KeyPrefix(q, klen)) return "key prefix does not match its key";
+    if (klen < skip() || (i > 0 && std::memcmp(q, key(0).data(), skip()) != 0)) {
+      return "key does not share the node's common prefix";
+    }
+    if (prefixes()[i] != PrefixOf(std::string_view(q, klen))) return "key prefix does not match its key";
     if (i > 0 && key(i - 1).compare(key(i)) >= 0) return "keys out of order";
   }
   return "";

@@ -1,7 +1,8 @@
 // Node: the byte layout of a B+tree page, and the operations on it.
 //
-//   offset 0   header (32 bytes): type, count, heap start, garbage, child0
-//   offset 32  prefixes[count]  u64: first 8 key bytes, big-endian, zero padded
+//   offset 0   header (32 bytes): type, skip, count, heap start, garbage, child0
+//   offset 32  prefixes[count]  u64: 8 key bytes after the first `skip`,
+//                               big-endian, zero padded
 //              slots[count]     u16: offset of each cell in the heap
 //   ...        free space
 //   heap       cells, growing down from the end of the page
@@ -12,8 +13,10 @@
 // In a branch with n separators there are n+1 children: keys < sep[0] live in
 // child0, keys >= sep[i] and < sep[i+1] in child(i+1).
 //
-// The prefix array lets a search compare 8 bytes of many keys without
-// touching the cells; a full compare only breaks ties. Node is a view: it
+// Every key in the node shares its first `skip` bytes (prefix truncation), so
+// the prefixes hold the bytes that tell keys apart. The prefix array lets a
+// search compare 8 bytes of many keys without touching the cells; a full
+// compare only breaks ties. Node is a view: it
 // does not own the bytes. Thread safety: none; committed pages are immutable
 // and may be read by any number of threads.
 #pragma once
@@ -46,9 +49,10 @@ class Node {
  public:
   Node(char* data, uint32_t page_size) : p_(data), size_(page_size) {}
 
-  void Init(PageType type) {
+  void Init(PageType type, uint32_t skip = 0) {
     std::memset(p_, 0, kNodeHeaderSize);
     p_[0] = static_cast<char>(type);
+    p_[1] = static_cast<char>(skip > 255 ? 255 : skip);
     set_count(0);
     set_heap(size_);
     set_garbage(0);
@@ -56,6 +60,7 @@ class Node {
 
   PageType type() const { return static_cast<PageType>(p_[0]); }
   bool is_leaf() const { return type() == kLeafPage; }
+  uint32_t skip() const { return static_cast<uint8_t>(p_[1]); }
   uint32_t count() const { return DecodeFixed16(p_ + 2); }
   uint32_t heap() const { return DecodeFixed32(p_ + 4); }
   uint32_t garbage() const { return DecodeFixed32(p_ + 8); }
@@ -120,10 +125,20 @@ class Node {
   void set_garbage(uint32_t g) { EncodeFixed32(p_ + 8, g); }
   uint64_t* mutable_prefixes() { return reinterpret_cast<uint64_t*>(p_ + kNodeHeaderSize); }
   size_t CellSizeAt(uint32_t offset) const;
-  int CompareAt(uint32_t i, uint64_t target_prefix, std::string_view target) const {
+  // Compares key i with the target; `tp` is the target's prefix after skip.
+  int CompareAt(uint32_t i, uint64_t tp, std::string_view target) const {
     uint64_t p = prefixes()[i];
-    if (p != target_prefix) return p < target_prefix ? -1 : 1;
+    if (p != tp) return p < tp ? -1 : 1;
     return key(i).compare(target);
+  }
+  // <0, 0 or >0 as `target` sorts before, within or after the node's shared
+  // first skip() bytes. REQUIRES: count() > 0.
+  int CompareSkip(std::string_view target) const;
+  // Lowers skip() so that `key` shares it, rewriting the prefixes.
+  void ShrinkSkip(std::string_view key);
+  uint64_t PrefixOf(std::string_view k) const {
+    const uint32_t s = skip();
+    return k.size() > s ? KeyPrefix(k.data() + s, k.size() - s) : 0;
   }
 
   char* p_;
