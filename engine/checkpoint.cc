@@ -100,7 +100,7 @@ Status DBImpl::CheckpointLocked(bool force) {
       if (!e.live) continue;
       const uint64_t loc = e.loc.load();
       if (loc == 0) continue;  // cannot happen with the writer lock held
-      PutVarint64(&entries, id - prev);
+      PutVarint64(&entries, (id - prev) << 2 | (e.type & 3));
       PutVarint64(&entries, loc);
       prev = id;
       count++;

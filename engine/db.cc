@@ -138,6 +138,9 @@ std::vector<Metric> DBImpl::Metrics() const {
   {
     std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(space_mu_));
     add("live_pages", static_cast<double>(live_pages_), "count", "pages reachable from the latest version");
+    add("leaf_pages", static_cast<double>(live_by_type_[kLeafPage]), "count", "live B+tree leaf pages");
+    add("branch_pages", static_cast<double>(live_by_type_[kBranchPage]), "count", "live B+tree branch pages");
+    add("blob_pages", static_cast<double>(live_by_type_[kBlobPage]), "count", "live pages holding one large value each");
     add("dirty_bytes", static_cast<double>(dirty_bytes_), "bytes", "committed pages not yet checkpointed");
     add("pinned_pages", static_cast<double>(retired_pages_.size()), "count",
         "replaced pages kept for older snapshots");
@@ -150,6 +153,32 @@ std::vector<Metric> DBImpl::Metrics() const {
     add("durable_lsn", static_cast<double>(durable_lsn_), "lsn", "last commit known durable");
   }
   add("page_size", page_size_, "bytes", "B+tree page size");
+  add("oldest_snapshot_age", static_cast<double>(pager_->epochs().OldestAgeNanos()) / 1e9,
+      "seconds", "age of the oldest open transaction (it keeps replaced pages alive)");
+  add("memory_page_table", static_cast<double>(pager_->table_bytes()), "bytes",
+      "memory held by the page table");
+  {
+    std::lock_guard<std::mutex> lock(wal_mu_);
+    add("memory_wal_buffer", static_cast<double>(wal_pending_.capacity()), "bytes",
+        "memory held by WAL records waiting for group commit");
+  }
+  // Rates over the interval since the previous call.
+  RateSample now{NowNanos(), stats_.bytes_read.Sum(), stats_.bytes_written.Sum(),
+                 stats_.gets.Sum() + stats_.cursor_steps.Sum(),
+                 stats_.puts.Sum() + stats_.deletes.Sum()};
+  RateSample prev;
+  {
+    std::lock_guard<std::mutex> lock(rate_mu_);
+    prev = last_sample_;
+    last_sample_ = now;
+  }
+  const double dt = prev.nanos ? static_cast<double>(now.nanos - prev.nanos) / 1e9 : 0.0;
+  auto rate = [&](uint64_t a, uint64_t b) { return dt > 0 && a >= b ? static_cast<double>(a - b) / dt : 0.0; };
+  add("interval_seconds", dt, "seconds", "time since the previous metrics read (rates below cover it)");
+  add("read_bytes_per_second", rate(now.bytes_read, prev.bytes_read), "bytes/s", "data file reads over the interval");
+  add("write_bytes_per_second", rate(now.bytes_written, prev.bytes_written), "bytes/s", "data file writes over the interval");
+  add("reads_per_second", rate(now.reads, prev.reads), "ops/s", "gets and cursor steps over the interval");
+  add("writes_per_second", rate(now.writes, prev.writes), "ops/s", "committed puts and deletes over the interval");
   return m;
 }
 

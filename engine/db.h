@@ -133,6 +133,8 @@ class Cursor {
   virtual void Prev() = 0;
   virtual bool Valid() const = 0;
   // REQUIRES: Valid(). Views valid until the cursor moves or the tree changes.
+  // A cursor is Valid() only where its value could be read: a page that
+  // fails its checksum ends the iteration with a non-OK status().
   virtual Slice key() const = 0;
   virtual Slice value() const = 0;
   // Non-OK if a page could not be read (the cursor is then not Valid()).

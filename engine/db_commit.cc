@@ -26,15 +26,13 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
   {
     std::lock_guard<std::mutex> lock(space_mu_);
     for (PageId id : t->freed_) {
+      CountFree(id);
       if (t->created_set_.erase(id)) {  // born and died in this transaction
         pager_->DropFrame(id);
-        pager_->entry(id).live = false;
         free_ids_.push_back(id);
       } else {
-        pager_->entry(id).live = false;
         pc.freed.push_back(id);
       }
-      live_pages_--;
     }
     for (PageId id : t->created_) {
       PageEntry& e = pager_->entry(id);
@@ -47,7 +45,7 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
   stats_.puts.Add(t->puts_);
   stats_.deletes.Add(t->deletes_);
 
-  if (recovering_) {
+  if (recovering_ || in_memory_) {  // nothing to log
     std::lock_guard<std::mutex> lock(wal_mu_);
     Publish({std::move(pc)});
     t->Finish();
@@ -74,6 +72,7 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
     lock.unlock();
     latency_.commit.Record(NowNanos() - start);
     if (s.ok()) MaybeCheckpointAfterCommit(false);
+    pager_->EvictIfNeeded();
     return s;
   }
 
@@ -97,6 +96,7 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
   }
   if (s.ok()) MaybeCheckpointAfterCommit(true);
   t->Finish();
+  pager_->EvictIfNeeded();
   latency_.commit.Record(NowNanos() - start);
   return s;
 }
@@ -219,7 +219,14 @@ void DBImpl::MaybeCheckpointAfterCommit(bool holding_writer) {
 
 // ---- space ----
 
-PageId DBImpl::AllocPageId() {
+void DBImpl::CountFree(PageId id) {
+  PageEntry& e = pager_->entry(id);
+  e.live = false;
+  live_pages_--;
+  live_by_type_[e.type & 3]--;
+}
+
+PageId DBImpl::AllocPageId(PageType type) {
   PageId id;
   if (!free_ids_.empty()) {
     id = free_ids_.back();
@@ -228,8 +235,11 @@ PageId DBImpl::AllocPageId() {
     id = next_page_id_++;
   }
   pager_->Reserve(id);
-  pager_->entry(id).live = true;
+  PageEntry& e = pager_->entry(id);
+  e.live = true;
+  e.type = type;
   live_pages_++;
+  live_by_type_[type & 3]++;
   return id;
 }
 

@@ -75,6 +75,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   ~DBImpl() override;
 
   Status OpenStore();  // called once by DB::Open
+  void set_registered() { registered_ = true; }
 
   Result<std::unique_ptr<ReadTxn>> BeginRead() override;
   Result<std::unique_ptr<WriteTxn>> BeginWrite() override;
@@ -122,7 +123,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   bool CheckpointDue() const;
 
   // Space (db_commit.cc).
-  PageId AllocPageId();  // REQUIRES: space_mu_
+  PageId AllocPageId(PageType type);  // REQUIRES: space_mu_
+  void CountFree(PageId id);  // REQUIRES: space_mu_; a live page leaves the tree
   uint64_t AllocExtent(uint64_t length);  // REQUIRES: space_mu_; returns offset
   void FreeExtentRange(uint64_t offset, uint64_t length);  // REQUIRES: space_mu_
   void ReleasePendingExtents();  // REQUIRES: space_mu_
@@ -155,6 +157,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   std::timed_mutex writer_mu_;
   uint64_t stamp_counter_ = 0;  // GUARDED_BY(writer_mu_)
   bool recovering_ = false;
+  bool opened_ = false;      // OpenStore succeeded: close checkpoints
+  bool registered_ = false;  // in the process registry (set by DB::Open)
 
   // Space: GUARDED_BY(space_mu_).
   std::mutex space_mu_;
@@ -169,6 +173,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   std::vector<std::pair<uint64_t, PageId>> retired_pages_;
   std::vector<std::pair<uint64_t, Version*>> retired_versions_;
   uint64_t live_pages_ = 0;
+  uint64_t live_by_type_[4] = {0, 0, 0, 0};  // indexed by PageType
 
   // Durable state: GUARDED_BY(writer_mu_).
   uint64_t sb_generation_ = 0;
@@ -188,6 +193,13 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   uint64_t wal_salt_ = 0;
   Status bg_error_;
   std::atomic<bool> failed_{false};
+
+  // The previous Metrics() call, for per-second rates over the interval.
+  struct RateSample {
+    uint64_t nanos = 0, bytes_read = 0, bytes_written = 0, reads = 0, writes = 0;
+  };
+  mutable std::mutex rate_mu_;
+  mutable RateSample last_sample_;  // GUARDED_BY(rate_mu_)
 };
 
 }  // namespace lightning

@@ -115,8 +115,9 @@ Result<std::shared_ptr<DB>> DB::Open(const std::string& path, const Options& opt
     if (auto existing = it->second.lock()) return std::shared_ptr<DB>(existing);
   }
   auto db = std::make_shared<DBImpl>(canonical, options);
-  LIGHTNING_RETURN_IF_ERROR(db->OpenStore());
+  LIGHTNING_RETURN_IF_ERROR(db->OpenStore());  // a failed store is destroyed unregistered
   registry[canonical] = db;
+  db->set_registered();
   return std::shared_ptr<DB>(db);
 }
 
@@ -129,11 +130,11 @@ DBImpl::DBImpl(std::string path, const Options& options)
 
 DBImpl::~DBImpl() {
   // A clean close checkpoints so that the next open replays nothing.
-  if (pager_ && !in_memory_ && !failed_.load()) {
+  if (opened_ && !in_memory_ && !failed_.load()) {
     std::unique_lock<std::timed_mutex> lock(writer_mu_);
     (void)CheckpointLocked(false);
   }
-  if (!in_memory_) {
+  if (registered_) {
     std::lock_guard<std::mutex> lock(registry_mu);
     auto& registry = Registry();
     auto it = registry.find(path_);
@@ -176,6 +177,7 @@ Status DBImpl::OpenStore() {
   if (in_memory_) {
     pager_ = std::make_unique<Pager>(nullptr, path_, page_size_, UINT64_MAX, opts_.max_readers, &stats_);
     published_.store(new Version(latest_));
+    opened_ = true;
     return Status::OK();
   }
   LIGHTNING_RETURN_IF_ERROR(AcquireLock());
@@ -270,19 +272,17 @@ Status DBImpl::ReadSuperblocks(Superblock* sb) {
   int pick = valid0 && valid1 ? (slots[0].generation > slots[1].generation ? 0 : 1) : (valid0 ? 0 : 1);
   *sb = slots[pick];
   const int other = 1 - pick;
-  if (state[other] == SlotState::kDamaged || state[other] == SlotState::kForeign) {
-    // The damaged slot may have been the newer one (a torn superblock write).
-    // That is recoverable only if the WAL still starts at or before the
-    // surviving superblock's position.
-    WalScan scan;
-    Status s = ScanWal(wal_.get(), wal_path_,
-                       [](uint64_t, std::string_view) { return Status::OK(); }, &scan);
-    if (s.ok() && scan.salt != 0 && scan.base_lsn > sb->lsn) {
-      return Status::Corruption(path_ + ": superblock " + std::to_string(other) +
-                                " is damaged and the surviving superblock (generation " +
-                                std::to_string(sb->generation) +
-                                ") is older than the WAL; the store cannot be recovered");
-    }
+  // If the other slot is damaged or blank, it may have been the newer one (a
+  // torn superblock write). That is recoverable only if the WAL still starts
+  // at or before the surviving superblock's position.
+  uint64_t wal_base = 0;
+  if (ReadWalBase(wal_.get(), &wal_base) && wal_base > sb->lsn) {
+    return Status::Corruption(path_ + ": superblock " + std::to_string(other) +
+                              (state[other] == SlotState::kEmpty ? " is blank" : " is damaged") +
+                              " and the surviving superblock (generation " +
+                              std::to_string(sb->generation) + ", lsn " + std::to_string(sb->lsn) +
+                              ") is older than the WAL (which starts after lsn " +
+                              std::to_string(wal_base) + "); the store cannot be recovered");
   }
   if (sb->page_size < 4096 || sb->page_size > 32768 || (sb->page_size & (sb->page_size - 1))) {
     return Status::Corruption(path_ + ": superblock has an invalid page size " +
@@ -316,9 +316,11 @@ Status DBImpl::LoadPageTable(const Superblock& sb) {
           (p = DecodeVarint64(p, limit, &loc)) == nullptr) {
         return Status::Corruption(path_ + ": page table is truncated");
       }
-      id += delta;
+      const uint8_t type = static_cast<uint8_t>(delta & 3);
+      id += delta >> 2;
       const uint64_t off = ExtentLoc::Offset(loc), len = ExtentLoc::Length(loc);
-      if (id == 0 || id >= next_page_id_ || off < kDataStart || off + len > file_end_) {
+      if (id == 0 || id >= next_page_id_ || off < kDataStart || off + len > file_end_ ||
+          type == 0 || (i > 0 && (delta >> 2) == 0)) {
         return Status::Corruption(path_ + ": page table entry for page " + std::to_string(id) +
                                   " is out of range");
       }
@@ -326,7 +328,9 @@ Status DBImpl::LoadPageTable(const Superblock& sb) {
       PageEntry& e = pager_->entry(id);
       e.loc.store(loc);
       e.live = true;
+      e.type = type;
       live_pages_++;
+      live_by_type_[type]++;
       used.emplace_back(off, len);
     }
   }
@@ -396,6 +400,7 @@ Status DBImpl::Recover() {
     }
   }
   durable_lsn_ = latest_.txn;
+  opened_ = true;
   stats_.Reset();
   stats_.stats_resets.Reset();
   return Status::OK();

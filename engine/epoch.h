@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -38,6 +39,7 @@ class EpochManager {
       bool expected = false;
       if (!slots_[i].used.load(std::memory_order_relaxed) &&
           slots_[i].used.compare_exchange_strong(expected, true)) {
+        slots_[i].since.store(NowSteadyNanos(), std::memory_order_relaxed);
         slots_[i].pinned.store(epoch_.load());
         hint = i;
         uint32_t hw = high_water_.load();
@@ -74,6 +76,20 @@ class EpochManager {
     return min;
   }
 
+  // Nanoseconds since the oldest open transaction began (0 when none).
+  uint64_t OldestAgeNanos() const {
+    uint64_t oldest = UINT64_MAX;
+    const uint32_t n = high_water_.load();
+    for (uint32_t i = 0; i < n; i++) {
+      if (slots_[i].pinned.load() == kIdle) continue;
+      uint64_t t = slots_[i].since.load(std::memory_order_relaxed);
+      if (t < oldest) oldest = t;
+    }
+    if (oldest == UINT64_MAX) return 0;
+    const uint64_t now = NowSteadyNanos();
+    return now > oldest ? now - oldest : 0;
+  }
+
   uint32_t readers() const { return in_use_.load(std::memory_order_relaxed); }
   uint32_t capacity() const { return num_slots_; }
 
@@ -81,7 +97,13 @@ class EpochManager {
   struct alignas(64) Slot {
     std::atomic<uint64_t> pinned{kIdle};
     std::atomic<bool> used{false};
+    std::atomic<uint64_t> since{0};  // when the pin was taken (steady clock)
   };
+  static uint64_t NowSteadyNanos() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  }
 
   std::atomic<uint64_t> epoch_{1};
   std::unique_ptr<Slot[]> slots_;

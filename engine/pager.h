@@ -66,6 +66,7 @@ struct PageEntry {
   std::atomic<Frame*> frame{nullptr};
   std::atomic<uint64_t> loc{0};  // ExtentLoc; 0 = not on disk
   bool live = false;             // allocated and reachable from the latest version
+  uint8_t type = 0;              // PageType while live; space lock
 };
 
 // Extent header, 32 bytes, then the (possibly compressed) page bytes.
@@ -128,6 +129,8 @@ class Pager {
   uint64_t capacity() const { return capacity_.load(std::memory_order_relaxed); }
   uint64_t used_bytes() const { return used_.load(std::memory_order_relaxed); }
   uint64_t cached_pages() const;
+  // Bytes of page-table chunks allocated so far.
+  uint64_t table_bytes() const { return (reserved_ >> kChunkBits) * (kChunkMask + 1) * sizeof(PageEntry); }
   uint64_t retired_frames() const;
 
   File* file() { return file_; }

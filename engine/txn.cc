@@ -137,6 +137,11 @@ Status CursorImpl::CurrentRoot(TreeRoot* root) const {
 
 void CursorImpl::Settle(Status s) const {
   status_ = std::move(s);
+  if (status_.ok() && it_.Valid()) {
+    // Load a large value now, so that Valid() promises a readable value.
+    std::string_view v;
+    status_ = it_.value(&v);
+  }
   if (!status_.ok()) {
     it_.Reset(TreeRoot{});
     return;
@@ -155,7 +160,9 @@ void CursorImpl::Refresh() const {
   it_.Reset(root);
   s = it_.Seek(saved_key_);
   if (!s.ok()) return Settle(s);
-  on_saved_ = it_.Valid() && it_.key() == saved_key_;
+  const bool on_saved = it_.Valid() && it_.key() == saved_key_;
+  Settle(Status::OK());
+  on_saved_ = on_saved;
   // If the saved key is gone, it_ sits at its successor (or is invalid).
 }
 

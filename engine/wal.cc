@@ -26,6 +26,15 @@ void AppendWalRecord(std::string* out, uint64_t lsn, uint64_t durable_lsn, std::
   PutFixed64(out, Checksum64(out->data() + start, out->size() - start, salt));
 }
 
+bool ReadWalBase(File* file, uint64_t* base_lsn) {
+  char h[kWalHeaderSize];
+  size_t got = 0;
+  if (!file->ReadAt(0, kWalHeaderSize, h, &got).ok() || got != kWalHeaderSize) return false;
+  if (DecodeFixed64(h) != kWalMagic || DecodeFixed64(h + 56) != Checksum64(h, 56)) return false;
+  *base_lsn = DecodeFixed64(h + 24);
+  return true;
+}
+
 void StampDurable(std::string* batch, uint64_t durable_lsn, uint64_t salt) {
   size_t off = 0;
   while (off + kWalRecordHeader + 8 <= batch->size()) {

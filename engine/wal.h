@@ -42,6 +42,9 @@ std::string EncodeWalHeader(uint64_t salt, uint64_t base_lsn);
 void AppendWalRecord(std::string* out, uint64_t lsn, uint64_t durable_lsn, std::string_view payload,
                      uint64_t salt);
 
+// Reads only the header: true with *base_lsn set when it is sound.
+bool ReadWalBase(File* file, uint64_t* base_lsn);
+
 // Rewrites the durable_lsn of every record in `batch` (and their checksums)
 // just before the batch is written.
 void StampDurable(std::string* batch, uint64_t durable_lsn, uint64_t salt);

@@ -31,10 +31,11 @@ Status WriteTxnImpl::NewPage(PageType type, uint32_t size, Frame** frame) {
   PageId id;
   {
     std::lock_guard<std::mutex> lock(db_->space_mu_);
-    id = db_->AllocPageId();
+    id = db_->AllocPageId(type);
   }
   Frame* f = db_->pager_->NewFrame(id, size, type);
   f->stamp = stamp_;
+  db_->pager_->EvictIfNeeded();  // room for it, from clean pages
   created_.push_back(id);
   created_set_.insert(id);
   *frame = f;
@@ -62,10 +63,9 @@ void WriteTxnImpl::DropCreatedSince(size_t n) {
   std::lock_guard<std::mutex> lock(db_->space_mu_);
   for (size_t i = n; i < created_.size(); i++) {
     PageId id = created_[i];
+    db_->CountFree(id);
     db_->pager_->DropFrame(id);
-    db_->pager_->entry(id).live = false;
     db_->free_ids_.push_back(id);
-    db_->live_pages_--;
     created_set_.erase(id);
   }
   created_.resize(n);
