@@ -1,0 +1,120 @@
+#include "ext/table_schema.h"
+
+#include <gtest/gtest.h>
+
+namespace lightning::ext {
+namespace {
+
+const std::vector<std::string> kOptions = {"file", "cache_size", "page_size", "sync", "compression"};
+
+Status Parse(std::vector<std::string_view> args, TableSchema* s) { return ParseTableArgs(args, kOptions, s); }
+
+TEST(TableSchema, RowidTable) {
+  TableSchema s;
+  ASSERT_TRUE(Parse({"a", "b TEXT", "c REAL NOT NULL"}, &s).ok());
+  EXPECT_EQ(s.key_kind, KeyKind::kRowid);
+  EXPECT_EQ(s.key_column, -1);
+  ASSERT_EQ(s.columns.size(), 3u);
+  EXPECT_EQ(s.columns[0].affinity, Affinity::kBlob);
+  EXPECT_EQ(s.columns[1].affinity, Affinity::kText);
+  EXPECT_EQ(s.columns[2].affinity, Affinity::kReal);
+  EXPECT_TRUE(s.columns[2].not_null);
+  EXPECT_EQ(s.DeclareSql(), "CREATE TABLE x(\"a\", \"b\" TEXT, \"c\" REAL NOT NULL)");
+}
+
+TEST(TableSchema, IntegerPrimaryKeyIsTheRowid) {
+  TableSchema s;
+  ASSERT_TRUE(Parse({"id INTEGER PRIMARY KEY", "name TEXT", "cache_size='256MB'"}, &s).ok());
+  EXPECT_EQ(s.key_kind, KeyKind::kIntegerPrimaryKey);
+  EXPECT_EQ(s.key_column, 0);
+  ASSERT_EQ(s.options.size(), 1u);
+  EXPECT_EQ(s.options[0].first, "cache_size");
+  EXPECT_EQ(s.options[0].second, "256MB");
+  EXPECT_FALSE(s.StoredInRecord(0));
+  EXPECT_TRUE(s.StoredInRecord(1));
+}
+
+TEST(TableSchema, OtherKeysAreWithoutRowid) {
+  TableSchema s;
+  ASSERT_TRUE(Parse({"k TEXT PRIMARY KEY", "v"}, &s).ok());
+  EXPECT_EQ(s.key_kind, KeyKind::kWithoutRowid);
+  EXPECT_TRUE(s.columns[0].not_null);
+  EXPECT_EQ(s.DeclareSql(), "CREATE TABLE x(\"k\" TEXT NOT NULL PRIMARY KEY, \"v\") WITHOUT ROWID");
+  ASSERT_TRUE(Parse({"id INT PRIMARY KEY", "v"}, &s).ok());  // INT is not a rowid alias
+  EXPECT_EQ(s.key_kind, KeyKind::kWithoutRowid);
+  ASSERT_TRUE(Parse({"id INTEGER PRIMARY KEY DESC", "v"}, &s).ok());
+  EXPECT_EQ(s.key_kind, KeyKind::kWithoutRowid);
+  ASSERT_TRUE(Parse({"id INTEGER", "v", "PRIMARY KEY (id)"}, &s).ok());
+  EXPECT_EQ(s.key_kind, KeyKind::kIntegerPrimaryKey);
+  ASSERT_TRUE(Parse({"a", "\"weird \"\"name\"\"\" BLOB PRIMARY KEY"}, &s).ok());
+  EXPECT_EQ(s.columns[1].name, "weird \"name\"");
+  EXPECT_EQ(s.key_column, 1);
+}
+
+TEST(TableSchema, TypeNamesAndAffinity) {
+  TableSchema s;
+  ASSERT_TRUE(Parse({"a VARCHAR(20)", "b DOUBLE PRECISION", "c UNSIGNED BIG INT", "d DECIMAL(10, 5)",
+                     "e FLOATING POINT", "f", "g BOOLEAN", "h CLOB COLLATE NOCASE"},
+                    &s)
+                  .ok());
+  EXPECT_EQ(s.columns[0].type, "VARCHAR(20)");
+  EXPECT_EQ(s.columns[0].affinity, Affinity::kText);
+  EXPECT_EQ(s.columns[1].affinity, Affinity::kReal);
+  EXPECT_EQ(s.columns[2].affinity, Affinity::kInteger);
+  EXPECT_EQ(s.columns[3].affinity, Affinity::kNumeric);
+  EXPECT_EQ(s.columns[4].affinity, Affinity::kInteger);  // "FLOATING POINT" contains INT
+  EXPECT_EQ(s.columns[5].affinity, Affinity::kBlob);
+  EXPECT_EQ(s.columns[6].affinity, Affinity::kNumeric);
+  EXPECT_EQ(s.columns[7].collation, "NOCASE");
+}
+
+TEST(TableSchema, OptionErrorsNameTheOption) {
+  TableSchema s;
+  Status st = Parse({"a", "cach_size=10MB"}, &s);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("unknown option \"cach_size\""), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("did you mean \"cache_size\""), std::string::npos) << st.message();
+  st = Parse({"a", "fil='x'"}, &s);
+  EXPECT_NE(st.message().find("did you mean \"file\""), std::string::npos) << st.message();
+  st = Parse({"a", "sync=full", "SYNC=off"}, &s);
+  EXPECT_NE(st.message().find("given twice"), std::string::npos) << st.message();
+  st = Parse({"a", "sync="}, &s);
+  EXPECT_NE(st.message().find("needs a value"), std::string::npos) << st.message();
+}
+
+TEST(TableSchema, UnsupportedConstraintsAreErrors) {
+  TableSchema s;
+  for (auto args : std::vector<std::vector<std::string_view>>{
+           {"a UNIQUE"},
+           {"a CHECK (a > 0)"},
+           {"a REFERENCES b(c)"},
+           {"a AS (1)"},
+           {"a GENERATED ALWAYS AS (1)"},
+           {"a DEFAULT 5"},
+           {"a INTEGER PRIMARY KEY AUTOINCREMENT"},
+           {"a PRIMARY KEY ON CONFLICT REPLACE"},
+           {"a PRIMARY KEY", "b PRIMARY KEY"},
+           {"a", "b", "PRIMARY KEY(a, b)"},
+           {"a", "UNIQUE(a)"},
+           {"a TEXT COLLATE NOCASE PRIMARY KEY"},
+           {"a", "PRIMARY KEY(zz)"},
+           {"a", "A"},
+           {},
+           {"cache_size=1MB"},
+       }) {
+    Status st = Parse(args, &s);
+    EXPECT_FALSE(st.ok()) << (args.empty() ? "" : args[0]);
+    EXPECT_TRUE(st.IsInvalidArgument());
+    EXPECT_FALSE(st.message().empty());
+  }
+  EXPECT_TRUE(Parse({"a DEFAULT NULL", "b NULL", "c CONSTRAINT x NOT NULL"}, &s).ok());
+}
+
+TEST(TableSchema, ClosestName) {
+  EXPECT_EQ(ClosestName("compresion", kOptions), "compression");
+  EXPECT_EQ(ClosestName("zzzzzzzzzzzzzzzz", kOptions), "");
+  EXPECT_EQ(QuoteIdentifier("a\"b"), "\"a\"\"b\"");
+}
+
+}  // namespace
+}  // namespace lightning::ext

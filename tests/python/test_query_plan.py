@@ -1,0 +1,89 @@
+"""EXPLAIN QUERY PLAN: key lookups use the key, ORDER BY key is consumed (no
+temp b-tree), and only queries without a key constraint scan everything."""
+import pytest
+
+from conftest import connect
+
+
+def plan(conn, sql):
+    return " / ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+
+
+@pytest.fixture(params=["id INTEGER PRIMARY KEY, name TEXT", "id TEXT PRIMARY KEY, name TEXT", "name TEXT"])
+def table(request, tmp_path, ext_path):
+    conn = connect(str(tmp_path / "p.db"))
+    conn.execute(f"CREATE VIRTUAL TABLE t USING lightning({request.param})")
+    key = "rowid" if request.param == "name TEXT" else "id"
+    values = ", ".join(f"({i}, 'n{i}')" for i in range(200))
+    cols = "rowid, name" if key == "rowid" else "id, name"
+    conn.execute(f"INSERT INTO t({cols}) VALUES {values}")
+    yield conn, key
+    conn.close()
+
+
+def test_point_lookup_uses_the_key(table):
+    conn, k = table
+    p = plan(conn, f"SELECT * FROM t WHERE {k} = 5")
+    assert f"{k}=?" in p and "full scan" not in p, p
+
+
+def test_in_list_is_one_lookup_per_value_in_one_filter(table):
+    conn, k = table
+    p = plan(conn, f"SELECT * FROM t WHERE {k} IN (1, 5, 9) ORDER BY {k} DESC")
+    assert f"{k} IN (...)" in p and f"ORDER BY {k} DESC" in p, p
+    assert "TEMP B-TREE" not in p, p
+
+
+@pytest.mark.parametrize("where,expect", [
+    ("{k} > 5 AND {k} <= 50", ["{k}>?", "{k}<=?"]),
+    ("{k} >= 5", ["{k}>=?"]),
+    ("{k} < 7", ["{k}<?"]),
+])
+def test_ranges_use_the_key(table, where, expect):
+    conn, k = table
+    p = plan(conn, f"SELECT * FROM t WHERE {where.format(k=k)}")
+    for e in expect:
+        assert e.format(k=k) in p, p
+    assert "full scan" not in p, p
+
+
+def test_between_is_a_range(table):
+    conn, k = table
+    p = plan(conn, f"SELECT * FROM t WHERE {k} BETWEEN 10 AND 20")
+    assert f"{k}>=?" in p and f"{k}<=?" in p, p
+
+
+@pytest.mark.parametrize("direction", ["", " DESC"])
+def test_order_by_key_needs_no_sort(table, direction):
+    conn, k = table
+    p = plan(conn, f"SELECT * FROM t ORDER BY {k}{direction}")
+    assert "TEMP B-TREE" not in p, p
+    assert f"ORDER BY {k}{direction}" in p, p
+    p = plan(conn, f"SELECT * FROM t WHERE {k} > 3 ORDER BY {k}{direction} LIMIT 5 OFFSET 2")
+    assert "TEMP B-TREE" not in p and "LIMIT" in p and "OFFSET" in p, p
+
+
+def test_full_scan_only_without_key_constraint(table):
+    conn, k = table
+    assert "full scan" in plan(conn, "SELECT * FROM t WHERE name = 'n3'")
+    assert "full scan" in plan(conn, "SELECT count(*) FROM t")
+    p = plan(conn, "SELECT * FROM t ORDER BY name")
+    assert "TEMP B-TREE" in p  # ordering by a non-key column needs a sort
+
+
+def test_join_on_key_looks_up_the_inner_table(table):
+    conn, k = table
+    p = plan(conn, f"SELECT * FROM t a JOIN t b ON b.{k} = a.{k} WHERE a.{k} < 10")
+    assert f"{k}=?" in p, p
+
+
+def test_results_follow_the_plan(table):
+    conn, k = table
+    is_text = conn.execute(f"SELECT typeof({k}) FROM t LIMIT 1").fetchone()[0] == "text"
+    lo, hi = ("10", "12") if is_text else (10, 12)
+    rows = conn.execute(f"SELECT {k} FROM t WHERE {k} >= ? AND {k} <= ? ORDER BY {k} DESC", (lo, hi)).fetchall()
+    expected = sorted(conn.execute(f"SELECT {k} FROM t").fetchall(), reverse=True)
+    expected = [r for r in expected if lo <= r[0] <= hi]
+    assert rows == expected
+    assert conn.execute(f"SELECT {k} FROM t ORDER BY {k} LIMIT 2 OFFSET 3").fetchall() == sorted(
+        conn.execute(f"SELECT {k} FROM t").fetchall())[3:5]
