@@ -1,0 +1,577 @@
+#include "bench/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "bench/bench_util.h"
+#include "bench/json.h"
+
+namespace lightning_bench {
+
+namespace {
+
+std::string Escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out.push_back(c);
+  }
+  return out;
+}
+
+std::string Unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size()) {
+      char e = s[++i];
+      out.push_back(e == 't' ? '\t' : e == 'n' ? '\n' : e);
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// The numeric fields, by name, for serialization, medians and JSON.
+struct Field {
+  const char* name;
+  double RowResult::*member;
+};
+const Field kFields[] = {
+    {"seconds", &RowResult::seconds},
+    {"ops_per_sec", &RowResult::ops_per_sec},
+    {"mb_per_sec", &RowResult::mb_per_sec},
+    {"p50_us", &RowResult::p50_us},
+    {"p95_us", &RowResult::p95_us},
+    {"p99_us", &RowResult::p99_us},
+    {"p999_us", &RowResult::p999_us},
+    {"file_bytes", &RowResult::file_bytes},
+    {"peak_rss_bytes", &RowResult::peak_rss_bytes},
+};
+
+double Median(std::vector<double> v) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x < 0; }), v.end());
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+std::string SerializeRow(const RowResult& r) {
+  std::ostringstream out;
+  out.precision(17);
+  out << "engine=" << Escape(r.engine) << "\tworkload=" << Escape(r.workload) << "\trun=" << r.run
+      << "\tok=" << (r.ok ? 1 : 0) << "\terror=" << Escape(r.error) << "\tnote=" << Escape(r.note)
+      << "\tops=" << r.ops;
+  for (const Field& f : kFields) out << "\t" << f.name << "=" << r.*f.member;
+  return out.str();
+}
+
+bool ParseRow(const std::string& line, RowResult* r) {
+  std::map<std::string, std::string> kv;
+  size_t start = 0;
+  while (start <= line.size()) {
+    size_t end = line.find('\t', start);
+    if (end == std::string::npos) end = line.size();
+    std::string item = line.substr(start, end - start);
+    size_t eq = item.find('=');
+    if (eq != std::string::npos) kv[item.substr(0, eq)] = Unescape(item.substr(eq + 1));
+    start = end + 1;
+  }
+  if (!kv.count("engine") || !kv.count("workload")) return false;
+  r->engine = kv["engine"];
+  r->workload = kv["workload"];
+  r->run = std::atoi(kv["run"].c_str());
+  r->ok = kv["ok"] == "1";
+  r->error = kv["error"];
+  r->note = kv["note"];
+  r->ops = std::strtoull(kv["ops"].c_str(), nullptr, 10);
+  for (const Field& f : kFields) {
+    auto it = kv.find(f.name);
+    if (it != kv.end()) r->*f.member = std::strtod(it->second.c_str(), nullptr);
+  }
+  return true;
+}
+
+std::vector<Aggregate> AggregateRows(const std::vector<RowResult>& rows,
+                                     const std::vector<std::string>& workload_order,
+                                     const std::vector<std::string>& engine_order) {
+  std::vector<Aggregate> out;
+  for (const std::string& w : workload_order) {
+    for (const std::string& e : engine_order) {
+      Aggregate agg;
+      agg.engine = e;
+      agg.workload = w;
+      for (const RowResult& r : rows) {
+        if (r.engine != e || r.workload != w) continue;
+        agg.runs.push_back(r);
+        if (!r.ok && agg.ok) {
+          agg.ok = false;
+          agg.error = "run " + std::to_string(r.run) + ": " + r.error;
+        }
+      }
+      if (agg.runs.empty()) continue;
+      RowResult& m = agg.median;
+      m.engine = e;
+      m.workload = w;
+      m.ok = agg.ok;
+      m.error = agg.error;
+      m.note = agg.runs.front().note;
+      std::vector<double> ops;
+      for (const RowResult& r : agg.runs) {
+        if (r.ok) ops.push_back(static_cast<double>(r.ops));
+      }
+      m.ops = static_cast<uint64_t>(std::max(0.0, Median(ops)));
+      for (const Field& f : kFields) {
+        std::vector<double> vals;
+        for (const RowResult& r : agg.runs) {
+          if (r.ok) vals.push_back(r.*f.member);
+        }
+        m.*f.member = Median(vals);
+      }
+      out.push_back(std::move(agg));
+    }
+  }
+  return out;
+}
+
+const Aggregate* FindAggregate(const std::vector<Aggregate>& aggs, const std::string& engine,
+                               const std::string& workload) {
+  for (const Aggregate& a : aggs) {
+    if (a.engine == engine && a.workload == workload) return &a;
+  }
+  return nullptr;
+}
+
+std::string FormatMetric(double v, int decimals) {
+  if (v < 0) return "-";
+  if (decimals == 0) return WithCommas(v);
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+  return buf;
+}
+
+std::string FormatMiB(double bytes) {
+  if (bytes < 0) return "-";
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.1f", bytes / (1024.0 * 1024.0));
+  return buf;
+}
+
+namespace {
+int LatencyDecimals(double us) { return us >= 0 && us < 100 ? 2 : 0; }
+}  // namespace
+
+void PrintTable(FILE* out, const std::vector<Aggregate>& aggs) {
+  std::fprintf(out, "%-18s %-10s %14s %10s %9s %9s %9s %10s %9s %9s  %s\n", "workload", "engine",
+               "ops/s", "MB/s", "p50 us", "p95 us", "p99 us", "p99.9 us", "file MiB", "RSS MiB",
+               "status");
+  std::string last;
+  for (const Aggregate& a : aggs) {
+    const RowResult& m = a.median;
+    if (!last.empty() && last != a.workload) std::fprintf(out, "\n");
+    last = a.workload;
+    std::string status = a.ok ? "ok" : "FAIL: " + a.error;
+    if (a.ok) {
+      std::fprintf(out, "%-18s %-10s %14s %10s %9s %9s %9s %10s %9s %9s  %s\n", a.workload.c_str(),
+                   a.engine.c_str(), FormatMetric(m.ops_per_sec, 0).c_str(),
+                   FormatMetric(m.mb_per_sec, 1).c_str(),
+                   FormatMetric(m.p50_us, LatencyDecimals(m.p50_us)).c_str(),
+                   FormatMetric(m.p95_us, LatencyDecimals(m.p95_us)).c_str(),
+                   FormatMetric(m.p99_us, LatencyDecimals(m.p99_us)).c_str(),
+                   FormatMetric(m.p999_us, LatencyDecimals(m.p999_us)).c_str(),
+                   FormatMiB(m.file_bytes).c_str(), FormatMiB(m.peak_rss_bytes).c_str(),
+                   status.c_str());
+    } else {
+      std::fprintf(out, "%-18s %-10s %s\n", a.workload.c_str(), a.engine.c_str(), status.c_str());
+    }
+  }
+}
+
+void PrintMatrix(FILE* out, const std::vector<Aggregate>& aggs,
+                 const std::vector<std::string>& workloads,
+                 const std::vector<std::string>& engines) {
+  std::fprintf(out, "%-18s", "ops/s (median)");
+  for (const auto& e : engines) std::fprintf(out, " %14s", e.c_str());
+  std::fprintf(out, "\n");
+  for (const auto& w : workloads) {
+    bool any = false;
+    for (const auto& e : engines) any |= FindAggregate(aggs, e, w) != nullptr;
+    if (!any) continue;
+    std::fprintf(out, "%-18s", w.c_str());
+    for (const auto& e : engines) {
+      const Aggregate* a = FindAggregate(aggs, e, w);
+      std::string cell = !a ? "" : !a->ok ? "FAIL" : FormatMetric(a->median.ops_per_sec, 0);
+      std::fprintf(out, " %14s", cell.c_str());
+    }
+    std::fprintf(out, "\n");
+  }
+}
+
+// ---- goals ---------------------------------------------------------------
+
+namespace {
+
+enum class Metric { kOps, kMBps, kP99, kP999, kFile, kRss };
+
+double Get(const RowResult& r, Metric m) {
+  switch (m) {
+    case Metric::kOps:
+      return r.ops_per_sec;
+    case Metric::kMBps:
+      return r.mb_per_sec;
+    case Metric::kP99:
+      return r.p99_us;
+    case Metric::kP999:
+      return r.p999_us;
+    case Metric::kFile:
+      return r.file_bytes;
+    case Metric::kRss:
+      return r.peak_rss_bytes;
+  }
+  return -1;
+}
+
+const char* Unit(Metric m) {
+  switch (m) {
+    case Metric::kOps:
+      return "ops/s";
+    case Metric::kMBps:
+      return "MB/s";
+    case Metric::kP99:
+      return "us p99";
+    case Metric::kP999:
+      return "us p99.9";
+    case Metric::kFile:
+      return "file size";
+    case Metric::kRss:
+      return "peak RSS";
+  }
+  return "";
+}
+
+// Looks up a measured value; on failure explains why in *why.
+bool Lookup(const std::vector<Aggregate>& aggs, const std::string& engine,
+            const std::string& workload, Metric m, double* value, std::string* why) {
+  const Aggregate* a = FindAggregate(aggs, engine, workload);
+  if (!a) {
+    *why = engine + " " + workload + " was not run";
+    return false;
+  }
+  if (!a->ok) {
+    *why = engine + " " + workload + " failed (" + a->error + ")";
+    return false;
+  }
+  *value = Get(a->median, m);
+  if (*value < 0) {
+    *why = engine + " " + workload + " has no " + Unit(m) + " figure";
+    return false;
+  }
+  return true;
+}
+
+std::string Num(double v, Metric m) {
+  if (m == Metric::kP99 || m == Metric::kP999) return FormatMetric(v, 2);
+  if (m == Metric::kFile || m == Metric::kRss) return FormatMiB(v) + " MiB";
+  return WithCommas(v);
+}
+
+// Goal: lightning.metric(wl_a) compared with factor x base_engine.metric(wl_b).
+GoalResult Ratio(const std::vector<Aggregate>& aggs, const std::string& goal,
+                 const std::string& wl_a, Metric m, const std::string& base_engine,
+                 const std::string& wl_b, double factor, bool at_least) {
+  GoalResult g;
+  g.goal = goal;
+  double a = 0, b = 0;
+  std::string why;
+  if (!Lookup(aggs, "lightning", wl_a, m, &a, &why) ||
+      !Lookup(aggs, base_engine, wl_b, m, &b, &why)) {
+    g.verdict = "not measured: " + why;
+    return g;
+  }
+  // Verdict on the median of per-run ratios (both sides measured in the same
+  // run, minutes apart), which drift on a shared machine disturbs less than a
+  // ratio of medians taken from different runs; both are shown.
+  const Aggregate* agg_a = FindAggregate(aggs, "lightning", wl_a);
+  const Aggregate* agg_b = FindAggregate(aggs, base_engine, wl_b);
+  std::vector<double> paired;
+  std::string per_run;
+  for (const RowResult& ra : agg_a->runs) {
+    for (const RowResult& rb : agg_b->runs) {
+      const double va = Get(ra, m), vb = Get(rb, m);
+      if (ra.run != rb.run || !ra.ok || !rb.ok || va < 0 || vb <= 0) continue;
+      paired.push_back(va / vb);
+      char one[32];
+      std::snprintf(one, sizeof(one), "%s%.2f", per_run.empty() ? "" : ", ", va / vb);
+      per_run += one;
+    }
+  }
+  std::sort(paired.begin(), paired.end());
+  const double of_medians = b > 0 ? a / b : 0;
+  double ratio = of_medians;
+  if (!paired.empty()) {
+    const size_t n = paired.size();
+    ratio = n % 2 ? paired[n / 2] : (paired[n / 2 - 1] + paired[n / 2]) / 2;
+  }
+  char buf[400];
+  if (paired.size() > 1) {
+    std::snprintf(
+        buf, sizeof(buf), "%.2fx median of per-run ratios (%s); medians: lightning %s vs %s %s %s",
+        ratio, per_run.c_str(), Num(a, m).c_str(), base_engine.c_str(), Num(b, m).c_str(), Unit(m));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2fx (lightning %s vs %s %s %s)", ratio, Num(a, m).c_str(),
+                  base_engine.c_str(), Num(b, m).c_str(), Unit(m));
+  }
+  g.measured = buf;
+  bool met = at_least ? ratio >= factor : ratio <= factor;
+  g.verdict = met ? "MET" : "NOT MET";
+  return g;
+}
+
+GoalResult Absolute(const std::vector<Aggregate>& aggs, const std::string& goal,
+                    const std::string& wl, Metric m, double limit, bool at_least, double scale,
+                    const char* unit) {
+  GoalResult g;
+  g.goal = goal;
+  double a = 0;
+  std::string why;
+  if (!Lookup(aggs, "lightning", wl, m, &a, &why)) {
+    g.verdict = "not measured: " + why;
+    return g;
+  }
+  char buf[200];
+  std::snprintf(buf, sizeof(buf), "%.2f %s (limit %.2f %s)", a / scale, unit, limit / scale, unit);
+  g.measured = buf;
+  g.verdict = (at_least ? a >= limit : a <= limit) ? "MET" : "NOT MET";
+  return g;
+}
+
+}  // namespace
+
+std::vector<GoalResult> EvaluateGoals(const std::vector<Aggregate>& aggs, uint64_t small_cache) {
+  std::vector<GoalResult> g;
+  g.push_back(Ratio(aggs, "readrandom 1 thread >= 1.5x LMDB", "readrandom", Metric::kOps, "lmdb",
+                    "readrandom", 1.5, true));
+  g.push_back(Ratio(aggs, "readrandom 2 threads >= 1.5x LMDB", "readrandom_2t", Metric::kOps,
+                    "lmdb", "readrandom_2t", 1.5, true));
+  g.push_back(Ratio(aggs, "readrandom 1 thread p99 <= LMDB p99", "readrandom", Metric::kP99, "lmdb",
+                    "readrandom", 1.0, false));
+  g.push_back(Ratio(aggs, "readrandom 1 thread p99.9 <= 2x LMDB p99.9", "readrandom", Metric::kP999,
+                    "lmdb", "readrandom", 2.0, false));
+  g.push_back(Ratio(aggs, "readrandom 2 threads p99 <= LMDB p99", "readrandom_2t", Metric::kP99,
+                    "lmdb", "readrandom_2t", 1.0, false));
+  g.push_back(Ratio(aggs, "readrandom 2 threads p99.9 <= 2x LMDB p99.9", "readrandom_2t",
+                    Metric::kP999, "lmdb", "readrandom_2t", 2.0, false));
+  g.push_back(Ratio(aggs, "fillrandom >= 1.0x LevelDB", "fillrandom", Metric::kOps, "leveldb",
+                    "fillrandom", 1.0, true));
+  g.push_back(
+      Ratio(aggs, "fillseq >= 1.0x LMDB", "fillseq", Metric::kOps, "lmdb", "fillseq", 1.0, true));
+  g.push_back(
+      Ratio(aggs, "readseq >= 1.0x LMDB", "readseq", Metric::kOps, "lmdb", "readseq", 1.0, true));
+  g.push_back(Ratio(aggs, "mixed 80/20 >= 2x LevelDB", "mixed_80_20", Metric::kOps, "leveldb",
+                    "mixed_80_20", 2.0, true));
+  g.push_back(Ratio(aggs, "durable commits, 1 writer >= 0.9x raw 4 KiB append+fdatasync",
+                    "durable_1w", Metric::kOps, "machine", "fsync4k_append", 0.9, true));
+  g.push_back(Ratio(aggs, "durable commits, 4 writers >= 2.5x Lightning's 1-writer rate",
+                    "durable_4w", Metric::kOps, "lightning", "durable_1w", 2.5, true));
+  g.push_back(Absolute(aggs, "1 MiB values via zero-copy view >= 5 GB/s", "read1m_view",
+                       Metric::kMBps, 5000, true, 1000, "GB/s"));
+  g.push_back(Ratio(aggs, "compressible values (lz4): file <= 0.6x LMDB's", "compressible",
+                    Metric::kFile, "lmdb", "compressible", 0.6, false));
+  g.push_back(Ratio(aggs, "compressible values (lz4): file <= LevelDB's", "compressible",
+                    Metric::kFile, "leveldb", "compressible", 1.0, false));
+  g.push_back(Absolute(
+      aggs, "larger-than-cache: peak RSS <= cache_size + 64 MiB", "larger_than_cache", Metric::kRss,
+      static_cast<double>(small_cache + (64ull << 20)), false, 1024.0 * 1024.0, "MiB"));
+  return g;
+}
+
+std::vector<GoalResult> EvaluateSqlGoals(const std::vector<Aggregate>& aggs) {
+  std::vector<GoalResult> g;
+  g.push_back(Ratio(aggs, "SQL point lookups >= 1.3x native", "point_lookup", Metric::kOps,
+                    "native", "point_lookup", 1.3, true));
+  g.push_back(Ratio(aggs, "SQL range scans >= 1.0x native", "range_scan", Metric::kOps, "native",
+                    "range_scan", 1.0, true));
+  g.push_back(Ratio(aggs, "SQL full scans >= 1.0x native", "full_scan", Metric::kOps, "native",
+                    "full_scan", 1.0, true));
+  g.push_back(Ratio(aggs, "SQL bulk insert >= 2x native", "bulk_insert", Metric::kOps, "native",
+                    "bulk_insert", 2.0, true));
+  g.push_back(Ratio(aggs, "SQL autocommit updates >= 1.0x native", "autocommit_update",
+                    Metric::kOps, "native", "autocommit_update", 1.0, true));
+  return g;
+}
+
+void PrintGoals(FILE* out, const std::vector<GoalResult>& goals) {
+  for (const GoalResult& g : goals) {
+    std::fprintf(out, "  %-62s %-9s %s\n", g.goal.c_str(),
+                 g.verdict.rfind("not measured", 0) == 0 ? "-" : g.verdict.c_str(),
+                 g.measured.empty() ? g.verdict.c_str() : g.measured.c_str());
+  }
+}
+
+// ---- JSON ------------------------------------------------------------------
+
+namespace {
+std::string RowJson(const RowResult& r) {
+  std::string s = "{\"run\": " + std::to_string(r.run) + ", \"ok\": " + (r.ok ? "true" : "false") +
+                  ", \"ops\": " + std::to_string(r.ops);
+  for (const Field& f : kFields)
+    s += ", \"" + std::string(f.name) + "\": " + JsonNumber(r.*f.member, true);
+  if (!r.error.empty()) s += ", \"error\": " + JsonString(r.error);
+  return s + "}";
+}
+}  // namespace
+
+bool WriteJson(const std::string& path, const std::string& tool, const std::string& meta_json,
+               const std::vector<Aggregate>& aggs, const std::vector<GoalResult>& goals,
+               std::string* error) {
+  std::ofstream out(path);
+  if (!out) {
+    *error = "cannot write " + path;
+    return false;
+  }
+  out << "{\n  \"tool\": " << JsonString(tool) << ",\n  \"format\": 1,\n  \"meta\": " << meta_json
+      << ",\n  \"results\": [\n";
+  for (size_t i = 0; i < aggs.size(); ++i) {
+    const Aggregate& a = aggs[i];
+    out << "    {\"engine\": " << JsonString(a.engine)
+        << ", \"workload\": " << JsonString(a.workload)
+        << ", \"ok\": " << (a.ok ? "true" : "false");
+    if (!a.ok) out << ", \"error\": " << JsonString(a.error);
+    if (!a.median.note.empty()) out << ", \"note\": " << JsonString(a.median.note);
+    out << ",\n     \"median\": " << RowJson(a.median) << ",\n     \"runs\": [";
+    for (size_t j = 0; j < a.runs.size(); ++j) out << (j ? ", " : "") << RowJson(a.runs[j]);
+    out << "]}" << (i + 1 < aggs.size() ? "," : "") << "\n";
+  }
+  out << "  ],\n  \"goals\": [\n";
+  for (size_t i = 0; i < goals.size(); ++i) {
+    out << "    {\"goal\": " << JsonString(goals[i].goal)
+        << ", \"measured\": " << JsonString(goals[i].measured)
+        << ", \"verdict\": " << JsonString(goals[i].verdict) << "}"
+        << (i + 1 < goals.size() ? "," : "") << "\n";
+  }
+  out << "  ]\n}\n";
+  out.close();
+  if (!out) {
+    *error = "write failed: " + path;
+    return false;
+  }
+  return true;
+}
+
+bool ReadJsonRows(const std::string& path, std::vector<RowResult>* rows,
+                  std::vector<std::string>* engines, JsonValue* root, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = "cannot read " + path;
+    return false;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  if (!ParseJson(buf.str(), root, error)) return false;
+  const JsonValue* results = root->Find("results");
+  if (!results || results->type != JsonValue::Type::kArray) {
+    *error = path + " has no \"results\" array";
+    return false;
+  }
+  for (const JsonValue& r : results->array) {
+    const std::string engine = r.StringOr("engine", ""), workload = r.StringOr("workload", "");
+    if (std::find(engines->begin(), engines->end(), engine) == engines->end())
+      engines->push_back(engine);
+    const JsonValue* runs = r.Find("runs");
+    if (!runs) continue;
+    for (const JsonValue& x : runs->array) {
+      RowResult row;
+      row.engine = engine;
+      row.workload = workload;
+      row.run = static_cast<int>(x.NumberOr("run", 0));
+      row.ok = !x.Find("ok") || x.Find("ok")->boolean;
+      row.error = x.StringOr("error", "");
+      row.note = r.StringOr("note", "");
+      row.ops = static_cast<uint64_t>(x.NumberOr("ops", 0));
+      for (const Field& f : kFields) row.*f.member = x.NumberOr(f.name, -1);
+      rows->push_back(row);
+    }
+  }
+  return true;
+}
+
+int CompareWithBaseline(FILE* out, const std::string& path, const std::vector<Aggregate>& aggs,
+                        double noise) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(out, "baseline: cannot read %s\n", path.c_str());
+    return -1;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  JsonValue root;
+  std::string error;
+  if (!ParseJson(buf.str(), &root, &error)) {
+    std::fprintf(out, "baseline: %s: %s\n", path.c_str(), error.c_str());
+    return -1;
+  }
+  const JsonValue* results = root.Find("results");
+  if (!results || results->type != JsonValue::Type::kArray) {
+    std::fprintf(out, "baseline: %s has no \"results\" array\n", path.c_str());
+    return -1;
+  }
+  int regressions = 0;
+  std::fprintf(
+      out, "Comparison with baseline %s (noise threshold %.0f%% on median ops/s, %.0f%% on p99):\n",
+      path.c_str(), noise * 100, noise * 200);
+  std::fprintf(out, "  %-18s %-10s %14s %14s %8s %10s %10s  %s\n", "workload", "engine",
+               "base ops/s", "now ops/s", "change", "base p99", "now p99", "verdict");
+  for (const JsonValue& r : results->array) {
+    const std::string engine = r.StringOr("engine", ""), workload = r.StringOr("workload", "");
+    const Aggregate* now = FindAggregate(aggs, engine, workload);
+    const JsonValue* med = r.Find("median");
+    if (!now || !med) continue;
+    double base_ops = med->NumberOr("ops_per_sec", -1), base_p99 = med->NumberOr("p99_us", -1);
+    bool base_ok = !r.Find("ok") || r.Find("ok")->boolean;
+    std::string verdict;
+    double change = 0;
+    if (!now->ok) {
+      verdict = base_ok ? "REGRESSION (now failing)" : "still failing";
+      if (base_ok) ++regressions;
+    } else if (!base_ok || base_ops <= 0) {
+      verdict = "new";
+    } else {
+      change = now->median.ops_per_sec / base_ops - 1;
+      if (change < -noise) {
+        verdict = "REGRESSION (ops/s)";
+        ++regressions;
+      } else if (change > noise) {
+        verdict = "faster";
+      } else {
+        verdict = "same";
+      }
+      if (base_p99 > 0 && now->median.p99_us > base_p99 * (1 + 2 * noise)) {
+        verdict += verdict.rfind("REGRESSION", 0) == 0 ? " + p99" : "; REGRESSION (p99)";
+        if (verdict.find("REGRESSION (p99)") != std::string::npos) ++regressions;
+      }
+    }
+    char pct[32];
+    std::snprintf(pct, sizeof(pct), "%+.1f%%", change * 100);
+    std::fprintf(out, "  %-18s %-10s %14s %14s %8s %10s %10s  %s\n", workload.c_str(),
+                 engine.c_str(), FormatMetric(base_ops, 0).c_str(),
+                 FormatMetric(now->ok ? now->median.ops_per_sec : -1, 0).c_str(), pct,
+                 FormatMetric(base_p99, 2).c_str(), FormatMetric(now->median.p99_us, 2).c_str(),
+                 verdict.c_str());
+  }
+  std::fprintf(out, "%d regression(s)\n", regressions);
+  return regressions;
+}
+
+}  // namespace lightning_bench
