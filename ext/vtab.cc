@@ -37,7 +37,7 @@
 **   database). No DEFAULT (other than NULL), UNIQUE, CHECK, foreign keys,
 **   generated columns, AUTOINCREMENT, composite keys, UPSERT, or COLLATE other
 **   than BINARY on the key. CREATE/DROP/RENAME inside BEGIN...COMMIT: see
-**   docs/SQL_TABLES.md.
+**   README.md (section "The lightning virtual table").
 */
 #include "ext/vtab.h"
 
