@@ -72,14 +72,14 @@ Status WritablePath(PageWriter* w, TreeRoot* root, std::string_view key,
 void FillNode(Frame* f, PageType type, PageId child0, const std::vector<CellCopy>& cells,
               size_t begin, size_t end) {
   // Keys are sorted, so what the first and last share, all share.
-  uint32_t skip = 0;
+  size_t skip = 0;
   if (end > begin) {
     const std::string& a = cells[begin].key;
     const std::string& b = cells[end - 1].key;
     while (skip < a.size() && skip < b.size() && a[skip] == b[skip]) skip++;
   }
   Node n(f->data(), f->size);
-  n.Init(type, skip);
+  n.Init(type, end > begin ? std::string_view(cells[begin].key).substr(0, skip) : std::string_view());
   if (type == kBranchPage) n.set_child0(child0);
   for (size_t i = begin; i < end; i++) {
     bool ok = n.InsertCell(n.count(), cells[i].key, cells[i].cell);

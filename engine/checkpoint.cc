@@ -24,6 +24,7 @@ Status DBImpl::CheckpointLocked(bool force) {
   if (in_memory_) return Status::OK();
   LIGHTNING_RETURN_IF_ERROR(Failed());
   const uint64_t start = NowNanos();
+  ProfileRoot profile(&profile_, ProfileOp::kCheckpoint, ProfileComponent::kCheckpoint, true);
   {  // Every commit durable and published first.
     std::unique_lock<std::mutex> lock(wal_mu_);
     while ((leader_active_ || !publish_queue_.empty()) && bg_error_.ok()) {
@@ -114,8 +115,7 @@ Status DBImpl::CheckpointLocked(bool force) {
     file_end = file_end_;
   }
   s = data_->WriteAt(ExtentLoc::Offset(table_loc), table.data(), table.size());
-  if (s.ok()) s = data_->Sync();
-  stats_.data_fsyncs.Add();
+  if (s.ok()) s = SyncFile(data_.get(), &stats_.data_fsyncs);
   if (!s.ok()) return fail(s);
   uint64_t written = table.size();
   for (auto& b : bufs) written += b.size();
@@ -156,7 +156,7 @@ Status DBImpl::CheckpointLocked(bool force) {
     std::string header = EncodeWalHeader(salt, v.txn);
     s = wal_->Truncate(0);
     if (s.ok()) s = wal_->WriteAt(0, header.data(), header.size());
-    if (s.ok()) s = wal_->Sync();
+    if (s.ok()) s = SyncFile(wal_.get(), &stats_.wal_fsyncs);
     if (!s.ok()) {
       bg_error_ = s;
       failed_.store(true);
@@ -243,6 +243,7 @@ Status DBImpl::Compact() {
   if (!lock.try_lock_for(std::chrono::milliseconds(timeout))) {
     return Status::Busy("compact: a write transaction holds the writer lock");
   }
+  ProfileRoot profile(&profile_, ProfileOp::kCompact, ProfileComponent::kCheckpoint, true);
   LIGHTNING_RETURN_IF_ERROR(CheckpointLocked(true));
   LIGHTNING_RETURN_IF_ERROR(RelocateTail());
   LIGHTNING_RETURN_IF_ERROR(CheckpointLocked(true));

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "engine/profile.h"
+
 namespace lightning {
 namespace {
 
@@ -37,6 +39,7 @@ const char* CodecName(Codec codec) {
 bool CompressPage(Codec codec, int level, const char* src, size_t n, std::string* dst) {
   const size_t limit = n - n / 8;
   if (codec == Codec::kNone || n < 64) return false;
+  ProfileScope profile(ProfileComponent::kCompress);
   if (codec == Codec::kLz4) {
     if (n > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) return false;
     dst->resize(LZ4_compressBound(static_cast<int>(n)));
@@ -54,6 +57,7 @@ bool CompressPage(Codec codec, int level, const char* src, size_t n, std::string
 }
 
 Status DecompressPage(Codec codec, const char* src, size_t n, char* dst, size_t raw_len) {
+  ProfileScope profile(ProfileComponent::kDecompress);
   if (codec == Codec::kLz4) {
     int got = LZ4_decompress_safe(src, dst, static_cast<int>(n), static_cast<int>(raw_len));
     if (got < 0 || static_cast<size_t>(got) != raw_len) {

@@ -1,4 +1,5 @@
 // DBImpl: beginning transactions, live options, metrics and the integrity check.
+#include <cstring>
 #include <unordered_set>
 
 #include "engine/txn.h"
@@ -79,7 +80,46 @@ Options DBImpl::GetOptions() const {
 void DBImpl::ResetStats() {
   stats_.Reset();
   latency_.Reset();
+  profile_.Reset();
+  stats_since_.store(NowNanos());
 }
+
+std::vector<LatencySummary> DBImpl::Latency() const {
+  const uint64_t counts[] = {stats_.gets.Sum(),         stats_.puts.Sum(),
+                             stats_.deletes.Sum(),      stats_.cursor_seeks.Sum(),
+                             stats_.cursor_steps.Sum(), stats_.commits.Sum(),
+                             stats_.wal_fsyncs.Sum() + stats_.data_fsyncs.Sum(),
+                             stats_.checkpoints.Sum()};
+  std::vector<LatencySummary> out;
+  size_t i = 0;
+  for (const auto& named : latency_.All()) {
+    const Histogram& h = *named.h;
+    LatencySummary l;
+    l.operation = named.name;
+    l.count = counts[i++];
+    l.samples = h.count();
+    l.sampled = named.sampled;
+    l.mean = h.mean() / 1e9;
+    l.p50 = h.Percentile(0.50) / 1e9;
+    l.p95 = h.Percentile(0.95) / 1e9;
+    l.p99 = h.Percentile(0.99) / 1e9;
+    l.p999 = h.Percentile(0.999) / 1e9;
+    l.max = static_cast<double>(h.max()) / 1e9;
+    l.sum = static_cast<double>(h.sum()) / 1e9;
+    // Powers of two start a bucket group, so counts below them are exact.
+    uint64_t cumulative = 0;
+    int b = 0;
+    for (int p = 10; p <= 35; p++) {
+      const uint64_t bound = 1ull << p;
+      for (; b < Histogram::kBuckets && Histogram::BucketLow(b) < bound; b++) cumulative += h.bucket(b);
+      l.buckets.emplace_back(static_cast<double>(bound) / 1e9, cumulative);
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::vector<ProfileRow> DBImpl::Profile() const { return ProfileReport(profile_); }
 
 std::vector<Metric> DBImpl::Metrics() const {
   std::vector<Metric> m;
@@ -116,6 +156,8 @@ std::vector<Metric> DBImpl::Metrics() const {
   add("wal_fsyncs", stats_.wal_fsyncs.Sum(), "count", "fsyncs of the WAL");
   const double batches = static_cast<double>(stats_.group_commit_batches.Sum());
   add("group_commit_batches", batches, "count", "WAL batches written by group commit");
+  add("group_commit_commits", stats_.group_commit_commits.Sum(), "count",
+      "commits made durable by group-commit batches");
   add("group_commit_avg_batch",
       batches > 0 ? static_cast<double>(stats_.group_commit_commits.Sum()) / batches : 0.0,
       "commits", "commits per group-commit fsync");
@@ -134,6 +176,8 @@ std::vector<Metric> DBImpl::Metrics() const {
       "time writers spent waiting for the lock");
   add("writer_busy", stats_.writer_busy.Sum(), "count", "writers that gave up after busy_timeout");
   add("stats_resets", stats_.stats_resets.Sum(), "count", "times the counters were reset");
+  add("stats_age_seconds", static_cast<double>(NowNanos() - stats_since_.load()) / 1e9, "seconds",
+      "time since the counters were last reset (or the store opened)");
   add("active_readers", pager_->epochs().readers(), "count", "open transactions (each pins a snapshot)");
   {
     std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(space_mu_));
@@ -192,7 +236,7 @@ Status DBImpl::Check(std::vector<std::string>* problems) {
   LIGHTNING_RETURN_IF_ERROR(txn->ListTrees(&trees));
   std::unordered_set<PageId> seen;
   auto verify_pages = [&](const TreeRoot& root, const std::string& name) -> Status {
-    return TreeVisitPages(txn, root, [&](PageId id, const Frame&) {
+    return TreeVisitPages(txn, root, [&](PageId id, const Frame& frame) {
       if (!seen.insert(id).second) {
         problems->push_back("page " + std::to_string(id) + " is referenced twice (in " + name + ")");
       }
@@ -201,7 +245,14 @@ Status DBImpl::Check(std::vector<std::string>* problems) {
       std::string raw;
       uint8_t type;
       Status s = pager_->ReadExtent(id, loc, &raw, &type);
-      if (!s.ok()) problems->push_back(name + ": " + s.ToString());
+      if (!s.ok()) {
+        problems->push_back(name + ": " + s.ToString());
+      } else if (raw.size() != frame.size || std::memcmp(raw.data(), frame.data(), raw.size()) != 0) {
+        // Catches damage a disabled checksum would let through.
+        problems->push_back(name + ": page " + std::to_string(id) + " at offset " +
+                            std::to_string(ExtentLoc::Offset(loc)) +
+                            " differs on disk from the page in use");
+      }
     });
   };
   Status s = verify_pages(v.catalog, "catalog");

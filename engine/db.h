@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "engine/options.h"
+#include "engine/profile.h"
 #include "engine/result.h"
 #include "engine/status.h"
 
@@ -52,6 +53,21 @@ struct Metric {
   double value = 0;
   std::string unit;  // "count", "bytes", "ratio", "seconds", ...
   std::string description;
+};
+
+// One operation's latency, from DB::Latency().
+struct LatencySummary {
+  std::string operation;  // get, put, delete, seek, scan_step, commit, fsync, checkpoint
+  // Operations done, from the operation counters (exact): committed puts,
+  // deletes of existing keys, commits with changes, fsyncs of both files.
+  uint64_t count = 0;
+  uint64_t samples = 0;   // operations timed (all of them unless `sampled`)
+  bool sampled = false;   // true: one in LatencyStats::kSampleEvery per thread is timed
+  // Seconds, from the timed samples; percentiles are exact to within 12.5%.
+  double mean = 0, p50 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0, sum = 0;
+  // (upper bound in seconds, timed samples <= it), at powers of two of
+  // nanoseconds from 1 us to 2^35 ns (~34 s): cumulative, as Prometheus wants.
+  std::vector<std::pair<double, uint64_t>> buckets;
 };
 
 class DB;
@@ -171,8 +187,14 @@ class DB {
 
   // Every counter and gauge of the store.
   virtual std::vector<Metric> Metrics() const = 0;
-  // Zeroes the counters (gauges keep their values); counted in stats_resets.
+  // Zeroes the counters, latency histograms and profile (gauges keep their
+  // values); counted in stats_resets.
   virtual void ResetStats() = 0;
+  // Latency of each operation kind since the last reset.
+  virtual std::vector<LatencySummary> Latency() const = 0;
+  // Where the time of the engine's operations went since the last reset:
+  // one row per component, then "total" (see engine/profile.h).
+  virtual std::vector<ProfileRow> Profile() const = 0;
 
   virtual const std::string& path() const = 0;
   virtual bool in_memory() const = 0;

@@ -11,8 +11,18 @@ Status DBImpl::Failed() const {
   return Status::ReadOnly("the store has failed and must be reopened: " + bg_error_.ToString());
 }
 
+Status DBImpl::SyncFile(File* file, Counter* counter) {
+  ProfileScope scope(ProfileComponent::kFsync);
+  const uint64_t t0 = NowNanos();
+  Status s = file->Sync();
+  latency_.fsync.Record(NowNanos() - t0);
+  counter->Add();
+  return s;
+}
+
 Status DBImpl::CommitWrite(WriteTxnImpl* t) {
   const uint64_t start = NowNanos();
+  ProfileRoot profile(&profile_, ProfileOp::kCommit, ProfileComponent::kOther, true);
   if (t->logging_ && t->wal_.empty()) {  // nothing changed
     t->DropCreatedSince(0);
     t->Finish();
@@ -49,12 +59,14 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
     std::lock_guard<std::mutex> lock(wal_mu_);
     Publish({std::move(pc)});
     t->Finish();
+    latency_.commit.Record(NowNanos() - start);
     return Status::OK();
   }
 
   if (static_cast<SyncMode>(sync_mode_.load()) == SyncMode::kFull) {
     {
       std::lock_guard<std::mutex> lock(wal_mu_);
+      ProfileScope append(ProfileComponent::kWalAppend);
       AppendWalRecord(&wal_pending_, lsn, durable_lsn_, t->wal_, wal_salt_);
       wal_pending_last_ = lsn;
       publish_queue_.push_back(std::move(pc));
@@ -81,8 +93,11 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
   {
     std::unique_lock<std::mutex> lock(wal_mu_);
     std::string rec;
-    AppendWalRecord(&rec, lsn, durable_lsn_, t->wal_, wal_salt_);
-    s = wal_->WriteAt(wal_size_, rec.data(), rec.size());
+    {
+      ProfileScope append(ProfileComponent::kWalAppend);
+      AppendWalRecord(&rec, lsn, durable_lsn_, t->wal_, wal_salt_);
+      s = wal_->WriteAt(wal_size_, rec.data(), rec.size());
+    }
     if (s.ok()) {
       wal_size_ += rec.size();
       stats_.wal_bytes.Add(rec.size());
@@ -115,14 +130,12 @@ Status DBImpl::FlushWalLocked(std::unique_lock<std::mutex>& lock) {
 
   Status s;
   if (!batch.empty()) {
-    StampDurable(&batch, durable, wal_salt_);
-    s = wal_->WriteAt(offset, batch.data(), batch.size());
-    if (s.ok()) {
-      const uint64_t t0 = NowNanos();
-      s = wal_->Sync();
-      latency_.fsync.Record(NowNanos() - t0);
-      stats_.wal_fsyncs.Add();
+    {
+      ProfileScope append(ProfileComponent::kWalAppend);
+      StampDurable(&batch, durable, wal_salt_);
+      s = wal_->WriteAt(offset, batch.data(), batch.size());
     }
+    if (s.ok()) s = SyncFile(wal_.get(), &stats_.wal_fsyncs);
   }
 
   lock.lock();

@@ -34,6 +34,7 @@
 #include "engine/histogram.h"
 #include "engine/io.h"
 #include "engine/pager.h"
+#include "engine/profile.h"
 #include "engine/stats.h"
 
 namespace lightning {
@@ -86,6 +87,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Options GetOptions() const override;
   std::vector<Metric> Metrics() const override;
   void ResetStats() override;
+  std::vector<LatencySummary> Latency() const override;
+  std::vector<ProfileRow> Profile() const override;
   const std::string& path() const override { return path_; }
   bool in_memory() const override { return in_memory_; }
 
@@ -134,10 +137,13 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Status RelocateTail();                // REQUIRES: writer_mu_
   void TruncateFreeTail();              // REQUIRES: space_mu_
 
+  // Syncs `file`, timing it (fsync latency, profile) and counting it in `counter`.
+  Status SyncFile(File* file, Counter* counter);
   Status Failed() const;  // the sticky error after a failed WAL write/sync
   uint64_t NewSalt();
 
   const std::string path_;
+  const uint64_t uid_;  // unique per instance in this process (never reused)
   const bool in_memory_;
   const std::string wal_path_;
   mutable std::mutex opts_mu_;
@@ -149,6 +155,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   std::unique_ptr<File> wal_;
   mutable EngineStats stats_;
   mutable LatencyStats latency_;
+  mutable ProfileStats profile_;
+  std::atomic<uint64_t> stats_since_{NowNanos()};  // when the counters were last reset
   std::unique_ptr<Pager> pager_;
   uint32_t page_size_ = 0;
 

@@ -25,6 +25,11 @@ std::map<std::string, std::weak_ptr<DBImpl>>& Registry() {
   return *registry;
 }
 
+uint64_t NextInstanceUid() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1);
+}
+
 bool IsMemoryPath(const std::string& path) { return path.empty() || path == ":memory:"; }
 
 // The absolute path with the directory resolved, so that two spellings of
@@ -123,6 +128,7 @@ Result<std::shared_ptr<DB>> DB::Open(const std::string& path, const Options& opt
 
 DBImpl::DBImpl(std::string path, const Options& options)
     : path_(std::move(path)),
+      uid_(NextInstanceUid()),
       in_memory_(IsMemoryPath(path_)),
       wal_path_(options.wal_path.empty() ? path_ + "-wal" : options.wal_path),
       opts_(options),
@@ -233,11 +239,7 @@ Status DBImpl::WriteSuperblock(const Superblock& sb) {
   const uint64_t offset = (sb.generation % 2) * kSuperblockSlot;
   LIGHTNING_RETURN_IF_ERROR(data_->WriteAt(offset, bytes.data(), bytes.size()));
   stats_.bytes_written.Add(bytes.size());
-  const uint64_t t0 = NowNanos();
-  Status s = data_->Sync();
-  latency_.fsync.Record(NowNanos() - t0);
-  stats_.data_fsyncs.Add();
-  return s;
+  return SyncFile(data_.get(), &stats_.data_fsyncs);
 }
 
 Status DBImpl::ReadSuperblocks(Superblock* sb) {
@@ -403,6 +405,8 @@ Status DBImpl::Recover() {
   opened_ = true;
   stats_.Reset();
   stats_.stats_resets.Reset();
+  latency_.Reset();
+  profile_.Reset();
   return Status::OK();
 }
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/stats.h"
+
 namespace lightning {
 
 class Histogram {
@@ -21,6 +23,7 @@ class Histogram {
   static constexpr int kBuckets = 64 << kSubBits;
 
   void Record(uint64_t nanos) {
+    if constexpr (!kStatsEnabled) return;
     buckets_[BucketOf(nanos)].fetch_add(1, std::memory_order_relaxed);
     count_.fetch_add(1, std::memory_order_relaxed);
     sum_.fetch_add(nanos, std::memory_order_relaxed);
@@ -34,6 +37,9 @@ class Histogram {
     return c ? static_cast<double>(sum_.load(std::memory_order_relaxed)) / c : 0.0;
   }
   uint64_t max() const { return max_.load(std::memory_order_relaxed); }
+  uint64_t sum() const { return sum_.load(std::memory_order_relaxed); }
+  // Samples in bucket b (values in [BucketLow(b), BucketLow(b + 1))).
+  uint64_t bucket(int b) const { return buckets_[b].load(std::memory_order_relaxed); }
   // The value below which fraction q (0..1) of samples fall (bucket midpoint).
   double Percentile(double q) const;
   void Reset();
@@ -56,12 +62,14 @@ class Histogram {
   std::atomic<uint64_t> count_{0}, sum_{0}, max_{0};
 };
 
-// The engine's operation histograms. Gets and cursor steps are sampled (one
-// in kSampleEvery per thread) because timing each would cost more than the
-// operation; commits, fsyncs and checkpoints are always timed.
+// The engine's operation histograms. Point operations (gets, puts, deletes,
+// cursor seeks and steps) are sampled: one in kSampleEvery per thread and
+// kind, because timing each would cost more than the operation; commits,
+// fsyncs and checkpoints are always timed.
 struct LatencyStats {
   static constexpr uint32_t kSampleEvery = 64;
-  Histogram get, put, del, scan_step, commit, fsync, checkpoint;
+  enum Kind { kGet, kPut, kDelete, kSeek, kScanStep, kSampledKinds };
+  Histogram get, put, del, seek, scan_step, commit, fsync, checkpoint;
 
   struct Named {
     const char* name;
@@ -69,17 +77,20 @@ struct LatencyStats {
     bool sampled;
   };
   std::vector<Named> All() {
-    return {{"get", &get, true},          {"put", &put, true},       {"delete", &del, true},
-            {"scan_step", &scan_step, true}, {"commit", &commit, false}, {"fsync", &fsync, false},
-            {"checkpoint", &checkpoint, false}};
+    return {{"get", &get, true},           {"put", &put, true},
+            {"delete", &del, true},        {"seek", &seek, true},
+            {"scan_step", &scan_step, true}, {"commit", &commit, false},
+            {"fsync", &fsync, false},      {"checkpoint", &checkpoint, false}};
   }
   void Reset() {
     for (auto& n : All()) n.h->Reset();
   }
-  // True once every kSampleEvery calls on this thread.
-  static bool Sample() {
-    thread_local uint32_t n = 0;
-    return (++n & (kSampleEvery - 1)) == 0;
+  // True once every kSampleEvery calls of `kind` on this thread. Each kind
+  // counts apart, so that a loop alternating kinds still samples every kind.
+  static bool Sample(Kind kind) {
+    if constexpr (!kStatsEnabled) return false;
+    thread_local uint32_t n[kSampledKinds] = {};
+    return (++n[kind] & (kSampleEvery - 1)) == 0;
   }
 };
 

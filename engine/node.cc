@@ -62,10 +62,9 @@ std::string_view Node::cell(uint32_t i) const {
 int Node::CompareSkip(std::string_view target) const {
   const uint32_t s = skip();
   if (s == 0) return 0;
-  std::string_view shared = key(0).substr(0, s);
-  int c = target.substr(0, s).compare(shared);
-  if (c != 0) return c;
-  return target.size() < s ? -1 : 0;  // a proper prefix of the shared bytes sorts first
+  std::string_view shared =
+      s <= kSharedInHeader ? std::string_view(p_ + 24, s) : key(0).substr(0, s);
+  return target.substr(0, s).compare(shared);  // a proper prefix sorts first
 }
 
 void Node::ShrinkSkip(std::string_view k) {
@@ -239,7 +238,9 @@ std::string Node::Validate() const {
     if (klen > static_cast<uint64_t>(limit - q) || body > static_cast<uint64_t>(limit - q) - klen) {
       return "cell runs past the end of the page";
     }
-    if (klen < skip() || (i > 0 && std::memcmp(q, key(0).data(), skip()) != 0)) {
+    const uint32_t in_header = skip() < kSharedInHeader ? skip() : kSharedInHeader;
+    if (klen < skip() || std::memcmp(q, p_ + 24, in_header) != 0 ||
+        (i > 0 && std::memcmp(q, key(0).data(), skip()) != 0)) {
       return "key does not share the node's common prefix";
     }
     if (prefixes()[i] != PrefixOf(std::string_view(q, klen))) return "key prefix does not match its key";

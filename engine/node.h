@@ -1,7 +1,8 @@
 // Node: the byte layout of a B+tree page, and the operations on it.
 //
-//   offset 0   header (32 bytes): type, skip, count, heap start, garbage, child0
-//   offset 32  prefixes[count]  u64: 8 key bytes after the first `skip`,
+//   offset 0   header (64 bytes, one cache line): type, skip, count, heap
+//              start, garbage, child0, and the first 40 shared key bytes
+//   offset 64  prefixes[count]  u64: 8 key bytes after the first `skip`,
 //                               big-endian, zero padded
 //              slots[count]     u16: offset of each cell in the heap
 //   ...        free space
@@ -34,7 +35,8 @@ using PageId = uint64_t;
 
 enum PageType : uint8_t { kLeafPage = 1, kBranchPage = 2, kBlobPage = 3 };
 
-inline constexpr uint32_t kNodeHeaderSize = 32;
+inline constexpr uint32_t kNodeHeaderSize = 64;
+inline constexpr uint32_t kSharedInHeader = 40;  // shared key bytes kept in the header
 inline constexpr uint32_t kSlotEntrySize = 10;  // 8-byte prefix + 2-byte slot
 
 // A leaf value: stored inline, or in a blob page of its own.
@@ -49,10 +51,13 @@ class Node {
  public:
   Node(char* data, uint32_t page_size) : p_(data), size_(page_size) {}
 
-  void Init(PageType type, uint32_t skip = 0) {
+  // `shared`: bytes every key of the node will start with (prefix truncation).
+  void Init(PageType type, std::string_view shared = {}) {
     std::memset(p_, 0, kNodeHeaderSize);
     p_[0] = static_cast<char>(type);
-    p_[1] = static_cast<char>(skip > 255 ? 255 : skip);
+    const size_t skip = shared.size() > 255 ? 255 : shared.size();
+    p_[1] = static_cast<char>(skip);
+    std::memcpy(p_ + 24, shared.data(), skip < kSharedInHeader ? skip : kSharedInHeader);
     set_count(0);
     set_heap(size_);
     set_garbage(0);

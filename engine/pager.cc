@@ -5,6 +5,7 @@
 #include "engine/checksum.h"
 #include "engine/codec.h"
 #include "engine/coding.h"
+#include "engine/profile.h"
 
 namespace lightning {
 
@@ -179,6 +180,7 @@ Status Pager::ReadExtent(PageId expect_id, uint64_t loc, std::string* raw, uint8
 }
 
 Status Pager::Load(PageId id, Frame** frame) {
+  ProfileScope profile(ProfileComponent::kCacheLoad);
   stats_->cache_misses.Add();
   PageEntry& e = entry(id);
   const uint64_t loc = e.loc.load();

@@ -13,9 +13,19 @@
 
 namespace lightning {
 
+// Building with LIGHTNING_NO_STATS compiles every counter, histogram and
+// profile hook out. Only bench/overhead_bench uses it, to measure what they
+// cost; shipped builds always count.
+#ifdef LIGHTNING_NO_STATS
+inline constexpr bool kStatsEnabled = false;
+#else
+inline constexpr bool kStatsEnabled = true;
+#endif
+
 class StripedCounter {
  public:
   void Add(uint64_t n = 1) {
+    if constexpr (!kStatsEnabled) return;
     stripes_[Stripe()].v.fetch_add(n, std::memory_order_relaxed);
   }
   uint64_t Sum() const {
@@ -43,7 +53,9 @@ class StripedCounter {
 // Plain relaxed counter for operations that are rare or already serialised.
 struct Counter {
   std::atomic<uint64_t> v{0};
-  void Add(uint64_t n = 1) { v.fetch_add(n, std::memory_order_relaxed); }
+  void Add(uint64_t n = 1) {
+    if constexpr (kStatsEnabled) v.fetch_add(n, std::memory_order_relaxed);
+  }
   uint64_t Sum() const { return v.load(std::memory_order_relaxed); }
   void Reset() { v.store(0, std::memory_order_relaxed); }
 };

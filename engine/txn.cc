@@ -53,6 +53,38 @@ void TxnCommon::Unpin() {
   }
 }
 
+namespace {
+
+// A tree's root as of one snapshot never changes, so a thread may remember it
+// for (store instance, snapshot, tree): later read transactions on the same
+// snapshot skip the catalog search. Write transactions keep their own metas.
+struct RootCacheEntry {
+  uint64_t db_uid = 0, txn = 0;
+  TreeId tree = 0;
+  TreeRoot root;
+};
+constexpr int kRootCacheSize = 4;
+thread_local RootCacheEntry root_cache[kRootCacheSize];
+thread_local int root_cache_next = 0;
+
+}  // namespace
+
+bool TxnCommon::CachedRoot(TreeId tree, TreeRoot* root) const {
+  for (const RootCacheEntry& e : root_cache) {
+    if (e.tree == tree && e.txn == version_.txn && e.db_uid == db_->uid_) {
+      *root = e.root;
+      return true;
+    }
+  }
+  return false;
+}
+
+void TxnCommon::RememberRoot(TreeId tree, const TreeRoot& root) const {
+  RootCacheEntry& e = root_cache[root_cache_next];
+  root_cache_next = (root_cache_next + 1) % kRootCacheSize;
+  e = RootCacheEntry{db_->uid_, version_.txn, tree, root};
+}
+
 Status TxnCommon::FindMeta(TreeId tree, TreeMeta* meta) {
   std::string_view v;
   Status s = TreeGet(this, version_.catalog, CatalogIdKey(tree), &v);
@@ -88,14 +120,19 @@ Status TxnCommon::CommonListTrees(std::vector<TreeInfo>* trees) {
 }
 
 Status TxnCommon::CommonGetView(TreeId tree, Slice key, Slice* value) {
-  const bool timed = LatencyStats::Sample();
+  const bool timed = LatencyStats::Sample(LatencyStats::kGet);
   const uint64_t start = timed ? NowNanos() : 0;
+  ProfileRoot profile(&db_->profile_, ProfileOp::kGet, ProfileComponent::kOther, timed);
   db_->stats_.gets.Add();
+  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   if (tree != cached_id_ || tree == 0) {
-    TreeMeta m;
-    LIGHTNING_RETURN_IF_ERROR(FindMeta(tree, &m));
+    if (!CachedRoot(tree, &cached_root_)) {
+      TreeMeta m;
+      LIGHTNING_RETURN_IF_ERROR(FindMeta(tree, &m));
+      cached_root_ = m.root;
+      RememberRoot(tree, m.root);
+    }
     cached_id_ = tree;
-    cached_root_ = m.root;
   }
   Status s = TreeGet(this, cached_root_, key, value);
   if (s.IsNotFound()) db_->stats_.get_misses.Add();
@@ -167,71 +204,94 @@ void CursorImpl::Refresh() const {
 }
 
 void CursorImpl::Seek(Slice target) {
+  const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
+  const uint64_t start = timed ? NowNanos() : 0;
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kOther, timed);
   txn_->db_->stats_.cursor_seeks.Add();
+  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
   if (mod_count_) seen_mod_ = *mod_count_;
   it_.Reset(root);
   Settle(it_.Seek(target));
+  if (timed) txn_->db_->latency_.seek.Record(NowNanos() - start);
 }
 
 void CursorImpl::SeekForPrev(Slice target) {
+  const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
+  const uint64_t start = timed ? NowNanos() : 0;
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kOther, timed);
   txn_->db_->stats_.cursor_seeks.Add();
+  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
   if (mod_count_) seen_mod_ = *mod_count_;
   it_.Reset(root);
   Settle(it_.SeekForPrev(target));
+  if (timed) txn_->db_->latency_.seek.Record(NowNanos() - start);
 }
 
 void CursorImpl::SeekToFirst() {
+  const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
+  const uint64_t start = timed ? NowNanos() : 0;
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kOther, timed);
   txn_->db_->stats_.cursor_seeks.Add();
+  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
   if (mod_count_) seen_mod_ = *mod_count_;
   it_.Reset(root);
   Settle(it_.First());
+  if (timed) txn_->db_->latency_.seek.Record(NowNanos() - start);
 }
 
 void CursorImpl::SeekToLast() {
+  const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
+  const uint64_t start = timed ? NowNanos() : 0;
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kOther, timed);
   txn_->db_->stats_.cursor_seeks.Add();
+  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
   if (mod_count_) seen_mod_ = *mod_count_;
   it_.Reset(root);
   Settle(it_.Last());
+  if (timed) txn_->db_->latency_.seek.Record(NowNanos() - start);
 }
 
 void CursorImpl::Next() {
+  const bool timed = LatencyStats::Sample(LatencyStats::kScanStep);
+  const uint64_t start = timed ? NowNanos() : 0;
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kStep, ProfileComponent::kOther, timed);
   txn_->db_->stats_.cursor_steps.Add();
+  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   Refresh();
   if (!on_saved_) {  // the saved key was deleted: its successor is next
     Settle(Status::OK());
-    return;
+  } else {
+    Settle(it_.Next());
   }
-  const bool timed = LatencyStats::Sample();
-  const uint64_t start = timed ? NowNanos() : 0;
-  Settle(it_.Next());
   if (timed) txn_->db_->latency_.scan_step.Record(NowNanos() - start);
 }
 
 void CursorImpl::Prev() {
+  const bool timed = LatencyStats::Sample(LatencyStats::kScanStep);
+  const uint64_t start = timed ? NowNanos() : 0;
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kStep, ProfileComponent::kOther, timed);
   txn_->db_->stats_.cursor_steps.Add();
+  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   Refresh();
   if (!on_saved_) {
     // it_ sits at the successor of the deleted key: its predecessor is next.
-    if (it_.Valid()) {
-      Settle(it_.Prev());
-    } else {
-      Settle(it_.Last());
-    }
-    return;
+    Settle(it_.Valid() ? it_.Prev() : it_.Last());
+  } else {
+    Settle(it_.Prev());
   }
-  Settle(it_.Prev());
+  if (timed) txn_->db_->latency_.scan_step.Record(NowNanos() - start);
 }
 
 bool CursorImpl::Valid() const {

@@ -37,6 +37,9 @@ class TxnCommon : public virtual PageSource {
   // The tree's meta as this transaction sees it. NotFound if absent.
   virtual Status FindMeta(TreeId tree, TreeMeta* meta);
   Status LookupName(Slice name, TreeId* id);
+  // Read transactions: the per-thread cache of tree roots by snapshot.
+  bool CachedRoot(TreeId tree, TreeRoot* root) const;
+  void RememberRoot(TreeId tree, const TreeRoot& root) const;
   Status CommonListTrees(std::vector<TreeInfo>* trees);
   Status CommonGetView(TreeId tree, Slice key, Slice* value);
   Result<std::unique_ptr<Cursor>> CommonNewCursor(TreeId tree, const uint64_t* mod_count);

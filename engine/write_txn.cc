@@ -132,11 +132,16 @@ Status WriteTxnImpl::GetTreeInfo(TreeId tree, TreeInfo* info) {
 
 Status WriteTxnImpl::GetView(TreeId tree, Slice key, Slice* value) {
   LIGHTNING_RETURN_IF_ERROR(CheckOpen());
+  const bool timed = LatencyStats::Sample(LatencyStats::kGet);
+  const uint64_t start = timed ? NowNanos() : 0;
+  ProfileRoot profile(&db_->profile_, ProfileOp::kGet, ProfileComponent::kOther, timed);
   db_->stats_.gets.Add();
+  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   TreeMeta m;
   LIGHTNING_RETURN_IF_ERROR(FindMeta(tree, &m));
   Status s = TreeGet(this, m.root, key, value);
   if (s.IsNotFound()) db_->stats_.get_misses.Add();
+  if (timed) db_->latency_.get.Record(NowNanos() - start);
   return s;
 }
 
@@ -173,8 +178,10 @@ Status WriteTxnImpl::Put(TreeId tree, Slice key, Slice value) {
     return Status::InvalidArgument("value of " + std::to_string(value.size()) +
                                    " bytes exceeds the 268435456-byte (256 MiB) limit");
   }
-  const bool timed = LatencyStats::Sample();
+  const bool timed = LatencyStats::Sample(LatencyStats::kPut);
   const uint64_t start = timed ? NowNanos() : 0;
+  ProfileRoot profile(&db_->profile_, ProfileOp::kPut, ProfileComponent::kOther, timed);
+  ProfileScope update(timed, ProfileComponent::kTreeUpdate);
   MetaState* st;
   LIGHTNING_RETURN_IF_ERROR(MutableMeta(tree, &st));
   bool inserted;
@@ -182,15 +189,20 @@ Status WriteTxnImpl::Put(TreeId tree, Slice key, Slice value) {
   st->dirty = true;
   mod_count_++;
   puts_++;
-  LogOp(WalOp::kPut, tree, key, value, true);
+  {
+    ProfileScope wal(timed, ProfileComponent::kWalAppend);
+    LogOp(WalOp::kPut, tree, key, value, true);
+  }
   if (timed) db_->latency_.put.Record(NowNanos() - start);
   return Status::OK();
 }
 
 Status WriteTxnImpl::Delete(TreeId tree, Slice key, bool* existed) {
   LIGHTNING_RETURN_IF_ERROR(CheckOpen());
-  const bool timed = LatencyStats::Sample();
+  const bool timed = LatencyStats::Sample(LatencyStats::kDelete);
   const uint64_t start = timed ? NowNanos() : 0;
+  ProfileRoot profile(&db_->profile_, ProfileOp::kDelete, ProfileComponent::kOther, timed);
+  ProfileScope update(timed, ProfileComponent::kTreeUpdate);
   MetaState* st;
   LIGHTNING_RETURN_IF_ERROR(MutableMeta(tree, &st));
   bool was = false;
@@ -200,7 +212,10 @@ Status WriteTxnImpl::Delete(TreeId tree, Slice key, bool* existed) {
   st->dirty = true;
   mod_count_++;
   deletes_++;
-  LogOp(WalOp::kDelete, tree, key, Slice(), false);
+  {
+    ProfileScope wal(timed, ProfileComponent::kWalAppend);
+    LogOp(WalOp::kDelete, tree, key, Slice(), false);
+  }
   if (timed) db_->latency_.del.Record(NowNanos() - start);
   return Status::OK();
 }
