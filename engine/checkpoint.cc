@@ -200,16 +200,9 @@ Status DBImpl::RelocateTail() {
       const uint64_t loc = pager_->entry(id).loc.load();
       const uint64_t len = ExtentLoc::Length(loc);
       if (offset + len <= target) break;
-      // First hole below the extent that fits it.
-      for (auto it = free_extents_.begin(); it != free_extents_.end() && it->first < offset; ++it) {
-        if (it->second < len) continue;
-        const uint64_t to = it->first, rest = it->second - len;
-        free_extents_.erase(it);
-        if (rest > 0) free_extents_.emplace(to + len, rest);
-        free_extent_bytes_ -= len;
-        moves.push_back({id, loc, ExtentLoc::Pack(to, len)});
-        break;
-      }
+      // The lowest hole below the extent that fits it.
+      const uint64_t to = free_.AllocateBelow(len, offset);
+      if (to != FreeSpace::kNone) moves.push_back({id, loc, ExtentLoc::Pack(to, len)});
     }
   }
   std::string buf;

@@ -188,7 +188,7 @@ std::vector<Metric> DBImpl::Metrics() const {
     add("dirty_bytes", static_cast<double>(dirty_bytes_), "bytes", "committed pages not yet checkpointed");
     add("pinned_pages", static_cast<double>(retired_pages_.size()), "count",
         "replaced pages kept for older snapshots");
-    add("free_bytes", static_cast<double>(free_extent_bytes_), "bytes", "reusable space inside the data file");
+    add("free_bytes", static_cast<double>(free_.bytes()), "bytes", "reusable space inside the data file");
     add("file_size", static_cast<double>(in_memory_ ? 0 : file_end_), "bytes", "data file size");
   }
   {

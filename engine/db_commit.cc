@@ -258,36 +258,14 @@ PageId DBImpl::AllocPageId(PageType type) {
 
 uint64_t DBImpl::AllocExtent(uint64_t length) {
   length = (length + ExtentLoc::kUnit - 1) / ExtentLoc::kUnit * ExtentLoc::kUnit;
-  for (auto it = free_extents_.begin(); it != free_extents_.end(); ++it) {
-    if (it->second < length) continue;
-    const uint64_t offset = it->first;
-    const uint64_t rest = it->second - length;
-    free_extents_.erase(it);
-    if (rest > 0) free_extents_.emplace(offset + length, rest);
-    free_extent_bytes_ -= length;
-    return offset;
-  }
-  const uint64_t offset = file_end_;
+  const uint64_t offset = free_.Allocate(length);
+  if (offset != FreeSpace::kNone) return offset;
+  const uint64_t end = file_end_;
   file_end_ += length;
-  return offset;
+  return end;
 }
 
-void DBImpl::FreeExtentRange(uint64_t offset, uint64_t length) {
-  free_extent_bytes_ += length;
-  auto next = free_extents_.lower_bound(offset);
-  if (next != free_extents_.end() && offset + length == next->first) {
-    length += next->second;
-    next = free_extents_.erase(next);
-  }
-  if (next != free_extents_.begin()) {
-    auto prev = std::prev(next);
-    if (prev->first + prev->second == offset) {
-      prev->second += length;
-      return;
-    }
-  }
-  free_extents_.emplace(offset, length);
-}
+void DBImpl::FreeExtentRange(uint64_t offset, uint64_t length) { free_.Add(offset, length); }
 
 void DBImpl::ReleasePendingExtents() {
   const uint64_t min = pager_->epochs().MinPinned();
@@ -302,13 +280,6 @@ void DBImpl::ReleasePendingExtents() {
   pending_extents_.resize(keep);
 }
 
-void DBImpl::TruncateFreeTail() {
-  if (free_extents_.empty()) return;
-  auto last = std::prev(free_extents_.end());
-  if (last->first + last->second != file_end_) return;
-  file_end_ = last->first;
-  free_extent_bytes_ -= last->second;
-  free_extents_.erase(last);
-}
+void DBImpl::TruncateFreeTail() { file_end_ = free_.TrimTail(file_end_); }
 
 }  // namespace lightning

@@ -31,6 +31,7 @@
 
 #include "engine/btree.h"
 #include "engine/db.h"
+#include "engine/free_space.h"
 #include "engine/histogram.h"
 #include "engine/io.h"
 #include "engine/pager.h"
@@ -174,8 +175,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   std::vector<PageId> free_ids_;
   std::unordered_set<PageId> dirty_;
   uint64_t dirty_bytes_ = 0;
-  std::map<uint64_t, uint64_t> free_extents_;  // offset -> length
-  uint64_t free_extent_bytes_ = 0;
+  FreeSpace free_;
   uint64_t file_end_ = kDataStart;
   std::vector<PendingExtent> pending_extents_;
   std::vector<std::pair<uint64_t, PageId>> retired_pages_;

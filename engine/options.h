@@ -55,11 +55,12 @@ struct Options {
   // XXH3 checksum on every page written at checkpoint (WAL records and
   // superblocks are always checksummed). Default: true. Live.
   bool checksum = true;
-  // Checkpoint when the WAL grows past this many bytes. Default: 64 MiB. Live.
-  uint64_t checkpoint_wal_size = 64ull << 20;
+  // Checkpoint when the WAL grows past this many bytes (bounds replay time
+  // after a crash). Default: 256 MiB. Live.
+  uint64_t checkpoint_wal_size = 256ull << 20;
   // Checkpoint when committed-but-unwritten pages exceed this many bytes; also
-  // bounded by half of cache_size. Default: 32 MiB. Live.
-  uint64_t checkpoint_dirty_size = 32ull << 20;
+  // bounded by half of cache_size. Default: 256 MiB. Live.
+  uint64_t checkpoint_dirty_size = 256ull << 20;
   // How long BeginWrite waits for the writer lock before returning Busy, in
   // milliseconds. Default: 5000. Live.
   uint32_t busy_timeout_ms = 5000;
