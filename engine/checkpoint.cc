@@ -8,7 +8,7 @@ namespace lightning {
 
 Status DBImpl::Checkpoint() {
   if (in_memory_) return Status::OK();
-  std::unique_lock<std::timed_mutex> lock(writer_mu_, std::defer_lock);
+  std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
   uint32_t timeout;
   {
     std::lock_guard<std::mutex> l(opts_mu_);
@@ -227,7 +227,7 @@ Status DBImpl::RelocateTail() {
 
 Status DBImpl::Compact() {
   if (in_memory_) return Status::OK();
-  std::unique_lock<std::timed_mutex> lock(writer_mu_, std::defer_lock);
+  std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
   uint32_t timeout;
   {
     std::lock_guard<std::mutex> l(opts_mu_);

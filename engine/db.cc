@@ -20,7 +20,7 @@ Result<std::unique_ptr<ReadTxn>> DBImpl::BeginRead() {
 
 Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite() {
   LIGHTNING_RETURN_IF_ERROR(Failed());
-  std::unique_lock<std::timed_mutex> lock(writer_mu_, std::defer_lock);
+  std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
   if (!lock.try_lock()) {
     uint32_t timeout;
     {

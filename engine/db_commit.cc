@@ -226,7 +226,7 @@ void DBImpl::MaybeCheckpointAfterCommit(bool holding_writer) {
     (void)CheckpointLocked(false);
     return;
   }
-  std::unique_lock<std::timed_mutex> lock(writer_mu_, std::try_to_lock);
+  std::unique_lock<WriterLock> lock(writer_mu_, std::try_to_lock);
   if (lock.owns_lock()) (void)CheckpointLocked(false);
 }
 

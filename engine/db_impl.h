@@ -37,6 +37,7 @@
 #include "engine/pager.h"
 #include "engine/profile.h"
 #include "engine/stats.h"
+#include "engine/writer_lock.h"
 
 namespace lightning {
 
@@ -163,7 +164,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
 
   std::atomic<Version*> published_{nullptr};
   Version latest_;  // GUARDED_BY(writer_mu_)
-  std::timed_mutex writer_mu_;
+  WriterLock writer_mu_;
   uint64_t stamp_counter_ = 0;  // GUARDED_BY(writer_mu_)
   bool recovering_ = false;
   bool opened_ = false;      // OpenStore succeeded: close checkpoints

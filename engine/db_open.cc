@@ -137,7 +137,7 @@ DBImpl::DBImpl(std::string path, const Options& options)
 DBImpl::~DBImpl() {
   // A clean close checkpoints so that the next open replays nothing.
   if (opened_ && !in_memory_ && !failed_.load()) {
-    std::unique_lock<std::timed_mutex> lock(writer_mu_);
+    std::unique_lock<WriterLock> lock(writer_mu_);
     (void)CheckpointLocked(false);
   }
   if (registered_) {
@@ -367,7 +367,7 @@ Status DBImpl::Recover() {
                                     " does not follow " + std::to_string(latest_.txn));
         }
         const int slot = pager_->epochs().Pin();
-        std::unique_lock<std::timed_mutex> lock(writer_mu_);
+        std::unique_lock<WriterLock> lock(writer_mu_);
         WriteTxnImpl txn(this, slot, latest_, std::move(lock));
         txn.set_replaying(lsn);
         Status as = txn.ApplyPayload(payload);

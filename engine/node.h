@@ -57,7 +57,7 @@ class Node {
     p_[0] = static_cast<char>(type);
     const size_t skip = shared.size() > 255 ? 255 : shared.size();
     p_[1] = static_cast<char>(skip);
-    std::memcpy(p_ + 24, shared.data(), skip < kSharedInHeader ? skip : kSharedInHeader);
+    if (skip > 0) std::memcpy(p_ + 24, shared.data(), skip < kSharedInHeader ? skip : kSharedInHeader);
     set_count(0);
     set_heap(size_);
     set_garbage(0);

@@ -72,7 +72,7 @@ class ReadTxnImpl final : public ReadTxn, public TxnCommon {
 
 class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter {
  public:
-  WriteTxnImpl(DBImpl* db, int slot, const Version& v, std::unique_lock<std::timed_mutex> lock);
+  WriteTxnImpl(DBImpl* db, int slot, const Version& v, std::unique_lock<WriterLock> lock);
   ~WriteTxnImpl() override;
 
   // Txn
@@ -132,7 +132,7 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   Status PutCatalog(Slice key, Slice value);
   Status DeleteCatalog(Slice key);
 
-  std::unique_lock<std::timed_mutex> writer_lock_;
+  std::unique_lock<WriterLock> writer_lock_;
   uint64_t lsn_;
   uint64_t stamp_;
   std::vector<PageId> created_;

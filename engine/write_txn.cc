@@ -5,7 +5,7 @@
 namespace lightning {
 
 WriteTxnImpl::WriteTxnImpl(DBImpl* db, int slot, const Version& v,
-                           std::unique_lock<std::timed_mutex> lock)
+                           std::unique_lock<WriterLock> lock)
     : TxnCommon(db, slot, v), writer_lock_(std::move(lock)), lsn_(v.txn + 1) {
   stamp_ = ++db_->stamp_counter_;
 }
