@@ -50,7 +50,7 @@ struct Options {
   // Codec applied to each page at checkpoint; pages that do not shrink by at
   // least 1/8 are stored raw. Default: kNone. Live (affects pages written later).
   Codec compression = Codec::kNone;
-  // Zstd level 1..22 or LZ4 acceleration 1..65537 (1 = best ratio). Default: 1. Live.
+  // Zstd level or LZ4 acceleration, 1..22 (for LZ4, 1 = best ratio). Default: 1. Live.
   int32_t compression_level = 1;
   // XXH3 checksum on every page written at checkpoint (WAL records and
   // superblocks are always checksummed). Default: true. Live.

@@ -110,10 +110,10 @@ TEST(BadInputOptions, BadValuesNameTheOption) {
     const char* name;
     const char* value;
   } cases[] = {
-      {"cache_size", "lots"}, {"cache_size", "-5MB"},    {"cache_size", ""},
-      {"sync", "sometimes"},  {"page_size", "1000"},     {"page_size", "65536"},
-      {"page_size", "6000"},  {"compression", "gzip"},   {"compression_level", "abc"},
-      {"checksum", "maybe"},  {"busy_timeout", "-1"}, {"io", "carrier-pigeon"},
+      {"cache_size", "lots"}, {"cache_size", "-5MB"},  {"cache_size", ""},
+      {"sync", "sometimes"},  {"page_size", "1000"},   {"page_size", "65536"},
+      {"page_size", "6000"},  {"compression", "gzip"}, {"compression_level", "abc"},
+      {"checksum", "maybe"},  {"busy_timeout", "-1"},  {"io", "carrier-pigeon"},
       {"max_readers", "0"},   {"cache_size", "12XB"},
   };
   for (const Case& c : cases) {

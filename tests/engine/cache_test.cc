@@ -38,7 +38,8 @@ class CacheTest : public ::testing::Test {
   void Sample(const char* when) {
     auto metrics = db_->Metrics();
     auto used = FindMetric(metrics, "cache_used");
-    ASSERT_TRUE(used.has_value()) << "no metric named *cache_used*; metrics: " << MetricNames(metrics);
+    ASSERT_TRUE(used.has_value()) << "no metric named *cache_used*; metrics: "
+                                  << MetricNames(metrics);
     max_used_ = std::max(max_used_, used->value);
     ++samples_;
     if (used->value <= double(kCache)) return;
@@ -60,6 +61,7 @@ class CacheTest : public ::testing::Test {
 };
 
 TEST_F(CacheTest, UsageStaysWithinCacheSize) {
+  SKIP_UNDER_TSAN("single-threaded bulk test, ~5 min under TSan; runs in Release and ASan");
   // 10x the cache in values alone; fewer rows under sanitizers is not needed
   // (about 40 MiB either way).
   const uint64_t n = (10 * kCache) / 400 + 1000;
@@ -70,7 +72,9 @@ TEST_F(CacheTest, UsageStaysWithinCacheSize) {
   const uint64_t batch = 500;
   for (uint64_t b = 0; b < n; b += batch) {
     ASSERT_OK_AND_ASSIGN(auto w, db_->BeginWrite());
-    if (b == 0) { ASSERT_OK(w->CreateTree("t", &id)); }
+    if (b == 0) {
+      ASSERT_OK(w->CreateTree("t", &id));
+    }
     for (uint64_t i = b; i < std::min(n, b + batch); ++i) ASSERT_OK(w->Put(id, Key(i), Value(i)));
     ASSERT_OK(w->Commit());
     ASSERT_NO_FATAL_FAILURE(Sample("after a load transaction"));
@@ -89,7 +93,9 @@ TEST_F(CacheTest, UsageStaysWithinCacheSize) {
       std::string v;
       ASSERT_OK(t->Get(id, Key(order[k]), &v));
       ASSERT_TRUE(BytesEqual(v, Value(order[k]))) << Key(order[k]);
-      if (k % 1000 == 0) { ASSERT_NO_FATAL_FAILURE(Sample("during random gets")); }
+      if (k % 1000 == 0) {
+        ASSERT_NO_FATAL_FAILURE(Sample("during random gets"));
+      }
     }
   }
   ASSERT_NO_FATAL_FAILURE(Sample("after random gets"));
@@ -114,7 +120,8 @@ TEST_F(CacheTest, UsageStaysWithinCacheSize) {
   auto evictions = FindMetric(metrics, "evict");
   ASSERT_TRUE(evictions.has_value()) << "no eviction metric; metrics: " << MetricNames(metrics);
   auto misses = FindMetric(metrics, "cache_miss");
-  std::printf("[ cache    ] %" PRIu64 " samples, max %s %.0f B of %" PRIu64 " B, %s = %.0f, %s = %.0f\n",
+  std::printf("[ cache    ] %" PRIu64 " samples, max %s %.0f B of %" PRIu64
+              " B, %s = %.0f, %s = %.0f\n",
               samples_, "cache_used", max_used_, kCache, evictions->name.c_str(), evictions->value,
               misses ? misses->name.c_str() : "cache_miss*", misses ? misses->value : -1.0);
   EXPECT_GT(evictions->value, 0) << "a data set 10x the cache was read without evicting anything";

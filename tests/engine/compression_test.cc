@@ -54,7 +54,9 @@ Outcome LoadAndMeasure(Codec codec, const std::string& path) {
       auto w = db->BeginWrite();
       EXPECT_TRUE(w.ok());
       if (!w.ok()) return out;
-      if (b == 0) { EXPECT_OK(w.value()->CreateTree("t", &id)); }
+      if (b == 0) {
+        EXPECT_OK(w.value()->CreateTree("t", &id));
+      }
       for (int i = b; i < b + 2000; ++i) EXPECT_OK(w.value()->Put(id, Key(i), Value(i)));
       EXPECT_OK(w.value()->Commit());
     }
@@ -94,18 +96,22 @@ TEST(CompressionTest, Lz4AndZstdShrinkTheDataFile) {
   Outcome none = LoadAndMeasure(Codec::kNone, dir.File("none"));
   Outcome lz4 = LoadAndMeasure(Codec::kLz4, dir.File("lz4"));
   Outcome zstd = LoadAndMeasure(Codec::kZstd, dir.File("zstd"));
-  std::printf("[ sizes    ] none %" PRIu64 " B, lz4 %" PRIu64 " B (ratio metric %.2f), zstd %" PRIu64
-              " B (ratio metric %.2f)\n",
+  std::printf("[ sizes    ] none %" PRIu64 " B, lz4 %" PRIu64
+              " B (ratio metric %.2f), zstd %" PRIu64 " B (ratio metric %.2f)\n",
               none.file_size, lz4.file_size, lz4.ratio.value_or(-1), zstd.file_size,
               zstd.ratio.value_or(-1));
-  ASSERT_GT(none.file_size, uint64_t{kKeys} * 200) << "the uncompressed store is too small to hold the data";
+  ASSERT_GT(none.file_size, uint64_t{kKeys} * 200)
+      << "the uncompressed store is too small to hold the data";
   EXPECT_LT(lz4.file_size, none.file_size * 3 / 4) << "lz4 store not measurably smaller";
   EXPECT_LT(zstd.file_size, none.file_size * 3 / 4) << "zstd store not measurably smaller";
-  ASSERT_TRUE(lz4.ratio.has_value()) << "no metric named *compression_ratio*; metrics: " << lz4.metrics;
+  ASSERT_TRUE(lz4.ratio.has_value())
+      << "no metric named *compression_ratio*; metrics: " << lz4.metrics;
   ASSERT_TRUE(zstd.ratio.has_value());
   EXPECT_GT(*lz4.ratio, 1.0);
   EXPECT_GT(*zstd.ratio, 1.0);
-  if (none.ratio) { EXPECT_LE(*none.ratio, 1.05) << "codec none reports compression"; }
+  if (none.ratio) {
+    EXPECT_LE(*none.ratio, 1.05) << "codec none reports compression";
+  }
 }
 
 // Changing the codec of a live store affects pages written later; data
@@ -119,7 +125,9 @@ TEST(CompressionTest, CodecChangedLive) {
   for (int round = 0; round < 5; ++round) {
     ASSERT_OK(db->SetOption("compression", codecs[round]));
     ASSERT_OK_AND_ASSIGN(auto w, db->BeginWrite());
-    if (round == 0) { ASSERT_OK(w->CreateTree("t", &id)); }
+    if (round == 0) {
+      ASSERT_OK(w->CreateTree("t", &id));
+    }
     for (int i = round * 2000; i < (round + 1) * 2000; ++i) ASSERT_OK(w->Put(id, Key(i), Value(i)));
     // Rewrite some older rows under the new codec too.
     for (int i = 0; i < round * 2000; i += 7) ASSERT_OK(w->Put(id, Key(i), Value(i + 1)));

@@ -50,7 +50,8 @@ class Bank {
   void Create() {
     ASSERT_OK_AND_ASSIGN(auto txn, db_->BeginWrite());
     ASSERT_OK(txn->CreateTree("accounts", &tree_));
-    for (int i = 0; i < kAccounts; ++i) ASSERT_OK(txn->Put(tree_, AccountKey(i), EncodeBalance(i, kInitial)));
+    for (int i = 0; i < kAccounts; ++i)
+      ASSERT_OK(txn->Put(tree_, AccountKey(i), EncodeBalance(i, kInitial)));
     ASSERT_OK(txn->Commit());
   }
   TreeId tree() const { return tree_; }
@@ -157,7 +158,8 @@ void CheckSnapshot(Bank* bank, ReadTxn* txn, TestRng& rng) {
     if (!s.ok() || !DecodeBalance(v, &b)) return bank->Fail("reader Get: " + s.ToString());
     if (b != seen[i]) {
       return bank->Fail("snapshot " + std::to_string(txn->id()) + ": Get(" + AccountKey(i) +
-                        ") = " + std::to_string(b) + " but the scan saw " + std::to_string(seen[i]));
+                        ") = " + std::to_string(b) + " but the scan saw " +
+                        std::to_string(seen[i]));
     }
     sum += b;
   }
@@ -198,9 +200,9 @@ void LongReader(Bank* bank) {
       std::string v;
       Status s = txn->Get(bank->tree(), AccountKey(i), &v);
       if (!s.ok() || v != original[i]) {
-        return bank->Fail("long-lived snapshot " + std::to_string(txn->id()) + " changed: " +
-                          AccountKey(i) + " was " + Printable(original[i]) + ", now " +
-                          Printable(v) + " (" + s.ToString() + ")");
+        return bank->Fail("long-lived snapshot " + std::to_string(txn->id()) +
+                          " changed: " + AccountKey(i) + " was " + Printable(original[i]) +
+                          ", now " + Printable(v) + " (" + s.ToString() + ")");
       }
     }
     CheckSnapshot(bank, txn.get(), rng);
@@ -242,8 +244,8 @@ void RunBank(const std::string& path, SyncMode sync) {
   }
   bank.stop.store(true);
   for (auto& t : threads) t.join();
-  std::printf("[ stats    ] %" PRIu64 " transfers, %" PRIu64 " busy, %" PRIu64 " snapshots, %" PRIu64
-              " verified scans, %" PRIu64 " checkpoints\n",
+  std::printf("[ stats    ] %" PRIu64 " transfers, %" PRIu64 " busy, %" PRIu64
+              " snapshots, %" PRIu64 " verified scans, %" PRIu64 " checkpoints\n",
               bank.transfers.load(), bank.busy.load(), bank.snapshots.load(), bank.scans.load(),
               bank.checkpoints.load());
   EXPECT_GT(bank.transfers.load(), 10u) << "writers made too little progress to test anything";

@@ -18,11 +18,12 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <algorithm>
-#include <cstring>
 #include <array>
 #include <cinttypes>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -30,8 +31,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <xxhash.h>
 
 #include "gtest/gtest.h"
 #include "tests/engine/test_util.h"
@@ -189,7 +188,9 @@ class CorruptionTest : public ::testing::Test {
   std::string Copy(const std::string& data, const std::string& wal) {
     std::string path = dir_.File("copy" + std::to_string(++copies_));
     EXPECT_TRUE(WriteFile(path, data));
-    if (!wal.empty()) { EXPECT_TRUE(WriteFile(path + "-wal", wal)); }
+    if (!wal.empty()) {
+      EXPECT_TRUE(WriteFile(path + "-wal", wal));
+    }
     return path;
   }
 
@@ -209,13 +210,14 @@ class CorruptionTest : public ::testing::Test {
   std::string Verify(const std::string& path, const std::vector<std::string_view>& w,
                      int min_k = kTailTxns) {
     auto acceptable = [&](const Status& s) {
-      return s.code() == Status::Code::kCorruption &&
-             std::any_of(w.begin(), w.end(), [&](auto x) { return ContainsNoCase(s.message(), x); });
+      return s.code() == Status::Code::kCorruption && std::any_of(w.begin(), w.end(), [&](auto x) {
+               return ContainsNoCase(s.message(), x);
+             });
     };
     auto r = DB::Open(path, StoreOptions());
     if (!r.ok()) {
-      EXPECT_TRUE(acceptable(r.status())) << "open refused with an unhelpful status: "
-                                          << r.status().ToString();
+      EXPECT_TRUE(acceptable(r.status()))
+          << "open refused with an unhelpful status: " << r.status().ToString();
       return "refused at open: " + r.status().ToString();
     }
     std::shared_ptr<DB> db = std::move(r).value();
@@ -277,8 +279,9 @@ class CorruptionTest : public ::testing::Test {
         if (c->key() != it->first || c->value() != it->second) {
           ADD_FAILURE() << kTrees[t] << " entry " << n << ": got " << Printable(c->key()) << " = "
                         << Printable(c->value()) << ", expected " << Printable(it->first) << " = "
-                        << Printable(it->second) << " (WRONG DATA returned; after value(): Valid()="
-                        << c->Valid() << ", status " << c->status().ToString() << ")";
+                        << Printable(it->second)
+                        << " (WRONG DATA returned; after value(): Valid()=" << c->Valid()
+                        << ", status " << c->status().ToString() << ")";
           break;
         }
       }
@@ -359,8 +362,8 @@ std::vector<size_t> FindExtents(const std::string& data) {
   return found;
 }
 
-const std::vector<std::string_view> kDataWords = {"page", "extent", "superblock", "free",
-                                                  "catalog", "tree", "offset"};
+const std::vector<std::string_view> kDataWords = {"page",    "extent", "superblock", "free",
+                                                  "catalog", "tree",   "offset"};
 
 TEST_F(CorruptionTest, DataFileExtents) {
   std::vector<size_t> extents = FindExtents(*data_);
@@ -368,9 +371,15 @@ TEST_F(CorruptionTest, DataFileExtents) {
   struct Field {
     const char* name;
     size_t offset;  // from the extent start; SIZE_MAX = middle of the stored bytes
-  } fields[] = {{"magic", 0},         {"codec", 4},        {"page type", 5},
-                {"stored length", 8}, {"raw length", 12},  {"page id", 16},
-                {"checksum", 24},     {"first stored byte", 32}, {"middle of stored bytes", SIZE_MAX}};
+  } fields[] = {{"magic", 0},
+                {"codec", 4},
+                {"page type", 5},
+                {"stored length", 8},
+                {"raw length", 12},
+                {"page id", 16},
+                {"checksum", 24},
+                {"first stored byte", 32},
+                {"middle of stored bytes", SIZE_MAX}};
   const size_t kTrials = 27;
   for (size_t i = 0; i < kTrials; ++i) {
     size_t ext = extents[(2 * i + 1) * extents.size() / (2 * kTrials)];
@@ -393,7 +402,8 @@ TEST_F(CorruptionTest, DataFileSpread) {
     size_t span = data_->size() - 8192;
     size_t off = 8192 + span * (2 * i + 1) / (2 * kTrials) + 5;
     size_t n = i % 2 == 0 ? 1 : 64;
-    SCOPED_TRACE("data file: " + std::to_string(n) + " byte(s) flipped at offset " + std::to_string(off));
+    SCOPED_TRACE("data file: " + std::to_string(n) + " byte(s) flipped at offset " +
+                 std::to_string(off));
     std::string what = Verify(Copy(Flip(*data_, off, n), *wal_), kDataWords);
     std::printf("[ outcome  ] data @%zu x%zu: %s\n", off, n, what.c_str());
   }
@@ -420,7 +430,8 @@ TEST_F(CorruptionTest, WalRecordInTheMiddle) {
   }
   std::string what = Verify(Copy(*data_, Flip(*wal_, off + 3, 1)), {"wal", "log", "record"},
                             /*min_k=*/j);
-  std::printf("[ outcome  ] WAL record %d of %d damaged at %zu: %s\n", j + 1, kTailTxns, off, what.c_str());
+  std::printf("[ outcome  ] WAL record %d of %d damaged at %zu: %s\n", j + 1, kTailTxns, off,
+              what.c_str());
 }
 
 TEST_F(CorruptionTest, WalLastRecord) {

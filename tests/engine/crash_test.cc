@@ -103,9 +103,11 @@ int CrashChild(const std::string& path, const std::string& ack_file, uint64_t ch
       if (s.ok()) s = w->CreateTree("meta", &meta);
       if (!s.ok()) ChildDie(3, "CreateTree", s);
     }
-    for (uint32_t i = 0; i < Batch(t) && s.ok(); ++i) s = w->Put(data, DataKey(t, i), DataValue(t, i));
+    for (uint32_t i = 0; i < Batch(t) && s.ok(); ++i)
+      s = w->Put(data, DataKey(t, i), DataValue(t, i));
     if (t > kKeep) {
-      for (uint32_t i = 0; i < Batch(t - kKeep) && s.ok(); ++i) s = w->Delete(data, DataKey(t - kKeep, i));
+      for (uint32_t i = 0; i < Batch(t - kKeep) && s.ok(); ++i)
+        s = w->Delete(data, DataKey(t - kKeep, i));
     }
     if (s.ok()) s = w->Put(meta, "last", std::to_string(t));
     if (!s.ok()) ChildDie(3, "write", s);
@@ -136,7 +138,8 @@ void VerifyStore(const std::string& path, uint64_t max_acked, uint64_t* last) {
   TreeId meta = 0, data = 0;
   Status s = txn->OpenTree("meta", &meta);
   if (s.IsNotFound()) {
-    ASSERT_EQ(max_acked, 0u) << "transaction " << max_acked << " was acknowledged but the store is empty";
+    ASSERT_EQ(max_acked, 0u) << "transaction " << max_acked
+                             << " was acknowledged but the store is empty";
     ASSERT_TRUE(txn->OpenTree("data", &data).IsNotFound()) << "tree data without tree meta";
     *last = 0;
     return;
@@ -147,7 +150,8 @@ void VerifyStore(const std::string& path, uint64_t max_acked, uint64_t* last) {
   ASSERT_OK(txn->Get(meta, "last", &v));
   uint64_t L = std::strtoull(v.c_str(), nullptr, 10);
   *last = L;
-  ASSERT_GE(L, max_acked) << "acknowledged transaction " << max_acked << " lost: store says last=" << L;
+  ASSERT_GE(L, max_acked) << "acknowledged transaction " << max_acked
+                          << " lost: store says last=" << L;
 
   // Exactly the keys of transactions L-kKeep+1 .. L, complete and correct.
   uint64_t first = L > kKeep ? L - kKeep + 1 : 1;
@@ -175,8 +179,8 @@ void VerifyStore(const std::string& path, uint64_t max_acked, uint64_t* last) {
   txn.reset();
   std::vector<std::string> problems;
   ASSERT_OK(db->Check(&problems));
-  ASSERT_TRUE(problems.empty()) << "Check after crash: " << problems.size() << " problems, first: "
-                                << problems.front();
+  ASSERT_TRUE(problems.empty()) << "Check after crash: " << problems.size()
+                                << " problems, first: " << problems.front();
 }
 
 TEST(CrashTest, KillDuringCommitsAndCheckpoints) {
@@ -219,15 +223,15 @@ TEST(CrashTest, KillDuringCommitsAndCheckpoints) {
     ASSERT_GE(L, last) << "round " << round << ": the store went back from last=" << last;
     last = L;
     if (round % 10 == 9) {
-      std::printf("[ round %2" PRIu64 " ] last=%" PRIu64 " max_acked=%" PRIu64
-                  " (+%" PRIu64 " this round), data file %" PRIu64 " B, wal %" PRIu64 " B\n",
+      std::printf("[ round %2" PRIu64 " ] last=%" PRIu64 " max_acked=%" PRIu64 " (+%" PRIu64
+                  " this round), data file %" PRIu64 " B, wal %" PRIu64 " B\n",
                   round, last, max_acked, round_acks, FileSize(path), FileSize(path + "-wal"));
       std::fflush(stdout);
     }
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("[ done     ] %" PRIu64 " kills in %.1f s, %" PRIu64 " transactions survived\n", rounds,
-              secs, last);
+  std::printf("[ done     ] %" PRIu64 " kills in %.1f s, %" PRIu64 " transactions survived\n",
+              rounds, secs, last);
   EXPECT_GT(max_acked, rounds) << "too few commits between kills to test anything";
 }
 

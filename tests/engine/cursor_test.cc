@@ -17,7 +17,9 @@ std::string K(int i) {
   std::snprintf(buf, sizeof buf, "k%04d", i);
   return buf;
 }
-std::string V(const std::string& k, int gen = 0) { return "value-of-" + k + "-" + std::to_string(gen); }
+std::string V(const std::string& k, int gen = 0) {
+  return "value-of-" + k + "-" + std::to_string(gen);
+}
 
 class CursorTest : public ::testing::Test {
  protected:
@@ -167,7 +169,8 @@ TEST_F(CursorTest, WriteCursorStableAcrossOwnChanges) {
   EXPECT_FALSE(c->Valid());
   c->SeekForPrev("k0503");
   auto rit = std::make_reverse_iterator(std::next(model_.find("k0503")));
-  for (; rit != model_.rend(); ++rit, c->Prev()) ASSERT_NO_FATAL_FAILURE(ExpectAt(c.get(), rit->first));
+  for (; rit != model_.rend(); ++rit, c->Prev())
+    ASSERT_NO_FATAL_FAILURE(ExpectAt(c.get(), rit->first));
   EXPECT_FALSE(c->Valid());
 
   // Prev after deleting the previous key.
@@ -204,7 +207,9 @@ TEST_F(CursorTest, ReadCursorKeepsSnapshotAcrossCommits) {
     for (int i = 0; i < 1000; i += 3) ASSERT_OK(w->Put(tree_, K(i), "new" + std::to_string(round)));
     for (int i = round; i < 1000; i += 10) ASSERT_OK(w->Delete(tree_, K(i)));
     ASSERT_OK(w->Commit());
-    if (round == 5) { ASSERT_OK(db_->Checkpoint()); }
+    if (round == 5) {
+      ASSERT_OK(db_->Checkpoint());
+    }
     for (int step = 0; step < 100; ++step, ++it, c->Next()) {
       ASSERT_TRUE(c->Valid());
       ASSERT_EQ(std::string(c->key()), it->first);

@@ -143,8 +143,8 @@ class Model {
   // The committed contents of one tree. REQUIRES: !tree_ops_in_txn()
   KV CommittedTree(TreeId id) const {
     KV kv = trees.at(id).kv;
-    for (auto it = overlay_.lower_bound({id, std::string()}); it != overlay_.end() && it->first.first == id;
-         ++it) {
+    for (auto it = overlay_.lower_bound({id, std::string()});
+         it != overlay_.end() && it->first.first == id; ++it) {
       if (it->second) {
         kv[it->first.second] = *it->second;
       } else {
@@ -162,10 +162,10 @@ class Model {
   struct Undo {
     enum Kind { kKv, kCreate, kDrop, kRename, kClear } kind = kKv;
     TreeId id = 0;
-    std::string key;                  // kKv
-    std::optional<std::string> old;   // kKv: value before, nullopt = absent
-    std::string name, name2;          // kCreate/kDrop: name; kRename: from, to
-    KV saved;                         // kDrop, kClear: the contents before
+    std::string key;                 // kKv
+    std::optional<std::string> old;  // kKv: value before, nullopt = absent
+    std::string name, name2;         // kCreate/kDrop: name; kRename: from, to
+    KV saved;                        // kDrop, kClear: the contents before
   };
 
   void RememberKv(TreeId id, const std::string& key, std::optional<std::string> old) {

@@ -11,6 +11,8 @@
 //
 // On the first disagreement the test stops and prints the seed, the operation
 // number and the last operations.
+#include "tests/engine/model.h"
+
 #include <algorithm>
 #include <cinttypes>
 #include <deque>
@@ -21,7 +23,6 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "tests/engine/model.h"
 #include "tests/engine/test_util.h"
 
 namespace lightning::test {
@@ -87,7 +88,11 @@ std::string MakeValue(TestRng& rng) {
 class ModelRunner {
  public:
   ModelRunner(std::string path, uint64_t seed, uint64_t ops, uint32_t page_size)
-      : path_(std::move(path)), seed_(seed), rng_(seed), ops_(ops), page_size_(page_size),
+      : path_(std::move(path)),
+        seed_(seed),
+        rng_(seed),
+        ops_(ops),
+        page_size_(page_size),
         key_limit_(page_size / 4) {}
 
   ~ModelRunner() { CloseAll(); }
@@ -205,9 +210,11 @@ class ModelRunner {
     Status s = txn->ListTrees(&infos);
     ASSERT_TRUE(s.ok()) << Ctx() << " ListTrees: " << s.ToString();
     std::string got, want;
-    for (auto& i : infos) got += i.name + "#" + std::to_string(i.id) + ":" + std::to_string(i.entries) + " ";
+    for (auto& i : infos)
+      got += i.name + "#" + std::to_string(i.id) + ":" + std::to_string(i.entries) + " ";
     for (auto& [name, id] : m_.names) {
-      want += name + "#" + std::to_string(id) + ":" + std::to_string(m_.trees.at(id).kv.size()) + " ";
+      want +=
+          name + "#" + std::to_string(id) + ":" + std::to_string(m_.trees.at(id).kv.size()) + " ";
     }
     ASSERT_EQ(got, want) << Ctx() << " ListTrees (name#id:entries) disagrees with the model";
     for (auto& i : infos) {
@@ -227,8 +234,10 @@ class ModelRunner {
         ASSERT_TRUE(c->Valid()) << Ctx() << " forward scan of tree " << id << " ended after " << n
                                 << " of " << kv.size() << " entries; status "
                                 << c->status().ToString();
-        ASSERT_EQ(Printable(c->key()), Printable(it->first)) << Ctx() << " forward scan entry " << n;
-        ASSERT_TRUE(BytesEqual(c->value(), it->second)) << Ctx() << " value of " << Printable(it->first);
+        ASSERT_EQ(Printable(c->key()), Printable(it->first))
+            << Ctx() << " forward scan entry " << n;
+        ASSERT_TRUE(BytesEqual(c->value(), it->second))
+            << Ctx() << " value of " << Printable(it->first);
         c->Next();
       }
     } else {
@@ -237,8 +246,10 @@ class ModelRunner {
         ASSERT_TRUE(c->Valid()) << Ctx() << " backward scan of tree " << id << " ended after " << n
                                 << " of " << kv.size() << " entries; status "
                                 << c->status().ToString();
-        ASSERT_EQ(Printable(c->key()), Printable(it->first)) << Ctx() << " backward scan entry " << n;
-        ASSERT_TRUE(BytesEqual(c->value(), it->second)) << Ctx() << " value of " << Printable(it->first);
+        ASSERT_EQ(Printable(c->key()), Printable(it->first))
+            << Ctx() << " backward scan entry " << n;
+        ASSERT_TRUE(BytesEqual(c->value(), it->second))
+            << Ctx() << " value of " << Printable(it->first);
         c->Prev();
       }
     }
@@ -272,10 +283,17 @@ class ModelRunner {
   std::string PickTarget(const KV& kv) {
     std::string k = PickKey(kv, 0.6);
     switch (rng_.Uniform(5)) {
-      case 0: k.push_back('\0'); break;
-      case 1: if (k.size() > 1) k.pop_back(); break;
-      case 2: k.push_back('\xff'); break;
-      default: break;
+      case 0:
+        k.push_back('\0');
+        break;
+      case 1:
+        if (k.size() > 1) k.pop_back();
+        break;
+      case 2:
+        k.push_back('\xff');
+        break;
+      default:
+        break;
     }
     if (k.empty()) k = "a";
     return k;
@@ -404,8 +422,9 @@ class ModelRunner {
       s = txn->Get(id, key, &got);
     }
     if (it == kv.end()) {
-      ASSERT_TRUE(s.IsNotFound()) << Ctx() << " Get " << Printable(key) << " expected NotFound, got "
-                                  << s.ToString() << " value " << Printable(got);
+      ASSERT_TRUE(s.IsNotFound()) << Ctx() << " Get " << Printable(key)
+                                  << " expected NotFound, got " << s.ToString() << " value "
+                                  << Printable(got);
     } else {
       ASSERT_TRUE(s.ok()) << Ctx() << " Get " << Printable(key) << ": " << s.ToString();
       ASSERT_TRUE(BytesEqual(got, it->second)) << Ctx() << " Get " << Printable(key);
@@ -451,7 +470,8 @@ class ModelRunner {
     int steps = static_cast<int>(rng_.Range(0, rng_.Chance(0.05) ? 400 : 25));
     bool mixed = rng_.Chance(0.3);
     for (int i = 0;; ++i) {
-      ASSERT_NO_FATAL_FAILURE(ExpectAt(c.get(), kv, it, std::string(kModes[mode]) + " step " + std::to_string(i)));
+      ASSERT_NO_FATAL_FAILURE(
+          ExpectAt(c.get(), kv, it, std::string(kModes[mode]) + " step " + std::to_string(i)));
       if (it == kv.end() || i >= steps) break;
       bool next = mixed ? rng_.Chance(0.5) : forward;
       ++cursor_steps_;
@@ -475,8 +495,8 @@ class ModelRunner {
     ASSERT_TRUE(c->Valid()) << Ctx() << " " << where << ": cursor invalid (status "
                             << c->status().ToString() << "), model at " << Printable(it->first);
     ASSERT_EQ(Printable(c->key()), Printable(it->first)) << Ctx() << " " << where;
-    ASSERT_TRUE(BytesEqual(c->value(), it->second)) << Ctx() << " " << where << " value of "
-                                                    << Printable(it->first);
+    ASSERT_TRUE(BytesEqual(c->value(), it->second))
+        << Ctx() << " " << where << " value of " << Printable(it->first);
   }
 
   // A cursor of the write transaction that lives across the transaction's
@@ -507,7 +527,8 @@ class ModelRunner {
     if (!live_deleted_ && rng_.Chance(0.2)) {
       // Still on its key, with the value as the transaction last wrote it.
       Note("live cursor check at " + Printable(*live_key_));
-      ASSERT_NO_FATAL_FAILURE(ExpectAt(live_.get(), kv, kv.find(*live_key_), "live cursor re-read"));
+      ASSERT_NO_FATAL_FAILURE(
+          ExpectAt(live_.get(), kv, kv.find(*live_key_), "live cursor re-read"));
       return;
     }
     bool next = live_deleted_ || rng_.Chance(0.6);
@@ -526,7 +547,8 @@ class ModelRunner {
     ++cursor_steps_;
     live_deleted_ = false;
     live_key_ = it == kv.end() ? std::nullopt : std::optional<std::string>(it->first);
-    ASSERT_NO_FATAL_FAILURE(ExpectAt(live_.get(), kv, it, next ? "live cursor Next" : "live cursor Prev"));
+    ASSERT_NO_FATAL_FAILURE(
+        ExpectAt(live_.get(), kv, it, next ? "live cursor Next" : "live cursor Prev"));
   }
 
   void SavepointOp() {
@@ -732,8 +754,8 @@ uint64_t ModelOps(uint64_t divisor) {
 
 TEST(ModelTest, RandomOperationsAgreeWithMap) {
   TempDir dir;
-  ModelRunner runner(StorePath(dir), TestSeed(kDefaultSeed),
-                     ModelOps(1), static_cast<uint32_t>(EnvU64("LIGHTNING_PAGE_SIZE", 4096)));
+  ModelRunner runner(StorePath(dir), TestSeed(kDefaultSeed), ModelOps(1),
+                     static_cast<uint32_t>(EnvU64("LIGHTNING_PAGE_SIZE", 4096)));
   runner.Run();
 }
 
