@@ -173,7 +173,6 @@ Status DBImpl::CheckpointLocked(bool force) {
   const uint64_t elapsed = NowNanos() - start;
   stats_.checkpoint_micros.Add(elapsed / 1000);
   latency_.checkpoint.Record(elapsed);
-  last_checkpoint_ = std::chrono::steady_clock::now();
   return Status::OK();
 }
 

@@ -188,7 +188,6 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   uint64_t sb_generation_ = 0;
   uint64_t ckpt_lsn_ = 0;
   uint64_t pagetable_loc_ = 0;
-  std::chrono::steady_clock::time_point last_checkpoint_;
 
   // WAL and group commit: GUARDED_BY(wal_mu_).
   mutable std::mutex wal_mu_;

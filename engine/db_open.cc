@@ -211,7 +211,6 @@ Status DBImpl::OpenStore() {
   sb_generation_ = sb.generation;
   ckpt_lsn_ = sb.lsn;
   pagetable_loc_ = sb.pagetable_loc;
-  last_checkpoint_ = std::chrono::steady_clock::now();
   return Recover();
 }
 

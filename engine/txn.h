@@ -179,7 +179,6 @@ class CursorImpl final : public Cursor {
   mutable std::string saved_key_;
   mutable bool on_saved_ = true;  // false: saved key was deleted; at its successor
   mutable Status status_;
-  mutable std::string value_copy_;
 };
 
 }  // namespace lightning
