@@ -14,7 +14,6 @@ Result<std::unique_ptr<ReadTxn>> DBImpl::BeginRead() {
   }
   // The pin keeps the published version alive while we copy it.
   const Version v = *published_.load();
-  stats_.read_txns.Add();
   return std::unique_ptr<ReadTxn>(new ReadTxnImpl(this, slot, v));
 }
 
@@ -99,6 +98,9 @@ std::vector<LatencySummary> DBImpl::Latency() const {
     l.count = counts[i++];
     l.samples = h.count();
     l.sampled = named.sampled;
+    l.sampled_every = !named.sampled                       ? 1
+                      : std::string(named.name) == "scan_step" ? LatencyStats::kStepSampleEvery
+                                                               : LatencyStats::kSampleEvery;
     l.mean = h.mean() / 1e9;
     l.p50 = h.Percentile(0.50) / 1e9;
     l.p95 = h.Percentile(0.95) / 1e9;
@@ -128,13 +130,13 @@ std::vector<Metric> DBImpl::Metrics() const {
   };
   const double hits = static_cast<double>(stats_.cache_hits.Sum());
   const double misses = static_cast<double>(stats_.cache_misses.Sum());
-  add("gets", stats_.gets.Sum(), "count", "point lookups");
+  add("gets", stats_.gets.Sum(), "count", "point lookups (counted when their transaction ends)");
   add("get_misses", stats_.get_misses.Sum(), "count", "point lookups that found no key");
   add("puts", stats_.puts.Sum(), "count", "committed puts");
   add("deletes", stats_.deletes.Sum(), "count", "committed deletes of existing keys");
   add("cursor_seeks", stats_.cursor_seeks.Sum(), "count", "cursor positionings");
   add("cursor_steps", stats_.cursor_steps.Sum(), "count", "cursor next/prev steps");
-  add("read_txns", stats_.read_txns.Sum(), "count", "read transactions begun");
+  add("read_txns", stats_.read_txns.Sum(), "count", "read transactions (counted when they end)");
   add("write_txns", stats_.write_txns.Sum(), "count", "write transactions begun");
   add("commits", stats_.commits.Sum(), "count", "write transactions committed with changes");
   add("aborts", stats_.aborts.Sum(), "count", "write transactions aborted");
@@ -142,7 +144,8 @@ std::vector<Metric> DBImpl::Metrics() const {
       "cache capacity (0: in-memory store, unbounded)");
   add("cache_used", static_cast<double>(pager_->used_bytes()), "bytes", "bytes held by cached pages");
   add("cache_pages", static_cast<double>(pager_->cached_pages()), "count", "pages in the cache");
-  add("cache_hits", hits, "count", "page accesses served from the cache");
+  add("cache_hits", hits, "count",
+      "page accesses served from the cache (counted when their transaction ends)");
   add("cache_misses", misses, "count", "page accesses that read an extent");
   add("cache_hit_rate", hits + misses > 0 ? hits / (hits + misses) : 1.0, "ratio",
       "hits / (hits + misses)");

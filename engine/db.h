@@ -62,7 +62,10 @@ struct LatencySummary {
   // deletes of existing keys, commits with changes, fsyncs of both files.
   uint64_t count = 0;
   uint64_t samples = 0;   // operations timed (all of them unless `sampled`)
-  bool sampled = false;   // true: one in LatencyStats::kSampleEvery per thread is timed
+  bool sampled = false;   // true: one in `sampled_every` is timed
+  // 64 (per thread and kind) for gets, puts, deletes, seeks; 1024 (per cursor)
+  // for scan steps; 1 when every operation is timed.
+  uint32_t sampled_every = 1;
   // Seconds, from the timed samples; percentiles are exact to within 12.5%.
   double mean = 0, p50 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0, sum = 0;
   // (upper bound in seconds, timed samples <= it), at powers of two of

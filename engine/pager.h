@@ -93,15 +93,16 @@ class Pager {
   void Reserve(PageId id);
 
   // Returns the cached frame for `id`, loading it from its extent on a miss.
-  // Corruption if the extent fails its checksum or structure check.
+  // Corruption if the extent fails its checksum or structure check. A hit
+  // increments *hits (the caller's count, added to cache_hits later).
   // REQUIRES: the caller holds an epoch pin.
-  Status Get(PageId id, Frame** frame) {
+  Status Get(PageId id, Frame** frame, uint64_t* hits) {
     Frame* f = entry(id).frame.load();
     if (f != nullptr) {
       if (!f->referenced.load(std::memory_order_relaxed)) {
         f->referenced.store(1, std::memory_order_relaxed);
       }
-      stats_->cache_hits.Add();
+      ++*hits;
       *frame = f;
       return Status::OK();
     }

@@ -1,6 +1,12 @@
 // Counters for DB::Metrics(). Hot-path counters are striped across cache
-// lines by thread so that two threads counting never share a line; a read
-// sums the stripes. Gauges are read from the live structures instead.
+// lines by thread: each of the first kOwnedStripes threads that count gets a
+// stripe of its own (released when it exits), which only it writes, so an
+// increment is a plain load, add and store — no locked instruction; further
+// threads share one more stripe through atomic adds. A read sums the stripes.
+// Gauges are read from the live structures instead. The busiest counters
+// (gets, get misses, page hits, read transactions) are kept by each
+// transaction and added here when it ends (TxnCommon::FlushStats), so they
+// lag by what open transactions have not reported yet.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
@@ -8,8 +14,6 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <functional>
-#include <thread>
 
 namespace lightning {
 
@@ -22,32 +26,54 @@ inline constexpr bool kStatsEnabled = false;
 inline constexpr bool kStatsEnabled = true;
 #endif
 
+// The calling thread's stripe index (kOwnedStripes when it has none of its
+// own). Assigned on the thread's first count (profile.cc).
+inline constexpr uint32_t kOwnedStripes = 15;
+uint32_t AssignThreadStripe();
+inline thread_local uint32_t t_stripe = UINT32_MAX;  // constant-initialised: no guard
+inline uint32_t ThreadStripe() {
+  const uint32_t s = t_stripe;
+  return __builtin_expect(s != UINT32_MAX, 1) ? s : AssignThreadStripe();
+}
+
 class StripedCounter {
  public:
   void Add(uint64_t n = 1) {
     if constexpr (!kStatsEnabled) return;
-    stripes_[Stripe()].v.fetch_add(n, std::memory_order_relaxed);
+    AddAt(ThreadStripe(), n);
   }
-  uint64_t Sum() const {
+  // Add to the calling thread's own stripe. REQUIRES: s == ThreadStripe() < kOwnedStripes.
+  void AddOwned(uint32_t s, uint64_t n) {
+    if constexpr (!kStatsEnabled) return;
+    std::atomic<uint64_t>& v = stripes_[s].v;
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  // Add, for a caller that has its ThreadStripe() already.
+  void AddAt(uint32_t s, uint64_t n) {
+    if constexpr (!kStatsEnabled) return;
+    std::atomic<uint64_t>& v = stripes_[s].v;
+    if (s < kOwnedStripes) {
+      v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);  // sole writer
+    } else {
+      v.fetch_add(n, std::memory_order_relaxed);
+    }
+  }
+  uint64_t Sum() const { return Raw() - base_.load(std::memory_order_relaxed); }
+  // Counts from zero again. The stripes belong to their threads, so a reset
+  // remembers the current sum instead of writing them.
+  void Reset() { base_.store(Raw(), std::memory_order_relaxed); }
+
+ private:
+  uint64_t Raw() const {
     uint64_t s = 0;
     for (const auto& st : stripes_) s += st.v.load(std::memory_order_relaxed);
     return s;
   }
-  void Reset() {
-    for (auto& st : stripes_) st.v.store(0, std::memory_order_relaxed);
-  }
-
- private:
-  static constexpr size_t kStripes = 16;
-  static size_t Stripe() {
-    thread_local const size_t index =
-        std::hash<std::thread::id>()(std::this_thread::get_id()) % kStripes;
-    return index;
-  }
   struct alignas(64) Cell {
     std::atomic<uint64_t> v{0};
   };
-  std::array<Cell, kStripes> stripes_{};
+  std::array<Cell, kOwnedStripes + 1> stripes_{};
+  std::atomic<uint64_t> base_{0};
 };
 
 // Plain relaxed counter for operations that are rare or already serialised.
@@ -62,8 +88,8 @@ struct Counter {
 
 struct EngineStats {
   // Operations.
-  StripedCounter gets, get_misses, cursor_seeks, cursor_steps;
-  Counter puts, deletes, commits, aborts, read_txns, write_txns;
+  StripedCounter gets, get_misses, cursor_seeks, cursor_steps, read_txns;
+  Counter puts, deletes, commits, aborts, write_txns;
   // Cache.
   StripedCounter cache_hits, cache_misses;
   Counter cache_evictions, cache_loads_bytes;
@@ -81,14 +107,14 @@ struct EngineStats {
 
   template <typename F>
   void ForEach(F f) {
-    for (StripedCounter* c : {&gets, &get_misses, &cursor_seeks, &cursor_steps, &cache_hits,
-                              &cache_misses}) {
+    for (StripedCounter* c : {&gets, &get_misses, &cursor_seeks, &cursor_steps, &read_txns,
+                              &cache_hits, &cache_misses}) {
       f(c);
     }
   }
   void Reset() {
     ForEach([](StripedCounter* c) { c->Reset(); });
-    for (Counter* c : {&puts, &deletes, &commits, &aborts, &read_txns, &write_txns,
+    for (Counter* c : {&puts, &deletes, &commits, &aborts, &write_txns,
                        &cache_evictions, &cache_loads_bytes, &bytes_read, &bytes_written,
                        &data_fsyncs, &wal_fsyncs, &wal_bytes, &group_commit_batches,
                        &group_commit_commits, &checkpoints, &checkpoint_pages,

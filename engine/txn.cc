@@ -42,15 +42,37 @@ Status DecodeTreeMeta(std::string_view bytes, TreeMeta* m) {
 
 // ---- TxnCommon ----
 
-Status TxnCommon::Read(PageId id, Frame** frame) { return db_->pager_->Get(id, frame); }
+Status TxnCommon::Read(PageId id, Frame** frame) {
+  return db_->pager_->Get(id, frame, &page_hits_);
+}
 
 TxnCommon::~TxnCommon() { Unpin(); }
 
 void TxnCommon::Unpin() {
   if (slot_ >= 0) {
+    FlushStats();
     db_->pager_->epochs().Unpin(slot_);
     slot_ = -1;
   }
+}
+
+void TxnCommon::FlushStats() {
+  if constexpr (!kStatsEnabled) return;
+  EngineStats& st = db_->stats_;
+  const uint32_t stripe = ThreadStripe();
+  if (__builtin_expect(stripe < kOwnedStripes, 1)) {  // plain adds to this thread's own stripes
+    st.read_txns.AddOwned(stripe, counts_as_read_txn_ ? 1 : 0);
+    st.gets.AddOwned(stripe, gets_);
+    st.get_misses.AddOwned(stripe, get_misses_);
+    st.cache_hits.AddOwned(stripe, page_hits_);
+  } else {
+    st.read_txns.AddAt(stripe, counts_as_read_txn_ ? 1 : 0);
+    st.gets.AddAt(stripe, gets_);
+    st.get_misses.AddAt(stripe, get_misses_);
+    st.cache_hits.AddAt(stripe, page_hits_);
+  }
+  gets_ = get_misses_ = page_hits_ = 0;
+  counts_as_read_txn_ = false;
 }
 
 namespace {
@@ -119,12 +141,8 @@ Status TxnCommon::CommonListTrees(std::vector<TreeInfo>* trees) {
   return Status::OK();
 }
 
-Status TxnCommon::CommonGetView(TreeId tree, Slice key, Slice* value) {
-  const bool timed = LatencyStats::Sample(LatencyStats::kGet);
-  const uint64_t start = timed ? NowNanos() : 0;
-  ProfileRoot profile(&db_->profile_, ProfileOp::kGet, ProfileComponent::kOther, timed);
-  db_->stats_.gets.Add();
-  ProfileScope search(timed, ProfileComponent::kTreeSearch);
+Status TxnCommon::GetViewUnmeasured(TreeId tree, Slice key, Slice* value) {
+  gets_++;
   if (tree != cached_id_ || tree == 0) {
     if (!CachedRoot(tree, &cached_root_)) {
       TreeMeta m;
@@ -135,9 +153,21 @@ Status TxnCommon::CommonGetView(TreeId tree, Slice key, Slice* value) {
     cached_id_ = tree;
   }
   Status s = TreeGet(this, cached_root_, key, value);
-  if (s.IsNotFound()) db_->stats_.get_misses.Add();
-  if (timed) db_->latency_.get.Record(NowNanos() - start);
+  if (s.IsNotFound()) get_misses_++;
   return s;
+}
+
+Status TxnCommon::CommonGetView(TreeId tree, Slice key, Slice* value) {
+  if (__builtin_expect(LatencyStats::Sample(LatencyStats::kGet), 0)) {
+    return MeasuredGetView(tree, key, value);
+  }
+  return GetViewUnmeasured(tree, key, value);
+}
+
+Status TxnCommon::MeasuredGetView(TreeId tree, Slice key, Slice* value) {
+  ProfileRoot profile(&db_->profile_, ProfileOp::kGet, ProfileComponent::kTreeSearch, true,
+                      &db_->latency_.get);
+  return GetViewUnmeasured(tree, key, value);
 }
 
 Result<std::unique_ptr<Cursor>> TxnCommon::CommonNewCursor(TreeId tree, const uint64_t* mod_count) {
@@ -205,85 +235,88 @@ void CursorImpl::Refresh() const {
 
 void CursorImpl::Seek(Slice target) {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  const uint64_t start = timed ? NowNanos() : 0;
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kOther, timed);
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
+                      &txn_->db_->latency_.seek);
   txn_->db_->stats_.cursor_seeks.Add();
-  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
   if (mod_count_) seen_mod_ = *mod_count_;
   it_.Reset(root);
   Settle(it_.Seek(target));
-  if (timed) txn_->db_->latency_.seek.Record(NowNanos() - start);
 }
 
 void CursorImpl::SeekForPrev(Slice target) {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  const uint64_t start = timed ? NowNanos() : 0;
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kOther, timed);
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
+                      &txn_->db_->latency_.seek);
   txn_->db_->stats_.cursor_seeks.Add();
-  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
   if (mod_count_) seen_mod_ = *mod_count_;
   it_.Reset(root);
   Settle(it_.SeekForPrev(target));
-  if (timed) txn_->db_->latency_.seek.Record(NowNanos() - start);
 }
 
 void CursorImpl::SeekToFirst() {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  const uint64_t start = timed ? NowNanos() : 0;
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kOther, timed);
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
+                      &txn_->db_->latency_.seek);
   txn_->db_->stats_.cursor_seeks.Add();
-  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
   if (mod_count_) seen_mod_ = *mod_count_;
   it_.Reset(root);
   Settle(it_.First());
-  if (timed) txn_->db_->latency_.seek.Record(NowNanos() - start);
 }
 
 void CursorImpl::SeekToLast() {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  const uint64_t start = timed ? NowNanos() : 0;
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kOther, timed);
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
+                      &txn_->db_->latency_.seek);
   txn_->db_->stats_.cursor_seeks.Add();
-  ProfileScope search(timed, ProfileComponent::kTreeSearch);
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
   if (mod_count_) seen_mod_ = *mod_count_;
   it_.Reset(root);
   Settle(it_.Last());
-  if (timed) txn_->db_->latency_.seek.Record(NowNanos() - start);
+}
+
+CursorImpl::~CursorImpl() {
+  if (tick_ != counted_) txn_->db_->stats_.cursor_steps.Add(tick_ - counted_);
+}
+
+void CursorImpl::MeasuredStep(bool forward) {
+  txn_->db_->stats_.cursor_steps.Add(tick_ - counted_);
+  counted_ = tick_;
+  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kStep, ProfileComponent::kTreeSearch, true,
+                      &txn_->db_->latency_.scan_step);
+  forward ? StepForward() : StepBack();
 }
 
 void CursorImpl::Next() {
-  const bool timed = LatencyStats::Sample(LatencyStats::kScanStep);
-  const uint64_t start = timed ? NowNanos() : 0;
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kStep, ProfileComponent::kOther, timed);
-  txn_->db_->stats_.cursor_steps.Add();
-  ProfileScope search(timed, ProfileComponent::kTreeSearch);
+  if (__builtin_expect(CountStep(), 0)) return MeasuredStep(true);
+  StepForward();
+}
+
+void CursorImpl::Prev() {
+  if (__builtin_expect(CountStep(), 0)) return MeasuredStep(false);
+  StepBack();
+}
+
+void CursorImpl::StepForward() {
   Refresh();
   if (!on_saved_) {  // the saved key was deleted: its successor is next
     Settle(Status::OK());
   } else {
     Settle(it_.Next());
   }
-  if (timed) txn_->db_->latency_.scan_step.Record(NowNanos() - start);
 }
 
-void CursorImpl::Prev() {
-  const bool timed = LatencyStats::Sample(LatencyStats::kScanStep);
-  const uint64_t start = timed ? NowNanos() : 0;
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kStep, ProfileComponent::kOther, timed);
-  txn_->db_->stats_.cursor_steps.Add();
-  ProfileScope search(timed, ProfileComponent::kTreeSearch);
+void CursorImpl::StepBack() {
   Refresh();
   if (!on_saved_) {
     // it_ sits at the successor of the deleted key: its predecessor is next.
@@ -291,7 +324,6 @@ void CursorImpl::Prev() {
   } else {
     Settle(it_.Prev());
   }
-  if (timed) txn_->db_->latency_.scan_step.Record(NowNanos() - start);
 }
 
 bool CursorImpl::Valid() const {

@@ -32,7 +32,8 @@ class TxnCommon : public virtual PageSource {
  protected:
   TxnCommon(DBImpl* db, int slot, const Version& v) : db_(db), slot_(slot), version_(v) {}
   ~TxnCommon() override;
-  void Unpin();
+  void Unpin();  // also adds this transaction's counts to the store's (FlushStats)
+  void FlushStats();
 
   // The tree's meta as this transaction sees it. NotFound if absent.
   virtual Status FindMeta(TreeId tree, TreeMeta* meta);
@@ -42,6 +43,8 @@ class TxnCommon : public virtual PageSource {
   void RememberRoot(TreeId tree, const TreeRoot& root) const;
   Status CommonListTrees(std::vector<TreeInfo>* trees);
   Status CommonGetView(TreeId tree, Slice key, Slice* value);
+  [[gnu::always_inline]] inline Status GetViewUnmeasured(TreeId tree, Slice key, Slice* value);
+  [[gnu::noinline, gnu::cold]] Status MeasuredGetView(TreeId tree, Slice key, Slice* value);
   Result<std::unique_ptr<Cursor>> CommonNewCursor(TreeId tree, const uint64_t* mod_count);
 
   DBImpl* db_;
@@ -49,13 +52,19 @@ class TxnCommon : public virtual PageSource {
   Version version_;   // snapshot (read) or catalog being built (write)
   TreeId cached_id_ = 0;
   TreeRoot cached_root_;
+  // Counts reported to the store's EngineStats when the transaction ends
+  // (plain increments here: no shared write on the read path).
+  uint64_t gets_ = 0, get_misses_ = 0, page_hits_ = 0;
+  bool counts_as_read_txn_ = false;
 
   friend class CursorImpl;
 };
 
 class ReadTxnImpl final : public ReadTxn, public TxnCommon {
  public:
-  ReadTxnImpl(DBImpl* db, int slot, const Version& v) : TxnCommon(db, slot, v) {}
+  ReadTxnImpl(DBImpl* db, int slot, const Version& v) : TxnCommon(db, slot, v) {
+    counts_as_read_txn_ = true;
+  }
   Status OpenTree(Slice name, TreeId* id) override { return LookupName(name, id); }
   Status ListTrees(std::vector<TreeInfo>* trees) override { return CommonListTrees(trees); }
   Status GetTreeInfo(TreeId tree, TreeInfo* info) override;
@@ -151,7 +160,10 @@ class CursorImpl final : public Cursor {
  public:
   CursorImpl(TxnCommon* txn, TreeId tree, const TreeRoot& root, const uint64_t* mod_count)
       : txn_(txn), tree_(tree), it_(txn, root), mod_count_(mod_count),
-        seen_mod_(mod_count ? *mod_count : 0) {}
+        seen_mod_(mod_count ? *mod_count : 0),
+        tick_(LatencyStats::CursorPhase()),
+        counted_(tick_) {}
+  ~CursorImpl() override;
 
   void Seek(Slice target) override;
   void SeekForPrev(Slice target) override;
@@ -179,6 +191,21 @@ class CursorImpl final : public Cursor {
   mutable std::string saved_key_;
   mutable bool on_saved_ = true;  // false: saved key was deleted; at its successor
   mutable Status status_;
+
+  // Steps are counted by the cursor and added to the store's cursor_steps
+  // at each measured step and when the cursor is destroyed: a step costs no
+  // shared write and no thread-local access. One step in
+  // LatencyStats::kStepSampleEvery is measured, from a per-cursor phase.
+  bool CountStep() {  // true: measure this step (MeasuredStep)
+    if constexpr (!kStatsEnabled) return false;
+    return (++tick_ & (LatencyStats::kStepSampleEvery - 1)) == 0;
+  }
+  // Out of line, so that the unmeasured step carries none of its code.
+  [[gnu::noinline, gnu::cold]] void MeasuredStep(bool forward);
+  void StepForward();
+  void StepBack();
+  uint64_t tick_;     // a per-cursor phase plus the steps taken
+  uint64_t counted_;  // tick_ when the steps were last added to cursor_steps
 };
 
 }  // namespace lightning

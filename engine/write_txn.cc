@@ -133,15 +133,13 @@ Status WriteTxnImpl::GetTreeInfo(TreeId tree, TreeInfo* info) {
 Status WriteTxnImpl::GetView(TreeId tree, Slice key, Slice* value) {
   LIGHTNING_RETURN_IF_ERROR(CheckOpen());
   const bool timed = LatencyStats::Sample(LatencyStats::kGet);
-  const uint64_t start = timed ? NowNanos() : 0;
-  ProfileRoot profile(&db_->profile_, ProfileOp::kGet, ProfileComponent::kOther, timed);
-  db_->stats_.gets.Add();
-  ProfileScope search(timed, ProfileComponent::kTreeSearch);
+  ProfileRoot profile(&db_->profile_, ProfileOp::kGet, ProfileComponent::kTreeSearch, timed,
+                      &db_->latency_.get);
+  gets_++;
   TreeMeta m;
   LIGHTNING_RETURN_IF_ERROR(FindMeta(tree, &m));
   Status s = TreeGet(this, m.root, key, value);
-  if (s.IsNotFound()) db_->stats_.get_misses.Add();
-  if (timed) db_->latency_.get.Record(NowNanos() - start);
+  if (s.IsNotFound()) get_misses_++;
   return s;
 }
 
@@ -179,9 +177,8 @@ Status WriteTxnImpl::Put(TreeId tree, Slice key, Slice value) {
                                    " bytes exceeds the 268435456-byte (256 MiB) limit");
   }
   const bool timed = LatencyStats::Sample(LatencyStats::kPut);
-  const uint64_t start = timed ? NowNanos() : 0;
-  ProfileRoot profile(&db_->profile_, ProfileOp::kPut, ProfileComponent::kOther, timed);
-  ProfileScope update(timed, ProfileComponent::kTreeUpdate);
+  ProfileRoot profile(&db_->profile_, ProfileOp::kPut, ProfileComponent::kTreeUpdate, timed,
+                      &db_->latency_.put);
   MetaState* st;
   LIGHTNING_RETURN_IF_ERROR(MutableMeta(tree, &st));
   bool inserted;
@@ -193,22 +190,23 @@ Status WriteTxnImpl::Put(TreeId tree, Slice key, Slice value) {
     ProfileScope wal(timed, ProfileComponent::kWalAppend);
     LogOp(WalOp::kPut, tree, key, value, true);
   }
-  if (timed) db_->latency_.put.Record(NowNanos() - start);
   return Status::OK();
 }
 
 Status WriteTxnImpl::Delete(TreeId tree, Slice key, bool* existed) {
   LIGHTNING_RETURN_IF_ERROR(CheckOpen());
   const bool timed = LatencyStats::Sample(LatencyStats::kDelete);
-  const uint64_t start = timed ? NowNanos() : 0;
-  ProfileRoot profile(&db_->profile_, ProfileOp::kDelete, ProfileComponent::kOther, timed);
-  ProfileScope update(timed, ProfileComponent::kTreeUpdate);
+  ProfileRoot profile(&db_->profile_, ProfileOp::kDelete, ProfileComponent::kTreeUpdate, timed,
+                      &db_->latency_.del);
   MetaState* st;
   LIGHTNING_RETURN_IF_ERROR(MutableMeta(tree, &st));
   bool was = false;
   LIGHTNING_RETURN_IF_ERROR(TreeDelete(this, db_->page_size_, &st->meta.root, key, &was));
   if (existed) *existed = was;
-  if (!was) return Status::OK();
+  if (!was) {
+    profile.SkipLatency();
+    return Status::OK();
+  }
   st->dirty = true;
   mod_count_++;
   deletes_++;
@@ -216,7 +214,6 @@ Status WriteTxnImpl::Delete(TreeId tree, Slice key, bool* existed) {
     ProfileScope wal(timed, ProfileComponent::kWalAppend);
     LogOp(WalOp::kDelete, tree, key, Slice(), false);
   }
-  if (timed) db_->latency_.del.Record(NowNanos() - start);
   return Status::OK();
 }
 

@@ -1,9 +1,11 @@
 #include "ext/connection.h"
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
 #include "ext/session.h"
+#include "ext/vtab.h"
 
 namespace lightning::ext {
 namespace {
@@ -61,6 +63,19 @@ Connection::~Connection() {
 Session* Connection::FindSession(const std::string& key) {
   auto it = sessions_.find(key);
   return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void Connection::RemoveTable(LightningTable* table) {
+  tables_.erase(std::remove(tables_.begin(), tables_.end(), table), tables_.end());
+}
+
+LightningTable* Connection::FindTable(const std::string& schema, const std::string& name) const {
+  for (LightningTable* t : tables_) {
+    if (sqlite3_stricmp(t->schema_name.c_str(), schema.c_str()) == 0 &&
+        sqlite3_stricmp(t->name.c_str(), name.c_str()) == 0)
+      return t;
+  }
+  return nullptr;
 }
 
 Session* Connection::AddSession(const std::string& key, std::unique_ptr<Session> session) {

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/db.h"
 #include "ext/sqlite_api.h"
@@ -27,6 +28,7 @@
 namespace lightning::ext {
 
 class Session;
+struct LightningTable;
 
 class Connection {
  public:
@@ -44,6 +46,16 @@ class Connection {
   Session* FindSession(const std::string& key);
   // Adopts `session` under `key` (replacing nothing: the key must be new).
   Session* AddSession(const std::string& key, std::unique_ptr<Session> session);
+  // Every session, by key.
+  const std::map<std::string, std::unique_ptr<Session>>& sessions() const { return sessions_; }
+
+  // The lightning tables connected on this connection (xConnect/xCreate add
+  // them, xDisconnect/xDestroy remove them), so that the lightning_*()
+  // functions can find the store behind a table name.
+  void AddTable(LightningTable* table) { tables_.push_back(table); }
+  void RemoveTable(LightningTable* table);
+  // The table `name` of schema `schema`, or nullptr.
+  LightningTable* FindTable(const std::string& schema, const std::string& name) const;
 
   ~Connection();
 
@@ -52,6 +64,7 @@ class Connection {
 
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;
+  std::vector<LightningTable*> tables_;
 };
 
 }  // namespace lightning::ext

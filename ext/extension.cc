@@ -35,6 +35,7 @@ SQLITE_EXTENSION_INIT1
 #include <string>
 
 #include "ext/connection.h"
+#include "ext/functions.h"
 #include "ext/sqlite_api.h"
 #include "ext/vtab.h"
 
@@ -63,6 +64,7 @@ int RegisterAll(sqlite3* db, char** err) noexcept {
       }
     }
     int rc = RegisterVersionFunction(db);
+    if (rc == SQLITE_OK) rc = RegisterFunctions(db);
     if (rc != SQLITE_OK && err) *err = sqlite3_mprintf("lightning: cannot register functions: %s", sqlite3_errmsg(db));
     return rc;
   } catch (...) {

@@ -45,6 +45,7 @@
 
 #include "ext/connection.h"
 #include "ext/session.h"
+#include "ext/settings.h"
 #include "ext/store_path.h"
 #include "vfs/status_to_sqlite.h"
 
@@ -68,12 +69,18 @@ int OpenSession(Connection* conn, const StoreLocation& loc, const Options& optio
     return SQLITE_OK;
   }
   auto db = DB::Open(loc.in_memory ? ":memory:" : loc.path, options);
-  if (!db.ok()) {
-    *err = "lightning: cannot open store " + (loc.in_memory ? std::string(":memory:") : loc.path) + ": " +
-           StatusToSqliteMessage(db.status());
-    return StatusToSqliteCode(db.status(), SqliteContext::kOpen);
+  std::shared_ptr<DB> shared;
+  Status s = db.status();
+  if (s.ok()) {
+    shared = std::move(db).value();
+    s = ApplySavedSettings(loc.path, options, &shared);  // see settings.h
   }
-  *out = conn->AddSession(loc.key, std::make_unique<Session>(std::move(db).value(),
+  if (!s.ok()) {
+    *err = "lightning: cannot open store " + (loc.in_memory ? std::string(":memory:") : loc.path) + ": " +
+           StatusToSqliteMessage(s);
+    return StatusToSqliteCode(s, SqliteContext::kOpen);
+  }
+  *out = conn->AddSession(loc.key, std::make_unique<Session>(std::move(shared),
                                                             loc.in_memory ? ":memory:" : loc.path, loc.in_memory));
   return SQLITE_OK;
 }
@@ -119,6 +126,11 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   table->conn = conn;
   table->schema_name = argv[1];
   table->name = argv[2];
+  if (table->name == kSettingsTree) {
+    *err_out =
+        sqlite3_mprintf("lightning: the name %s is reserved for the store's saved settings", argv[2]);
+    return SQLITE_ERROR;
+  }
   std::vector<std::string_view> args(argv + 3, argv + argc);
   Status s = ParseTableArgs(args, OptionNames(), &table->schema);
   if (!s.ok()) {
@@ -182,6 +194,7 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   for (int i = 0; i < static_cast<int>(table->schema.columns.size()); ++i)
     table->record_slot.push_back(table->schema.StoredInRecord(i) ? slot++ : -1);
   table->record_width = static_cast<size_t>(slot);
+  conn->AddTable(table.get());
   *out = &table.release()->base;
   return SQLITE_OK;
 }
@@ -195,7 +208,9 @@ int xConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_
 }
 
 int xDisconnect(sqlite3_vtab* vtab) noexcept {
-  delete reinterpret_cast<LightningTable*>(vtab);
+  auto* t = reinterpret_cast<LightningTable*>(vtab);
+  t->conn->RemoveTable(t);
+  delete t;
   return SQLITE_OK;
 }
 
@@ -237,7 +252,10 @@ int xDestroy(sqlite3_vtab* vtab) noexcept {
       Status s = txn->DropTree(t->name);
       return s.IsNotFound() ? Status::OK() : s;
     });
-    if (rc == SQLITE_OK) delete t;
+    if (rc == SQLITE_OK) {
+      t->conn->RemoveTable(t);
+      delete t;
+    }
     return rc;
   });
 }

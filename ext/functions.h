@@ -1,0 +1,31 @@
+// The lightning_*() SQL functions: one registration call per family, each in
+// its own file. extension.cc calls RegisterFunctions for every connection.
+//
+//   fn_stats.cc        lightning_stats, lightning_stats_reset
+//   fn_latency.cc      lightning_latency
+//   fn_config.cc       lightning_config, lightning_preset, lightning_presets
+//   fn_advisor.cc      lightning_recommendations (rules in advisor.cc)
+//   fn_profile.cc      lightning_profile, lightning_profile_start/_stop
+//   fn_metrics.cc      lightning_metrics (Prometheus text)
+//   fn_maintenance.cc  lightning_checkpoint, lightning_compact, lightning_check
+//
+// Every one is DIRECTONLY: usable from top-level SQL, never from a trigger,
+// view or schema object (a database file must not be able to run them).
+#pragma once
+
+#include "ext/sqlite_api.h"
+
+namespace lightning::ext {
+
+int RegisterStatsFunctions(sqlite3* db);
+int RegisterLatencyFunctions(sqlite3* db);
+int RegisterConfigFunctions(sqlite3* db);
+int RegisterAdvisorFunctions(sqlite3* db);
+int RegisterProfileFunctions(sqlite3* db);
+int RegisterMetricsFunctions(sqlite3* db);
+int RegisterMaintenanceFunctions(sqlite3* db);
+
+// All of the above; stops at the first failure.
+int RegisterFunctions(sqlite3* db);
+
+}  // namespace lightning::ext

@@ -1,0 +1,48 @@
+// Store lookup: from a table name given to a lightning_*() function to the
+// store (engine DB) and tree behind it, through this connection's Session.
+//
+//   "users"        the lightning table `users` (temp, then main, then attached
+//                  schemas, as SQLite resolves an unqualified name)
+//   "aux.users"    the lightning table `users` of schema `aux`
+//   (no argument)  every store that a lightning table of this connection's
+//                  databases lives in, once each
+//
+// A table not yet used on this connection is connected first (by preparing a
+// statement that names it), so its store is opened as any query would open it.
+//
+// Thread safety: as the calling x-method (per connection).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/db.h"
+#include "ext/sqlite_api.h"
+
+namespace lightning::ext {
+
+class Session;
+
+struct StoreTarget {
+  Session* session = nullptr;
+  DB* db = nullptr;
+  std::string label;       // the store's path, or ":memory:"
+  std::string table;       // the table asked for, or one table of the store (for SQL advice)
+  std::string schema;      // that table's schema
+  bool one_table = false;  // true: a table was named; per-tree rows cover it only
+};
+
+// Resolves `table` (nullptr: all stores). Errors: SQLITE_ERROR with *err for
+// an unknown table or one that is not a lightning table.
+int FindStores(sqlite3* db, const char* table, std::vector<StoreTarget>* out, std::string* err);
+
+// As FindStores with one table: exactly one target.
+int FindStore(sqlite3* db, const std::string& table, StoreTarget* out, std::string* err);
+
+// The session whose store has label `label` on this connection, or nullptr.
+Session* FindSessionByLabel(sqlite3* db, const std::string& label);
+
+// 'text' quoted as an SQL string literal.
+std::string SqlQuote(const std::string& text);
+
+}  // namespace lightning::ext

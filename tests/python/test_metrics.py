@@ -1,0 +1,86 @@
+"""lightning_metrics(): the Prometheus text exposition of every store's figures."""
+import math
+import re
+
+from prometheus_client.parser import text_string_to_metric_families
+
+SAMPLE_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\} \S+$')
+
+
+def families(text):
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def check_exposition_shape(text):
+    """What the parser tolerates but Prometheus does not: one HELP/TYPE per
+    family, before its samples, and the samples of a family together."""
+    seen_types, current = set(), None
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            continue
+        if line.startswith("# TYPE "):
+            name = line.split()[2]
+            assert name not in seen_types, f"family {name} declared twice"
+            seen_types.add(name)
+            current = name
+            continue
+        assert SAMPLE_LINE.match(line), line
+        assert line.startswith(current), f"{line} outside its family {current}"
+        float(line.rsplit(" ", 1)[1])
+
+
+def test_metrics_parse_and_agree_with_the_tables(db):
+    db.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v)")
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO t VALUES (?, randomblob(50))", [(i,) for i in range(3000)])
+    db.execute("COMMIT")
+    for i in range(200):
+        db.execute("SELECT v FROM t WHERE k = ?", (i,)).fetchone()
+    db.execute("SELECT lightning_checkpoint('t')")
+    (text,) = db.execute("SELECT lightning_metrics()").fetchone()
+    check_exposition_shape(text)
+    fams = families(text)
+    stats = dict(db.execute("SELECT name, value FROM lightning_stats('t') WHERE tree IS NULL"))
+    store = db.execute("SELECT DISTINCT store FROM lightning_stats('t')").fetchone()[0]
+
+    puts = fams["lightning_puts"]
+    assert puts.type == "counter"
+    assert [(s.name, s.labels, s.value) for s in puts.samples] == [("lightning_puts_total", {"store": store}, 3000)]
+    assert fams["lightning_cache_size"].type == "gauge"
+    assert fams["lightning_cache_size"].samples[0].value == stats["cache_size"]
+    assert fams["lightning_tree_entries"].samples[0].labels == {"store": store, "tree": "t"}
+    assert fams["lightning_tree_entries"].samples[0].value == 3000
+
+    hist = fams["lightning_latency_seconds"]
+    assert hist.type == "histogram"
+    latency = {op: (count, samples) for op, count, samples in
+               db.execute("SELECT operation, count, samples FROM lightning_latency('t')")}
+    assert set(latency) == {"get", "put", "delete", "seek", "scan_step", "commit", "fsync", "checkpoint"}
+    for op, (count, samples) in latency.items():
+        series = [s for s in hist.samples if s.labels.get("op") == op]
+        buckets = [s for s in series if s.name.endswith("_bucket")]
+        bounds = [float(s.labels["le"]) for s in buckets]
+        values = [s.value for s in buckets]
+        assert bounds == sorted(bounds) and bounds[-1] == math.inf
+        assert values == sorted(values), f"{op}: buckets are cumulative"
+        (n,) = [s.value for s in series if s.name.endswith("_count")]
+        assert n == values[-1] == samples
+    assert latency["put"][0] == 3000 and latency["checkpoint"] == (1, 1)
+
+    comps = {s.labels["component"]: s.value for s in fams["lightning_profile_seconds"].samples}
+    assert {"tree_search", "fsync", "unattributed"} <= set(comps)
+
+    (table_text,) = db.execute("SELECT metrics FROM lightning_metrics('t')").fetchone()
+    assert set(families(table_text)) == set(fams)
+
+
+def test_several_stores_share_each_family(db):
+    db.execute("CREATE VIRTUAL TABLE a USING lightning(k INTEGER PRIMARY KEY, v)")
+    db.execute("CREATE VIRTUAL TABLE b USING lightning(k INTEGER PRIMARY KEY, v, file='b.store')")
+    db.execute("INSERT INTO a VALUES (1, 'x')")
+    db.execute("INSERT INTO b VALUES (1, 'y')")
+    (text,) = db.execute("SELECT lightning_metrics()").fetchone()
+    check_exposition_shape(text)
+    stores = {s.labels["store"] for s in families(text)["lightning_puts"].samples}
+    assert len(stores) == 2
+    assert db.execute("SELECT lightning_metrics('b')").fetchone()[0].count("lightning_puts_total{") == 1

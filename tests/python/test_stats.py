@@ -1,0 +1,150 @@
+"""lightning_stats and lightning_latency: counters equal the work done.
+
+Each phase resets the counters, runs a scripted workload of known size and
+checks that every operation counter equals the operations the workload made
+the engine do (for the SQL statement used: an INSERT into a rowid table looks
+its key up first, a point SELECT is one cursor seek, a full scan one step per
+row), and that lightning_latency's counts equal those counters.
+"""
+import sqlite3
+
+import pytest
+
+from conftest import connect
+
+
+def stats(db, table="t"):
+    return dict(db.execute("SELECT name, value FROM lightning_stats(?) WHERE tree IS NULL", (table,)).fetchall())
+
+
+def latency(db, table="t"):
+    return {op: (count, samples) for op, count, samples in
+            db.execute("SELECT operation, count, samples FROM lightning_latency(?)", (table,))}
+
+
+@pytest.fixture
+def t(db):
+    db.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v)")
+    return db
+
+
+def test_counters_equal_a_scripted_workload(t):
+    n_puts, n_gets, n_deletes = 5000, 1200, 700
+    t.execute("SELECT lightning_stats_reset('t')")
+    t.execute("BEGIN")
+    t.executemany("INSERT INTO t VALUES (?, ?)", [(i, "v%d" % i) for i in range(n_puts)])
+    t.execute("COMMIT")
+    s = stats(t)
+    assert s["puts"] == n_puts
+    assert s["gets"] == n_puts  # the uniqueness check of each INSERT
+    assert s["commits"] == 1 and s["write_txns"] == 1
+    assert s["deletes"] == 0 and s["cursor_steps"] == 0
+    lat = latency(t)
+    assert lat["put"][0] == n_puts
+    assert abs(lat["put"][1] - n_puts // 64) <= 1  # timed 1 in 64
+    assert lat["get"][0] == n_puts
+    assert lat["commit"] == (1, 1)
+    assert lat["fsync"][0] == s["fsyncs"] == s["wal_fsyncs"] + s["data_fsyncs"] == 1
+
+    t.execute("SELECT lightning_stats_reset('t')")
+    for i in range(n_gets):
+        assert t.execute("SELECT v FROM t WHERE k = ?", (i,)).fetchone() == ("v%d" % i,)
+    s = stats(t)
+    assert s["cursor_seeks"] == n_gets and s["puts"] == 0 and s["commits"] == 0
+    assert latency(t)["seek"][0] == n_gets
+
+    t.execute("SELECT lightning_stats_reset('t')")
+    assert t.execute("SELECT count(*) FROM t").fetchone() == (n_puts,)
+    s = stats(t)
+    assert s["cursor_seeks"] == 1 and s["cursor_steps"] == n_puts
+    assert latency(t)["scan_step"][0] == n_puts
+
+    t.execute("SELECT lightning_stats_reset('t')")
+    t.execute("DELETE FROM t WHERE k < ?", (n_deletes,))
+    s = stats(t)
+    assert s["deletes"] == n_deletes and s["commits"] == 1
+    assert latency(t)["delete"][0] == n_deletes
+
+    t.execute("SELECT lightning_stats_reset('t')")
+    assert t.execute("SELECT lightning_checkpoint('t')").fetchone()[0].startswith("ok:")
+    s = stats(t)
+    lat = latency(t)
+    assert s["checkpoints"] == 1 and lat["checkpoint"] == (1, 1)
+    assert lat["fsync"] == (s["fsyncs"], s["fsyncs"])  # fsyncs are timed every time
+    assert s["fsyncs"] >= 2  # data file and superblock at least
+
+
+def test_store_figures_are_reported(t):
+    t.execute("BEGIN")
+    t.executemany("INSERT INTO t VALUES (?, randomblob(100))", [(i,) for i in range(3000)])
+    t.execute("COMMIT")
+    rows = t.execute("SELECT store, tree, name, value, unit, description FROM lightning_stats('t')").fetchall()
+    names = {r[2] for r in rows if r[1] is None}
+    for required in ["gets", "puts", "deletes", "cursor_steps", "commits", "cache_size", "cache_used", "cache_hits",
+                     "cache_misses", "cache_hit_rate", "cache_evictions", "leaf_pages", "branch_pages",
+                     "blob_pages", "file_size", "wal_size", "free_bytes", "bytes_read", "bytes_written",
+                     "reads_per_second", "writes_per_second", "fsyncs", "group_commit_avg_batch", "checkpoints",
+                     "checkpoint_seconds", "compression_ratio", "oldest_snapshot_age", "pinned_pages",
+                     "memory_page_table", "memory_total", "writer_waits", "stats_resets"]:
+        assert required in names, required
+    assert all(r[4] and r[5] for r in rows), "every row has a unit and a description"
+    per_tree = {r[2]: r[3] for r in rows if r[1] == "t"}
+    assert per_tree == {"entries": 3000, "depth": per_tree["depth"]} and per_tree["depth"] >= 2
+    assert rows[0][0].endswith("app.db-lightning")
+
+
+def test_reset_by_function_and_by_update_is_recorded(t):
+    t.execute("INSERT INTO t VALUES (1, 'a')")
+    assert stats(t)["puts"] == 1 and stats(t)["stats_resets"] == 0
+    assert t.execute("SELECT lightning_stats_reset('t')").fetchone() == (1,)
+    s = stats(t)
+    assert s["puts"] == 0 and s["stats_resets"] == 1 and s["stats_age_seconds"] < 60
+    t.execute("INSERT INTO t VALUES (2, 'b')")
+    t.execute("UPDATE lightning_stats SET value = 0 WHERE table_name = 't'")  # many rows, one reset
+    s = stats(t)
+    assert s["puts"] == 0 and s["stats_resets"] == 2
+    assert latency(t)["commit"] == (0, 0)
+
+
+def test_no_argument_covers_every_store(db, tmp_path):
+    db.execute("CREATE VIRTUAL TABLE a USING lightning(k INTEGER PRIMARY KEY, v)")
+    db.execute("CREATE VIRTUAL TABLE b USING lightning(k INTEGER PRIMARY KEY, v, file='other.store')")
+    db.execute("INSERT INTO a VALUES (1, 'x')")
+    db.execute("INSERT INTO b VALUES (1, 'y'), (2, 'z')")
+    db.close()
+    conn = connect(str(tmp_path / "app.db"))  # tables not connected yet: found through the schema
+    rows = conn.execute("SELECT store, tree, value FROM lightning_stats WHERE name = 'entries'").fetchall()
+    assert sorted((r[0].rsplit("/", 1)[1], r[1], r[2]) for r in rows) == [
+        ("app.db-lightning", "a", 1), ("other.store", "b", 2)]
+    assert {r[0] for r in conn.execute("SELECT store FROM lightning_latency")} == {r[0] for r in rows}
+    conn.close()
+
+
+def test_errors_name_the_problem(t):
+    t.execute("CREATE TABLE native(x)")
+    with pytest.raises(sqlite3.OperationalError, match="no such table: nope"):
+        t.execute("SELECT * FROM lightning_stats('nope')").fetchall()
+    with pytest.raises(sqlite3.OperationalError, match="native is not a lightning table"):
+        t.execute("SELECT * FROM lightning_stats('native')").fetchall()
+    assert t.execute("SELECT * FROM lightning_stats(NULL)").fetchall() == []
+    with pytest.raises(sqlite3.OperationalError, match="missing argument; usage: lightning_check"):
+        t.execute("SELECT * FROM lightning_check").fetchall()
+
+
+def test_functions_are_direct_only(t):
+    t.execute("CREATE VIEW v AS SELECT * FROM lightning_stats('t')")
+    with pytest.raises(sqlite3.OperationalError, match="unsafe use of virtual table"):
+        t.execute("SELECT * FROM v").fetchall()
+    t.execute("CREATE TABLE log(x)")
+    t.execute("CREATE TRIGGER tr AFTER INSERT ON log BEGIN SELECT lightning_checkpoint('t'); END")
+    with pytest.raises(sqlite3.OperationalError, match="unsafe use of lightning_checkpoint"):
+        t.execute("INSERT INTO log VALUES (1)")
+
+
+def test_attached_database_tables_are_found(db, tmp_path):
+    db.execute("ATTACH ? AS aux", (str(tmp_path / "aux.db"),))
+    db.execute("CREATE VIRTUAL TABLE aux.t2 USING lightning(k INTEGER PRIMARY KEY, v)")
+    db.execute("INSERT INTO aux.t2 VALUES (1, 'x')")
+    (store,) = db.execute("SELECT DISTINCT store FROM lightning_stats('aux.t2')").fetchone()
+    assert store.endswith("aux.db-lightning")
+    assert db.execute("SELECT value FROM lightning_stats('t2') WHERE name = 'entries'").fetchone() == (1,)
