@@ -52,8 +52,10 @@ class Node {
   Node(char* data, uint32_t page_size) : p_(data), size_(page_size) {}
 
   // `shared`: bytes every key of the node will start with (prefix truncation).
+  // The whole page is zeroed: a frame's memory may hold another page's old
+  // bytes, and the unused middle of a node is written to disk with it.
   void Init(PageType type, std::string_view shared = {}) {
-    std::memset(p_, 0, kNodeHeaderSize);
+    std::memset(p_, 0, size_);
     p_[0] = static_cast<char>(type);
     const size_t skip = shared.size() > 255 ? 255 : shared.size();
     p_[1] = static_cast<char>(skip);
