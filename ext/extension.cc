@@ -38,6 +38,7 @@ SQLITE_EXTENSION_INIT1
 #include "ext/functions.h"
 #include "ext/sqlite_api.h"
 #include "ext/vtab.h"
+#include "vfs/lightning_vfs.h"
 
 namespace lightning::ext {
 int RegisterVersionFunction(sqlite3* db);
@@ -65,6 +66,7 @@ int RegisterAll(sqlite3* db, char** err) noexcept {
     }
     int rc = RegisterVersionFunction(db);
     if (rc == SQLITE_OK) rc = RegisterFunctions(db);
+    if (rc == SQLITE_OK) rc = lightning_vfs_register();  // the VFS: once per process, never default
     if (rc != SQLITE_OK && err) *err = sqlite3_mprintf("lightning: cannot register functions: %s", sqlite3_errmsg(db));
     return rc;
   } catch (...) {

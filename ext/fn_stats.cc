@@ -6,6 +6,7 @@
 **
 **   SELECT * FROM lightning_stats('users');   -- the store of table users
 **   SELECT * FROM lightning_stats;            -- every store of this connection
+**   SELECT * FROM lightning_stats('main');    -- a database opened with ?vfs=lightning
 **   SELECT lightning_stats_reset('users');    -- or: UPDATE lightning_stats SET value = 0
 **
 ** EXAMPLE
@@ -47,7 +48,17 @@ int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
   std::vector<StoreTarget> targets;
   std::string table = args[0] ? ValueText(args[0]) : "";
   int rc = FindStores(db, args[0] ? table.c_str() : nullptr, &targets, err);
-  if (rc != SQLITE_OK) return rc;
+  // lightning VFS databases: all of them without an argument, or the one named.
+  std::vector<std::pair<std::string, Metric>> vfs_rows;
+  const bool vfs_named = args[0] && rc != SQLITE_OK && CollectVfsStats(db, table, &vfs_rows);
+  if (vfs_named) err->clear();
+  if (rc != SQLITE_OK && !vfs_named) return rc;
+  if (!args[0]) CollectVfsStats(db, "", &vfs_rows);
+  for (auto& [path, m] : vfs_rows) {
+    Row row{path, Cell(), m.name, Cell(), m.unit, m.description};
+    if (IsIntegerUnit(m.unit)) row[3] = static_cast<int64_t>(m.value); else row[3] = m.value;
+    rows->push_back(std::move(row));
+  }
   for (const StoreTarget& t : targets) {
     std::vector<StatRow> stats;
     Status s = CollectStats(t, &stats);
@@ -76,6 +87,8 @@ int UpdateStats(sqlite3* db, sqlite3_value** values, uint64_t statement, std::st
   static std::set<std::pair<uint64_t, DB*>> done;  // (statement, store) already reset
   const std::string label = ValueText(values[0]);
   Session* session = FindSessionByLabel(db, label);
+  std::vector<std::pair<std::string, Metric>> vfs_rows;
+  if (session == nullptr && CollectVfsStats(db, label, &vfs_rows)) return SQLITE_OK;  // not reset
   if (session == nullptr) {
     *err = "lightning_stats: store " + label + " is not open on this connection";
     return SQLITE_ERROR;

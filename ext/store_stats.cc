@@ -3,6 +3,7 @@
 #include <set>
 
 #include "ext/settings.h"
+#include "vfs/lightning_vfs.h"
 
 namespace lightning::ext {
 
@@ -67,6 +68,28 @@ bool IsCounterMetric(const std::string& name) {
                                                   "writer_busy",
                                                   "stats_resets"};
   return kCounters.count(name) > 0;
+}
+
+// --- lightning VFS databases ---
+bool CollectVfsStats(sqlite3* db, const std::string& name,
+                     std::vector<std::pair<std::string, Metric>>* rows) {
+  std::string path = name;
+  if (!name.empty()) {
+    sqlite3_file* file = nullptr;
+    std::vector<Metric> metrics;
+    if (sqlite3_file_control(db, name.c_str(), SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK &&
+        vfs::FileMetrics(file, &metrics)) {
+      for (Metric& m : metrics) rows->emplace_back(sqlite3_db_filename(db, name.c_str()), std::move(m));
+      return true;
+    }
+  }
+  bool found = false;
+  vfs::ForEachOpenDatabase([&](const std::string& db_path, const std::vector<Metric>& metrics) {
+    if (!path.empty() && db_path != path) return;
+    found = true;
+    for (const Metric& m : metrics) rows->emplace_back(db_path, m);
+  });
+  return found;
 }
 
 bool IsIntegerUnit(const std::string& unit) {

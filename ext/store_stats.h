@@ -27,4 +27,13 @@ bool IsCounterMetric(const std::string& name);
 // Units whose values are whole numbers.
 bool IsIntegerUnit(const std::string& unit);
 
+// --- lightning VFS databases (vfs/lightning_vfs.h) ---
+// The counters of databases open through the lightning VFS, each under the
+// database's path. `name` empty: every such database open in this process;
+// otherwise the one whose path is `name` or that `db` has open as schema
+// `name` ("main", an attached name). Appends (path, metric) pairs; returns
+// false when `name` matched no VFS database.
+bool CollectVfsStats(sqlite3* db, const std::string& name,
+                     std::vector<std::pair<std::string, Metric>>* rows);
+
 }  // namespace lightning::ext
