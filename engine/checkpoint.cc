@@ -154,7 +154,10 @@ Status DBImpl::CheckpointLocked(bool force) {
     std::lock_guard<std::mutex> lock(wal_mu_);
     const uint64_t salt = NewSalt();
     std::string header = EncodeWalHeader(salt, v.txn);
+    // The truncation is made durable before the header is written: else a
+    // crash could keep the old records behind a torn new header (Corruption).
     s = wal_->Truncate(0);
+    if (s.ok()) s = SyncFile(wal_.get(), &stats_.wal_fsyncs);
     if (s.ok()) s = wal_->WriteAt(0, header.data(), header.size());
     if (s.ok()) s = SyncFile(wal_.get(), &stats_.wal_fsyncs);
     if (!s.ok()) {

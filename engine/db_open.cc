@@ -293,12 +293,25 @@ Status DBImpl::ReadSuperblocks(Superblock* sb) {
 }
 
 Status DBImpl::LoadPageTable(const Superblock& sb) {
+  if (sb.next_page_id > Pager::kMaxPageIds) {
+    return Status::Corruption(path_ + ": superblock has an implausible next page id " +
+                              std::to_string(sb.next_page_id));
+  }
   next_page_id_ = sb.next_page_id;
   file_end_ = std::max<uint64_t>(sb.file_end, kDataStart);
   uint64_t file_size = 0;
   LIGHTNING_RETURN_IF_ERROR(data_->Size(&file_size));
+  // Extent lengths are rounded up to kUnit, but the last extent of the file is
+  // written unpadded: compare with the size rounded up likewise.
+  file_size = (file_size + ExtentLoc::kUnit - 1) / ExtentLoc::kUnit * ExtentLoc::kUnit;
   std::vector<std::pair<uint64_t, uint64_t>> used;  // offset, length
+  PageId max_id = 0;
   if (sb.pagetable_loc != 0) {
+    // Extents lie inside the file: checked before anything is read or
+    // allocated for them (a damaged length could ask for 1 GiB).
+    if (ExtentLoc::Offset(sb.pagetable_loc) + ExtentLoc::Length(sb.pagetable_loc) > file_size) {
+      return Status::Corruption(path_ + ": page table extent lies past the end of the file");
+    }
     std::string raw;
     uint8_t type;
     Status s = pager_->ReadExtent(0, sb.pagetable_loc, &raw, &type);
@@ -321,7 +334,7 @@ Status DBImpl::LoadPageTable(const Superblock& sb) {
       id += delta >> 2;
       const uint64_t off = ExtentLoc::Offset(loc), len = ExtentLoc::Length(loc);
       if (id == 0 || id >= next_page_id_ || off < kDataStart || off + len > file_end_ ||
-          type == 0 || (i > 0 && (delta >> 2) == 0)) {
+          off + len > file_size || type == 0 || (i > 0 && (delta >> 2) == 0)) {
         return Status::Corruption(path_ + ": page table entry for page " + std::to_string(id) +
                                   " is out of range");
       }
@@ -333,8 +346,12 @@ Status DBImpl::LoadPageTable(const Superblock& sb) {
       live_pages_++;
       live_by_type_[type]++;
       used.emplace_back(off, len);
+      max_id = id;
     }
   }
+  // Ids above the highest live one are free: forget them rather than list
+  // them (a damaged next page id must not cost memory in proportion to it).
+  next_page_id_ = max_id + 1;
   // Free space is everything the page table does not reference.
   std::sort(used.begin(), used.end());
   uint64_t cursor = kDataStart;
@@ -349,7 +366,6 @@ Status DBImpl::LoadPageTable(const Superblock& sb) {
     if (!(pager_->Reserve(id), pager_->entry(id).live)) free_ids_.push_back(id);
   }
   std::reverse(free_ids_.begin(), free_ids_.end());  // reuse low ids first
-  (void)file_size;
   return Status::OK();
 }
 
@@ -389,6 +405,7 @@ Status DBImpl::Recover() {
     wal_salt_ = NewSalt();
     std::string header = EncodeWalHeader(wal_salt_, latest_.txn);
     LIGHTNING_RETURN_IF_ERROR(wal_->Truncate(0));
+    LIGHTNING_RETURN_IF_ERROR(wal_->Sync());  // durable before the header: see checkpoint.cc
     LIGHTNING_RETURN_IF_ERROR(wal_->WriteAt(0, header.data(), header.size()));
     LIGHTNING_RETURN_IF_ERROR(wal_->Sync());
     wal_size_ = header.size();

@@ -61,6 +61,7 @@ struct FaultPlan {
   uint64_t fail_write_at = 0;   // the write returns IOError, nothing written
   uint64_t short_write_at = 0;  // half the bytes written, then IOError
   uint64_t torn_write_at = 0;   // a prefix written, error reported
+  uint64_t torn_seed = 0;       // nonzero: the torn prefix length is drawn from it
   uint64_t nospace_write_at = 0;  // NoSpace, nothing written
   uint64_t fail_sync_at = 0;    // Sync returns IOError
   bool sticky = false;          // once failed, every later write/sync fails too

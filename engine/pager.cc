@@ -168,6 +168,16 @@ Status Pager::ReadExtent(PageId expect_id, uint64_t loc, std::string* raw, uint8
   }
   if (raw_len > (1u << 30)) return Status::Corruption(where() + ": implausible page length");
   *type = static_cast<uint8_t>(h[5]);
+  // Checked before allocating for it: nodes are one page, and no codec makes
+  // more than ~255 (LZ4) or ~32768 (Zstd, RLE blocks) bytes of one.
+  if ((*type == kLeafPage || *type == kBranchPage) && raw_len != page_size_) {
+    return Status::Corruption(where() + ": node of " + std::to_string(raw_len) +
+                              " bytes, expected the page size");
+  }
+  const uint64_t max_ratio = codec == Codec::kLz4 ? 256 : 32768;
+  if (codec != Codec::kNone && raw_len > uint64_t{stored} * max_ratio + 64) {
+    return Status::Corruption(where() + ": implausible page length for its compressed size");
+  }
   if (codec == Codec::kNone) {
     if (stored != raw_len) return Status::Corruption(where() + ": raw extent length mismatch");
     raw->assign(payload, stored);
@@ -177,6 +187,11 @@ Status Pager::ReadExtent(PageId expect_id, uint64_t loc, std::string* raw, uint8
   Status s = DecompressPage(codec, payload, stored, raw->data(), raw_len);
   if (!s.ok()) return Status::Corruption(where() + ": " + s.message());
   return Status::OK();
+}
+
+Status Pager::NoSuchPage(PageId id) const {
+  return Status::Corruption("reference to page " + std::to_string(id) +
+                            " beyond the page table of " + path_);
 }
 
 Status Pager::Load(PageId id, Frame** frame) {

@@ -89,15 +89,22 @@ class Pager {
   PageEntry& entry(PageId id) {
     return dir_[id >> kChunkBits].load(std::memory_order_acquire)[id & kChunkMask];
   }
-  // Makes sure entries up to `id` exist. Writer only.
+  // Makes sure entries up to `id` exist. Writer only. REQUIRES: id < kMaxPageIds.
   void Reserve(PageId id);
+  // Page ids are below this (the page table's directory holds no more).
+  static constexpr PageId kMaxPageIds = PageId{1} << 32;
 
   // Returns the cached frame for `id`, loading it from its extent on a miss.
   // Corruption if the extent fails its checksum or structure check. A hit
   // increments *hits (the caller's count, added to cache_hits later).
   // REQUIRES: the caller holds an epoch pin.
   Status Get(PageId id, Frame** frame, uint64_t* hits) {
-    Frame* f = entry(id).frame.load();
+    // `id` may come from a damaged page: check it has an entry at all.
+    PageEntry* chunk = (id >> kChunkBits) < kDirSize
+                           ? dir_[id >> kChunkBits].load(std::memory_order_acquire)
+                           : nullptr;
+    if (chunk == nullptr) return NoSuchPage(id);
+    Frame* f = chunk[id & kChunkMask].frame.load();
     if (f != nullptr) {
       if (!f->referenced.load(std::memory_order_relaxed)) {
         f->referenced.store(1, std::memory_order_relaxed);
@@ -140,8 +147,10 @@ class Pager {
   static constexpr int kChunkBits = 16;
   static constexpr PageId kChunkMask = (1u << kChunkBits) - 1;
   static constexpr size_t kDirSize = 1u << 16;
+  static_assert(kMaxPageIds == PageId{kDirSize} << kChunkBits);
 
   Status Load(PageId id, Frame** frame);
+  Status NoSuchPage(PageId id) const;  // Corruption: a reference past the page table
   void RingAdd(Frame* f);     // REQUIRES: cache_mu_
   void RingRemove(Frame* f);  // REQUIRES: cache_mu_
   void FreeRetiredLocked();   // REQUIRES: cache_mu_

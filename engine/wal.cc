@@ -56,18 +56,21 @@ struct RawRecord {
 };
 
 // Reads the record at `offset`. Returns false if it is absent, truncated or
-// fails its checksum.
-bool ReadRecord(File* file, uint64_t offset, uint64_t file_size, uint64_t salt, RawRecord* r) {
+// fails its checksum, or if a read failed: then *io is the error (a failed
+// read is not a torn tail, and must not cut the log there).
+bool ReadRecord(File* file, uint64_t offset, uint64_t file_size, uint64_t salt, RawRecord* r,
+                Status* io) {
+  *io = Status::OK();
   if (file_size < offset + kWalRecordHeader + 8) return false;
   char h[kWalRecordHeader];
   size_t got = 0;
-  if (!file->ReadAt(offset, kWalRecordHeader, h, &got).ok() || got != kWalRecordHeader) return false;
+  *io = file->ReadAt(offset, kWalRecordHeader, h, &got);
+  if (!io->ok() || got != kWalRecordHeader) return false;
   const uint64_t len = DecodeFixed32(h);
   if (len > file_size - offset - kWalRecordHeader - 8) return false;
   r->bytes.resize(kWalRecordHeader + len + 8);
-  if (!file->ReadAt(offset, r->bytes.size(), r->bytes.data(), &got).ok() || got != r->bytes.size()) {
-    return false;
-  }
+  *io = file->ReadAt(offset, r->bytes.size(), r->bytes.data(), &got);
+  if (!io->ok() || got != r->bytes.size()) return false;
   const uint64_t sum = DecodeFixed64(r->bytes.data() + kWalRecordHeader + len);
   if (Checksum64(r->bytes.data(), kWalRecordHeader + len, salt) != sum) return false;
   r->lsn = DecodeFixed64(h + 8);
@@ -107,17 +110,21 @@ Status ScanWal(File* file, const std::string& path,
   scan->base_lsn = DecodeFixed64(h + 24);
   uint64_t offset = kWalHeaderSize;
   RawRecord r;
+  Status io;
   while (offset < size) {
-    if (!ReadRecord(file, offset, size, scan->salt, &r)) {
+    if (!ReadRecord(file, offset, size, scan->salt, &r, &io)) {
+      LIGHTNING_RETURN_IF_ERROR(io);
       // Damaged or torn. If a sound later record says this one was durable,
       // acknowledged commits would be lost: report it.
       char lh[4];
-      if (file->ReadAt(offset, 4, lh, &got).ok() && got == 4) {
+      LIGHTNING_RETURN_IF_ERROR(file->ReadAt(offset, 4, lh, &got));
+      if (got == 4) {
         uint64_t next = offset + kWalRecordHeader + DecodeFixed32(lh) + 8;
         RawRecord after;
         uint64_t this_lsn = (scan->last_lsn ? scan->last_lsn : scan->base_lsn) + 1;
-        if (next < size && ReadRecord(file, next, size, scan->salt, &after) &&
-            after.durable_lsn >= this_lsn) {
+        const bool sound = next < size && ReadRecord(file, next, size, scan->salt, &after, &io);
+        LIGHTNING_RETURN_IF_ERROR(io);
+        if (sound && after.durable_lsn >= this_lsn) {
           return Status::Corruption("WAL " + path + ": record at offset " + std::to_string(offset) +
                                     " (lsn " + std::to_string(this_lsn) +
                                     ") fails its checksum but was acknowledged as durable");

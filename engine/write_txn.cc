@@ -372,6 +372,11 @@ Status WriteTxnImpl::ApplyPayload(std::string_view payload) {
       case WalOp::kCreateTree: {
         if (!GetLengthPrefixed(&p, limit, &a)) return Status::Corruption("WAL create record is malformed");
         TreeId id;
+        // Ids are handed out in increasing order and never reused: an older
+        // one would make two trees share it.
+        if (tree < version_.next_tree_id || tree == UINT64_MAX) {
+          return Status::Corruption("WAL create record reuses tree id " + std::to_string(tree));
+        }
         version_.next_tree_id = tree;  // replay assigns the logged id
         LIGHTNING_RETURN_IF_ERROR(CreateTree(a, &id));
         break;

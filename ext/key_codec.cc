@@ -125,7 +125,9 @@ bool DecodeKey(std::string_view key, bool prefer_real, SqlValue* value) {
       bool whole = d >= -kTwoPow63 && d < kTwoPow63 && std::floor(d) == d;
       if (key.size() == 11) {
         uint16_t rem = static_cast<uint16_t>((p[9] << 8) | p[10]);
-        if (!whole || rem == 0 || rem >= 2048) return false;
+        // The remainder is below the spacing of doubles at d (as EncodeInteger
+        // makes it): anything else is a damaged key, and could overflow.
+        if (!whole || rem == 0 || rem >= std::nextafter(d, INFINITY) - d) return false;
         *value = SqlValue::Integer(static_cast<int64_t>(d) + rem);
         return true;
       }

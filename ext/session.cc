@@ -28,6 +28,7 @@ Status Session::Begin(bool explicit_txn) {
   write_ = std::move(txn).value();
   levels_.clear();
   base_depth_ = 0;
+  floor_ = -1;
   if (explicit_txn) {
     Status s = write_->Savepoint(&base_depth_);
     if (!s.ok()) {
@@ -59,8 +60,15 @@ void Session::Rollback() {
 
 Status Session::Savepoint(int level) {
   if (!write_) return Status::OK();
-  if (!levels_.empty() && levels_.back().level == level && levels_.back().changes == changes_)
-    return Status::OK();  // another table of this session already took it
+  // A table joining the transaction gets xSavepoint(N) for the deepest level
+  // N open at that moment, which may be older than changes other tables of
+  // this session made since: a level already taken is not taken again, and
+  // levels below the first one seen predate this transaction (RollbackTo
+  // maps them to the state at Begin).
+  if (floor_ < 0) floor_ = level;
+  if (level < floor_) return Status::OK();
+  for (const Level& l : levels_)
+    if (l.level == level) return Status::OK();
   auto first = std::find_if(levels_.begin(), levels_.end(), [&](const Level& l) { return l.level >= level; });
   if (first != levels_.end()) {
     LIGHTNING_RETURN_IF_ERROR(write_->Release(first->depth));
@@ -75,6 +83,7 @@ Status Session::Savepoint(int level) {
 Status Session::RollbackTo(int level) {
   if (!write_) return Status::OK();
   auto it = std::find_if(levels_.begin(), levels_.end(), [&](const Level& l) { return l.level == level; });
+  floor_ = std::min(floor_, level + 1);  // levels above `level` are gone
   int depth;
   if (it != levels_.end()) {
     depth = it->depth;
@@ -93,6 +102,7 @@ Status Session::RollbackTo(int level) {
 
 Status Session::Release(int level) {
   if (!write_) return Status::OK();
+  floor_ = std::min(floor_, level);  // levels from `level` up are gone
   auto first = std::find_if(levels_.begin(), levels_.end(), [&](const Level& l) { return l.level >= level; });
   if (first == levels_.end()) return Status::OK();
   LIGHTNING_RETURN_IF_ERROR(write_->Release(first->depth));

@@ -98,6 +98,9 @@ class Session {
   std::unique_ptr<WriteTxn> write_;
   int base_depth_ = 0;  // engine savepoint taken at Begin, 0 if none
   std::vector<Level> levels_;
+  // SQLite levels below floor_ were open before this transaction began (the
+  // first xSavepoint after Begin names the deepest); -1 until then.
+  int floor_ = -1;
   uint64_t changes_ = 0;
   std::weak_ptr<ReadTxn> snapshot_;
   std::unordered_set<TxnObserver*> observers_;

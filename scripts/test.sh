@@ -5,6 +5,8 @@
 #   2. release build/       ctest: every test
 #   3. asan    build-asan/  ctest -LE long         (ASan + UBSan)
 #   4. tsan    build-tsan/  ctest -L concurrency   (TSan)
+#   5. fuzz    build-fuzz/  scripts/fuzz.sh: every libFuzzer target for
+#                           LIGHTNING_FUZZ_SECONDS (default 60) s, two at a time
 #
 # Stops with a non-zero exit at the first phase that fails. Each phase's ctest
 # output is kept in <build dir>/ctest.log; the summaries are repeated at the
@@ -56,9 +58,17 @@ if setarch "$(uname -m)" -R true 2>/dev/null; then launcher=(setarch "$(uname -m
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
   run_ctest build-tsan -L concurrency
 
+# Short fuzzing runs (the 10-minute ones run locally: scripts/fuzz.sh).
+echo "test: fuzz, ${LIGHTNING_FUZZ_SECONDS:-60} s per target"
+if ! PARALLEL=2 scripts/fuzz.sh "${LIGHTNING_FUZZ_SECONDS:-60}" 2>&1 | tee build-fuzz.log; then
+  echo "test: FAILED in fuzzing (log: build-fuzz.log)" >&2
+  exit 1
+fi
+
 echo
 echo "== test.sh summary =="
 echo "asan    (-LE long):       $(summary build-asan)"
 echo "tsan    (-L concurrency): $(summary build-tsan)"
+echo "fuzz    ($(grep -c '^ok ' build-fuzz.log) targets ok): see build-fuzz.log"
 echo "release (every test):"
 summary build

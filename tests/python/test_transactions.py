@@ -206,3 +206,29 @@ def test_writers_in_threads_share_one_store(tmp_path, ext_path):
         th.join()
     assert not errors, errors
     assert rows(setup, "SELECT who, count(*) FROM t GROUP BY who") == [(n, 80) for n in range(4)]
+
+
+def test_rollback_to_a_savepoint_older_than_a_table_joining_later(db):
+    # Found by tests/fuzz/fuzz_sql: a table that joins the transaction after
+    # another table of the same store wrote gets xSavepoint(N) for an older
+    # level N; that must not move level N to the current state.
+    db.execute("CREATE VIRTUAL TABLE a USING lightning(k INTEGER PRIMARY KEY, v)")
+    db.execute("CREATE VIRTUAL TABLE b USING lightning(x, y)")
+    db.execute("SAVEPOINT s1")
+    db.execute("SAVEPOINT s2")
+    db.execute("INSERT INTO b VALUES (1, 2), (3, 4)")
+    db.execute("INSERT INTO a VALUES (5, 6)")
+    db.execute("ROLLBACK TO s2")
+    assert rows(db, "SELECT count(*) FROM b") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM a") == [(0,)]
+    db.execute("ROLLBACK")
+    db.execute("BEGIN")
+    db.execute("INSERT INTO b VALUES (1, 2)")
+    db.execute("SAVEPOINT p")
+    db.execute("INSERT INTO b VALUES (3, 4)")
+    db.execute("INSERT INTO a VALUES (7, 8)")
+    db.execute("ROLLBACK TO p")
+    assert rows(db, "SELECT x FROM b") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM a") == [(0,)]
+    db.execute("COMMIT")
+    assert rows(db, "SELECT x FROM b") == [(1,)]
