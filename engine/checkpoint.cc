@@ -61,34 +61,53 @@ Status DBImpl::CheckpointLocked(bool force) {
     return s;
   };
 
-  // Pages: encode, place, write in one batch.
-  std::vector<std::string> bufs(ids.size());
+  // Pages: encoded, placed and written in batches of about kBatchBytes, with
+  // buffers reused from batch to batch, so that a checkpoint's own memory
+  // stays small however many pages are dirty (it once encoded all of them
+  // first: half the cache again, at the peak). Locations are published
+  // after every batch is written.
+  constexpr uint64_t kBatchBytes = 4 << 20;
   std::vector<uint64_t> locs(ids.size());
-  std::vector<WriteRequest> requests(ids.size());
-  uint64_t raw_bytes = 0, stored_bytes = 0, dirty_written = 0;
-  for (size_t i = 0; i < ids.size(); i++) {
-    const Frame* f = pager_->entry(ids[i]).frame.load();
-    uint64_t stored;
-    Pager::EncodeExtent(*f, codec, level, checksum, &bufs[i], &stored);
-    raw_bytes += f->size;
-    stored_bytes += stored;
-    dirty_written += f->size;
-  }
-  std::string table;
-  uint64_t table_loc = 0;
-  {
-    std::lock_guard<std::mutex> lock(space_mu_);
-    for (size_t i = 0; i < ids.size(); i++) {
-      const uint64_t off = AllocExtent(bufs[i].size());
-      locs[i] = ExtentLoc::Pack(off, bufs[i].size());
-      requests[i] = WriteRequest{off, bufs[i].data(), bufs[i].size()};
+  std::vector<std::string> bufs;
+  std::vector<WriteRequest> requests;
+  uint64_t raw_bytes = 0, stored_bytes = 0, dirty_written = 0, extent_bytes = 0;
+  for (size_t begin = 0; begin < ids.size();) {
+    size_t end = begin;
+    uint64_t batch = 0;
+    while (end < ids.size() && (end == begin || batch < kBatchBytes)) {
+      batch += pager_->entry(ids[end]).frame.load()->size;
+      end++;
     }
+    if (bufs.size() < end - begin) bufs.resize(end - begin);
+    for (size_t i = begin; i < end; i++) {
+      const Frame* f = pager_->entry(ids[i]).frame.load();
+      uint64_t stored;
+      Pager::EncodeExtent(*f, codec, level, checksum, &bufs[i - begin], &stored);
+      raw_bytes += f->size;
+      stored_bytes += stored;
+      dirty_written += f->size;
+    }
+    requests.resize(end - begin);
+    {
+      std::lock_guard<std::mutex> lock(space_mu_);
+      for (size_t i = begin; i < end; i++) {
+        const std::string& b = bufs[i - begin];
+        const uint64_t off = AllocExtent(b.size());
+        locs[i] = ExtentLoc::Pack(off, b.size());
+        requests[i - begin] = WriteRequest{off, b.data(), b.size()};
+        extent_bytes += b.size();
+      }
+    }
+    Status s = data_->WriteBatch(requests);
+    if (!s.ok()) return fail(s);
+    begin = end;
   }
-  Status s = data_->WriteBatch(requests);
-  if (!s.ok()) return fail(s);
+  bufs = {};
   for (size_t i = 0; i < ids.size(); i++) pager_->entry(ids[i]).loc.store(locs[i]);
 
   // The page table: every live page and where it lives.
+  std::string table;
+  uint64_t table_loc = 0;
   std::string raw_table;
   uint64_t next_page_id, file_end;
   {
@@ -114,12 +133,10 @@ Status DBImpl::CheckpointLocked(bool force) {
     next_page_id = next_page_id_;
     file_end = file_end_;
   }
-  s = data_->WriteAt(ExtentLoc::Offset(table_loc), table.data(), table.size());
+  Status s = data_->WriteAt(ExtentLoc::Offset(table_loc), table.data(), table.size());
   if (s.ok()) s = SyncFile(data_.get(), &stats_.data_fsyncs);
   if (!s.ok()) return fail(s);
-  uint64_t written = table.size();
-  for (auto& b : bufs) written += b.size();
-  stats_.bytes_written.Add(written);
+  stats_.bytes_written.Add(table.size() + extent_bytes);
 
   Superblock sb;
   sb.generation = sb_generation_ + 1;

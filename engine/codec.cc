@@ -32,28 +32,39 @@ const char* CodecName(Codec codec) {
     case Codec::kNone: return "none";
     case Codec::kLz4: return "lz4";
     case Codec::kZstd: return "zstd";
+    case Codec::kAdaptive: return "adaptive";
   }
   return "unknown";
 }
 
-bool CompressPage(Codec codec, int level, const char* src, size_t n, std::string* dst) {
+Codec CompressPage(Codec codec, int level, const char* src, size_t n, std::string* dst) {
   const size_t limit = n - n / 8;
-  if (codec == Codec::kNone || n < 64) return false;
+  if (codec == Codec::kNone || n < 64) return Codec::kNone;
   ProfileScope profile(ProfileComponent::kCompress);
-  if (codec == Codec::kLz4) {
+  auto lz4 = [&](int acceleration) {
     if (n > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) return false;
     dst->resize(LZ4_compressBound(static_cast<int>(n)));
     int got = LZ4_compress_fast(src, dst->data(), static_cast<int>(n),
-                                static_cast<int>(dst->size()), level < 1 ? 1 : level);
+                                static_cast<int>(dst->size()), acceleration < 1 ? 1 : acceleration);
     if (got <= 0 || static_cast<size_t>(got) > limit) return false;
     dst->resize(got);
     return true;
-  }
-  dst->resize(ZSTD_compressBound(n));
-  size_t got = ZSTD_compressCCtx(ThreadZstd().c, dst->data(), dst->size(), src, n, level);
-  if (ZSTD_isError(got) || got > limit) return false;
-  dst->resize(got);
-  return true;
+  };
+  auto zstd = [&](std::string* out, size_t max) {
+    out->resize(ZSTD_compressBound(n));
+    size_t got = ZSTD_compressCCtx(ThreadZstd().c, out->data(), out->size(), src, n, level);
+    if (ZSTD_isError(got) || got > max) return false;
+    out->resize(got);
+    return true;
+  };
+  if (codec == Codec::kLz4) return lz4(level) ? Codec::kLz4 : Codec::kNone;
+  if (codec == Codec::kZstd) return zstd(dst, limit) ? Codec::kZstd : Codec::kNone;
+  // kAdaptive: LZ4 decides whether the page is worth compressing at all.
+  if (!lz4(1)) return Codec::kNone;
+  std::string z;
+  if (!zstd(&z, dst->size() - dst->size() / 8)) return Codec::kLz4;
+  dst->swap(z);
+  return Codec::kZstd;
 }
 
 Status DecompressPage(Codec codec, const char* src, size_t n, char* dst, size_t raw_len) {

@@ -15,9 +15,10 @@ namespace lightning {
 
 const char* CodecName(Codec codec);
 
-// Compresses src[0,n) into *dst (replacing its contents). Returns false when the
-// result would not be at least n/8 smaller, leaving the page to be stored raw.
-bool CompressPage(Codec codec, int level, const char* src, size_t n, std::string* dst);
+// Compresses src[0,n) into *dst (replacing its contents) and returns the codec
+// used: kNone when the result would not be at least n/8 smaller (the page is
+// then stored raw). kAdaptive picks kLz4 or kZstd per page (see options.h).
+Codec CompressPage(Codec codec, int level, const char* src, size_t n, std::string* dst);
 
 // Decompresses exactly `raw_len` bytes into dst. Corruption if the input does
 // not decode to exactly raw_len bytes.

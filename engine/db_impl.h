@@ -121,7 +121,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
 
   // Commit path (db_commit.cc).
   Status CommitWrite(WriteTxnImpl* txn);
-  Status FlushWalLocked(std::unique_lock<std::mutex>& wal_lock);  // REQUIRES: wal_mu_
+  // group_wait: a committer, which may wait briefly for other writers to join.
+  Status FlushWalLocked(std::unique_lock<std::mutex>& wal_lock, bool group_wait = false);  // REQUIRES: wal_mu_
   void Publish(std::vector<PendingCommit> commits);
   void Reclaim();  // REQUIRES: space_mu_
   void MaybeCheckpointAfterCommit(bool holding_writer);
@@ -192,7 +193,11 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   // WAL and group commit: GUARDED_BY(wal_mu_).
   mutable std::mutex wal_mu_;
   std::condition_variable wal_cv_;
+  std::condition_variable wal_append_cv_;  // a commit joined wal_pending_
   std::string wal_pending_;
+  size_t wal_pending_commits_ = 0;
+  uint64_t fsync_ewma_nanos_ = 0;  // recent WAL fsync time, for the group-commit wait
+  size_t writers_last_round_ = 0;  // commits flushed + commits that arrived meanwhile
   uint64_t wal_pending_last_ = 0;
   std::vector<PendingCommit> publish_queue_;
   bool leader_active_ = false;

@@ -14,8 +14,9 @@ const std::vector<OptionInfo> kOptions = {
      "upper bound on memory held by cached pages"},
     {"sync", "full", "", "", "", "full|normal|off", true,
      "full: fsync every commit (group commit); normal: fsync at checkpoints; off: never fsync"},
-    {"compression", "none", "", "", "", "none|lz4|zstd", true,
-     "codec for pages written at checkpoint; incompressible pages are stored raw"},
+    {"compression", "none", "", "", "", "none|lz4|zstd|adaptive", true,
+     "codec for pages written at checkpoint; incompressible pages are stored raw; adaptive: "
+     "per page, lz4, or zstd where it saves 1/8 more"},
     {"compression_level", "1", "1", "22", "", "", true,
      "zstd level (1-22) or lz4 acceleration (1 = best ratio)"},
     {"checksum", "on", "", "", "", "on|off", true,
@@ -160,7 +161,8 @@ Status Options::Set(std::string_view name, std::string_view value) {
     if (v == "none") compression = Codec::kNone;
     else if (v == "lz4") compression = Codec::kLz4;
     else if (v == "zstd") compression = Codec::kZstd;
-    else return BadValue(*info, value, "expected none, lz4 or zstd");
+    else if (v == "adaptive") compression = Codec::kAdaptive;
+    else return BadValue(*info, value, "expected none, lz4, zstd or adaptive");
   } else if (n == "compression_level") {
     LIGHTNING_RETURN_IF_ERROR(ParseInRange(*info, value, false, &number));
     compression_level = static_cast<int32_t>(number);
@@ -193,7 +195,12 @@ Status Options::Get(std::string_view name, std::string* value) const {
   if (n == "page_size") *value = std::to_string(page_size);
   else if (n == "cache_size") *value = FormatBytes(cache_size);
   else if (n == "sync") *value = sync == SyncMode::kFull ? "full" : sync == SyncMode::kNormal ? "normal" : "off";
-  else if (n == "compression") *value = compression == Codec::kNone ? "none" : compression == Codec::kLz4 ? "lz4" : "zstd";
+  else if (n == "compression") {
+    *value = compression == Codec::kNone  ? "none"
+             : compression == Codec::kLz4 ? "lz4"
+             : compression == Codec::kZstd ? "zstd"
+                                           : "adaptive";
+  }
   else if (n == "compression_level") *value = std::to_string(compression_level);
   else if (n == "checksum") *value = checksum ? "on" : "off";
   else if (n == "checkpoint_wal_size") *value = FormatBytes(checkpoint_wal_size);

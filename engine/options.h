@@ -32,7 +32,10 @@ enum class SyncMode : uint8_t {
   kFull = 2,    // every commit is fsynced before it returns (group commit).
 };
 
-enum class Codec : uint8_t { kNone = 0, kLz4 = 1, kZstd = 2 };
+// kAdaptive is a policy, never written to disk: per page, LZ4 first (a page it
+// cannot shrink by 1/8 is stored raw), then Zstd, kept only when it is at
+// least 1/8 smaller than LZ4's result (else LZ4, which decodes faster).
+enum class Codec : uint8_t { kNone = 0, kLz4 = 1, kZstd = 2, kAdaptive = 3 };
 
 enum class IoBackend : uint8_t { kPread = 0, kIoUring = 1 };
 

@@ -4,23 +4,36 @@
 
 #include "engine/checksum.h"
 #include "engine/codec.h"
+#include "engine/frame_pool.h"
 #include "engine/coding.h"
 #include "engine/profile.h"
 
 namespace lightning {
 
+// Frames of whole pages come from a FramePool (see frame_pool.h for why);
+// others (blob pages, odd sizes) from the heap.
 Frame* Frame::Allocate(PageId id, uint32_t size, uint8_t type) {
-  void* mem = ::operator new(sizeof(Frame) + size, std::align_val_t{64});
+  FramePool* pool = FramePool::ForSize(sizeof(Frame) + size);
+  void* mem = pool != nullptr ? pool->Allocate() : nullptr;
+  const bool pooled = mem != nullptr;
+  if (!pooled) mem = ::operator new(sizeof(Frame) + size, std::align_val_t{64});
   Frame* f = new (mem) Frame();
   f->id = id;
   f->size = size;
   f->type = type;
+  f->pooled = pooled;
   return f;
 }
 
 void Frame::Free(Frame* f) {
+  const bool pooled = f->pooled;
+  const size_t bytes = sizeof(Frame) + f->size;
   f->~Frame();
-  ::operator delete(f, std::align_val_t{64});
+  if (pooled) {
+    FramePool::ForSize(bytes)->Free(f);
+  } else {
+    ::operator delete(f, std::align_val_t{64});
+  }
 }
 
 Pager::Pager(File* file, const std::string& path, uint32_t page_size, uint64_t cache_capacity,
@@ -104,13 +117,14 @@ uint64_t Pager::retired_frames() const {
 void Pager::EncodeExtent(const Frame& f, Codec codec, int level, bool checksum,
                          std::string* out, uint64_t* stored_payload) {
   std::string compressed;
-  bool packed = CompressPage(codec, level, f.data(), f.size, &compressed);
+  const Codec used = CompressPage(codec, level, f.data(), f.size, &compressed);
+  const bool packed = used != Codec::kNone;
   std::string_view payload = packed ? std::string_view(compressed)
                                     : std::string_view(f.data(), f.size);
   out->resize(kExtentHeaderSize);
   char* h = out->data();
   EncodeFixed32(h, kExtentMagic);
-  h[4] = static_cast<char>(packed ? codec : Codec::kNone);
+  h[4] = static_cast<char>(used);
   h[5] = static_cast<char>(f.type);
   h[6] = static_cast<char>(checksum ? kExtentChecksummed : 0);
   h[7] = 0;

@@ -38,6 +38,7 @@ struct alignas(64) Frame {
   uint32_t size = 0;    // bytes of page data
   uint8_t type = 0;     // PageType
   std::atomic<uint8_t> referenced{1};
+  bool pooled = false;  // memory from a FramePool (else the heap)
   uint32_t ring_index = UINT32_MAX;  // position in the CLOCK ring; cache_mu_
   uint64_t stamp = 0;   // writer: the page is private to the txn whose stamp matches
 

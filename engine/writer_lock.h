@@ -20,7 +20,9 @@ class WriterLock {
  public:
   void lock() {
     std::unique_lock<std::mutex> l(mu_);
+    waiting_++;
     cv_.wait(l, [this] { return !held_; });
+    waiting_--;
     held_ = true;
   }
   bool try_lock() {
@@ -32,9 +34,17 @@ class WriterLock {
   template <typename Rep, typename Period>
   bool try_lock_for(const std::chrono::duration<Rep, Period>& timeout) {
     std::unique_lock<std::mutex> l(mu_);
-    if (!cv_.wait_for(l, timeout, [this] { return !held_; })) return false;
-    held_ = true;
-    return true;
+    waiting_++;
+    const bool got = cv_.wait_for(l, timeout, [this] { return !held_; });
+    waiting_--;
+    if (got) held_ = true;
+    return got;
+  }
+  // Threads holding or waiting for the lock: how many write transactions are
+  // on their way (group commit waits for them; see DBImpl::FlushWalLocked).
+  int contenders() {
+    std::lock_guard<std::mutex> l(mu_);
+    return waiting_ + (held_ ? 1 : 0);
   }
   void unlock() {
     {
@@ -48,6 +58,7 @@ class WriterLock {
   std::mutex mu_;
   std::condition_variable cv_;
   bool held_ = false;  // GUARDED_BY(mu_)
+  int waiting_ = 0;     // GUARDED_BY(mu_)
 };
 
 }  // namespace lightning

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/codec.h"
 #include "gtest/gtest.h"
 #include "tests/engine/test_util.h"
 
@@ -112,6 +113,44 @@ TEST(CompressionTest, Lz4AndZstdShrinkTheDataFile) {
   if (none.ratio) {
     EXPECT_LE(*none.ratio, 1.05) << "codec none reports compression";
   }
+}
+
+// compression=adaptive: per page, raw when LZ4 cannot shrink it, else Zstd
+// when that saves 1/8 more than LZ4, else LZ4.
+TEST(CompressionTest, AdaptivePicksTheCodecPerPage) {
+  std::string text;
+  for (int i = 0; text.size() < 8192; i++) text += Value(i);
+  text.resize(8192);
+  std::string random(8192, '\0');
+  uint64_t x = 88172645463325252ull;
+  for (char& c : random) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  std::string out;
+  EXPECT_EQ(CompressPage(Codec::kAdaptive, 1, random.data(), random.size(), &out), Codec::kNone);
+  std::string lz4, zstd;
+  ASSERT_EQ(CompressPage(Codec::kLz4, 1, text.data(), text.size(), &lz4), Codec::kLz4);
+  ASSERT_EQ(CompressPage(Codec::kZstd, 1, text.data(), text.size(), &zstd), Codec::kZstd);
+  const Codec picked = CompressPage(Codec::kAdaptive, 1, text.data(), text.size(), &out);
+  EXPECT_EQ(picked, zstd.size() <= lz4.size() - lz4.size() / 8 ? Codec::kZstd : Codec::kLz4);
+  EXPECT_EQ(out, picked == Codec::kZstd ? zstd : lz4);
+  std::string back(text.size(), '\0');
+  ASSERT_OK(DecompressPage(picked, out.data(), out.size(), back.data(), back.size()));
+  EXPECT_EQ(back, text);
+
+  TempDir dir;
+  Outcome none = LoadAndMeasure(Codec::kNone, dir.File("none"));
+  Outcome adaptive = LoadAndMeasure(Codec::kAdaptive, dir.File("adaptive"));  // reads back too
+  std::printf("[ sizes    ] none %" PRIu64 " B, adaptive %" PRIu64 " B\n", none.file_size,
+              adaptive.file_size);
+  EXPECT_LT(adaptive.file_size, none.file_size * 3 / 4);
+  Options o;
+  ASSERT_OK(o.Set("compression", "adaptive"));
+  EXPECT_EQ(o.compression, Codec::kAdaptive);
+  std::string v;
+  ASSERT_OK(o.Get("compression", &v));
+  EXPECT_EQ(v, "adaptive");
 }
 
 // Changing the codec of a live store affects pages written later; data

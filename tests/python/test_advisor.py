@@ -79,11 +79,14 @@ def test_shrinking_the_cache_is_seen_and_the_advice_restores_the_hit_rate(db):
     assert "cache_size" in rec["sql"] and rec["sql"].startswith("UPDATE lightning_config SET value = ")
     assert "scan_without_readahead" not in advice(db)
 
+    print(f"[advisor] cache 1 MiB: hit rate {after['cache_hit_rate']:.3f}, misses {after['cache_misses']}, "
+          f"evictions {after['cache_evictions']}; advice: {rec['title']!r}, applying: {rec['sql']}")
     db.execute(rec["sql"])
     lookup_pass(db, keys)  # first pass after the change loads what was evicted
     db.execute("SELECT lightning_stats_reset('t')")
     lookup_pass(db, keys)
     restored = stats(db)
+    print(f"[advisor] after the advice: hit rate {restored['cache_hit_rate']:.3f}, misses {restored['cache_misses']}")
     assert restored["cache_misses"] == 0 and restored["cache_hit_rate"] == 1.0
     assert advice(db) == {}
 

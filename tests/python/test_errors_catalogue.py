@@ -129,7 +129,7 @@ def test_reserved_table_name(db):
     ("compression_level=99", "for option compression_level: must be between 1 and 22"),
     ("max_readers=0", "for option max_readers: must be between 1 and 65536"),
     ("busy_timeout=-1", "invalid value '-1' for option busy_timeout: expected a whole number"),
-    ("compression=brotli", "for option compression: expected none, lz4 or zstd"),
+    ("compression=brotli", "for option compression: expected none, lz4, zstd or adaptive"),
     ("checksum=maybe", "for option checksum: expected on or off"),
     ("io=dma", "for option io: expected pread or io_uring"),
 ])
