@@ -209,9 +209,11 @@ class Gen {
       }
       case 3: {
         int s = in_->ConsumeIntegralInRange<int>(0, 2);
+        // Into t0's rowid alias: small integers (past rowid 2^63-1 both
+        // SQLite and lightning pick random new rowids: not comparable).
         const std::string first = std::string(kCols[s][0]) + (in_->ConsumeBool() ? " + 1" : "");
         return "INSERT " + Conflict() + "INTO " + T + "(" + kCols[t][0] + ", " + kCols[t][1] + ", " +
-               kCols[t][2] + ") SELECT " + (t == 0 ? "CAST(" + first + " AS INTEGER)" : first) + ", " +
+               kCols[t][2] + ") SELECT " + (t == 0 ? "CAST(" + first + " AS INTEGER) % 1000" : first) + ", " +
                kCols[s][1] + ", " + kCols[s][2] + " FROM {" + std::to_string(s) + "} WHERE " + Cond(s) +
                " ORDER BY " + kKey[s] + " LIMIT " + std::to_string(in_->ConsumeIntegralInRange<int>(0, 20));
       }
