@@ -1,5 +1,9 @@
 // Checkpoints and compaction: dirty pages out of place as extents, then the
 // page table, then one of the two superblocks, then a fresh WAL.
+#include <optional>
+#include <system_error>
+#include <thread>
+
 #include "engine/coding.h"
 #include "engine/txn.h"
 #include "engine/wal.h"
@@ -79,14 +83,33 @@ Status DBImpl::CheckpointLocked(bool force) {
       end++;
     }
     if (bufs.size() < end - begin) bufs.resize(end - begin);
-    for (size_t i = begin; i < end; i++) {
-      const Frame* f = pager_->entry(ids[i]).frame.load();
-      uint64_t stored;
-      Pager::EncodeExtent(*f, codec, level, checksum, &bufs[i - begin], &stored);
-      raw_bytes += f->size;
-      stored_bytes += stored;
-      dirty_written += f->size;
+    // Compression dominates a checkpoint's CPU: with a codec and a second
+    // core, a helper thread encodes the second half of the batch.
+    struct Sums {
+      uint64_t raw = 0, stored = 0;
+    } first, second;
+    auto encode = [&](size_t from, size_t to, Sums* sums) {
+      for (size_t i = from; i < to; i++) {
+        const Frame* f = pager_->entry(ids[i]).frame.load();
+        uint64_t stored;
+        Pager::EncodeExtent(*f, codec, level, checksum, &bufs[i - begin], &stored);
+        sums->raw += f->size;
+        sums->stored += stored;
+      }
+    };
+    const size_t mid = begin + (end - begin) / 2;
+    std::optional<std::thread> helper;
+    if (codec != Codec::kNone && end - begin >= 64 && std::thread::hardware_concurrency() > 1) {
+      try {
+        helper.emplace(encode, mid, end, &second);
+      } catch (const std::system_error&) {  // no thread to be had: encode it here
+      }
     }
+    encode(begin, helper ? mid : end, &first);
+    if (helper) helper->join();
+    raw_bytes += first.raw + second.raw;
+    stored_bytes += first.stored + second.stored;
+    dirty_written += first.raw + second.raw;
     requests.resize(end - begin);
     {
       std::lock_guard<std::mutex> lock(space_mu_);
