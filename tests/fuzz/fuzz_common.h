@@ -216,9 +216,18 @@ inline Status ReadAll(DB* db, Contents* out, size_t max_items = 100000) {
   std::abort();
 }
 
-}  // namespace lightning::fuzz
-
-namespace lightning::fuzz {
+// The last step of a target: the store, closed cleanly after the run, must
+// reopen with exactly `before`.
+inline int ExpectSameAfterReopen(const MemStore& mem, const Contents& before) {
+  auto opened = DB::Open(StorePath(), MemOptions(mem));
+  if (!opened.ok()) Fail("reopening after a clean close fails: " + opened.status().ToString());
+  std::shared_ptr<DB> db = std::move(opened).value();
+  Contents again;
+  Status s = ReadAll(db.get(), &again);
+  if (!s.ok()) Fail("reading after reopen fails: " + s.ToString());
+  if (again != before) Fail("store contents changed across close and reopen");
+  return 0;
+}
 
 // The sound store fuzz_wal replays logs onto, rebuilt identically each time:
 // two trees "a" (small values and blob values) and "b" (many small keys),

@@ -75,12 +75,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s = ReadAll(db.get(), &before);
     if (!s.ok()) Fail("reading after recovery fails: " + s.ToString());
   }
-  auto opened = DB::Open(StorePath(), MemOptions(mem));
-  if (!opened.ok()) Fail("reopening after a clean close fails: " + opened.status().ToString());
-  std::shared_ptr<DB> db = std::move(opened).value();
-  Contents again;
-  Status s = ReadAll(db.get(), &again);
-  if (!s.ok()) Fail("reading after reopen fails: " + s.ToString());
-  if (again != before) Fail("store contents changed across close and reopen");
-  return 0;
+  return ExpectSameAfterReopen(mem, before);
 }
