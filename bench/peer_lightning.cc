@@ -6,6 +6,8 @@
 // GetView keeps that snapshot alive until the next call so the view stays
 // valid (zero-copy). Settle() is DB::Checkpoint().
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 #include "bench/kv_engine.h"
 #include "engine/db.h"
@@ -121,6 +123,26 @@ class LightningSession : public KvSession {
   std::unique_ptr<lightning::ReadTxn> view_txn_;  // holds the last GetView's snapshot
 };
 
+// LIGHTNING_BENCH_OPTIONS="name=value,name=value" overrides engine options
+// (any name Options::Set knows), for experiments such as page_size=4096.
+Outcome ApplyEnvOptions(lightning::Options* options) {
+  const char* env = std::getenv("LIGHTNING_BENCH_OPTIONS");
+  if (env == nullptr) return Outcome::Ok();
+  std::string_view rest(env);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      return Outcome::Fail("LIGHTNING_BENCH_OPTIONS: '" + std::string(item) + "' is not name=value");
+    }
+    Status s = options->Set(item.substr(0, eq), item.substr(eq + 1));
+    if (!s.ok()) return LnError("LIGHTNING_BENCH_OPTIONS", s);
+  }
+  return Outcome::Ok();
+}
+
 class LightningEngine : public KvEngine {
  public:
   ~LightningEngine() override { Close(); }
@@ -142,6 +164,7 @@ class LightningEngine : public KvEngine {
     options.cache_size = p.cache_bytes;
     options.sync = p.durable ? lightning::SyncMode::kFull : lightning::SyncMode::kOff;
     options.compression = p.compress ? lightning::Codec::kLz4 : lightning::Codec::kNone;
+    if (Outcome o = ApplyEnvOptions(&options); !o.ok()) return o;
     auto db = lightning::DB::Open(p.dir + "/data.lightning", options);
     if (!db.ok()) return LnError("Open", db.status());
     db_ = std::move(db).value();

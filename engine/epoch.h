@@ -17,9 +17,10 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <memory>
+
+#include "engine/profile.h"
 
 namespace lightning {
 
@@ -39,7 +40,7 @@ class EpochManager {
       bool expected = false;
       if (!slots_[i].used.load(std::memory_order_relaxed) &&
           slots_[i].used.compare_exchange_strong(expected, true)) {
-        slots_[i].since.store(NowSteadyNanos(), std::memory_order_relaxed);
+        slots_[i].since.store(ProfileNanos(), std::memory_order_relaxed);
         slots_[i].pinned.store(epoch_.load());
         hint = i;
         uint32_t hw = high_water_.load();
@@ -86,7 +87,7 @@ class EpochManager {
       if (t < oldest) oldest = t;
     }
     if (oldest == UINT64_MAX) return 0;
-    const uint64_t now = NowSteadyNanos();
+    const uint64_t now = ProfileNanos();
     return now > oldest ? now - oldest : 0;
   }
 
@@ -97,14 +98,8 @@ class EpochManager {
   struct alignas(64) Slot {
     std::atomic<uint64_t> pinned{kIdle};
     std::atomic<bool> used{false};
-    std::atomic<uint64_t> since{0};  // when the pin was taken (steady clock)
+    std::atomic<uint64_t> since{0};  // when the pin was taken (ProfileNanos: no pipeline fence)
   };
-  static uint64_t NowSteadyNanos() {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                     std::chrono::steady_clock::now().time_since_epoch())
-                                     .count());
-  }
-
   std::atomic<uint64_t> epoch_{1};
   std::unique_ptr<Slot[]> slots_;
   const uint32_t num_slots_;

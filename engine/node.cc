@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "engine/node_search.h"
+
 namespace lightning {
 
 LeafValue Node::value(uint32_t i) const {
@@ -87,8 +89,13 @@ uint32_t Node::LowerBound(std::string_view target, bool* exact) const {
   int c = CompareSkip(target);
   if (c < 0) return 0;
   if (c > 0) return n;
+  // The prefixes, then the slot that the result indexes: load them together.
+  PrefetchNode(p_ + kNodeHeaderSize, kSlotEntrySize * n);
   const uint64_t tp = PrefixOf(target);
-  uint32_t lo = 0, hi = n;
+  uint32_t lo = PrefixLowerBound(prefixes(), n, tp);
+  if (lo == n || prefixes()[lo] != tp) return lo;
+  // Keys whose prefixes equal the target's: compare whole keys.
+  uint32_t hi = n;
   while (lo < hi) {
     uint32_t mid = (lo + hi) / 2;
     int cmp = CompareAt(mid, tp, target);
@@ -113,7 +120,9 @@ uint32_t Node::ChildIndex(std::string_view target) const {
   if (c < 0) return 0;
   if (c > 0) return n;
   const uint64_t tp = PrefixOf(target);
-  uint32_t lo = 0, hi = n;
+  uint32_t lo = PrefixLowerBound(prefixes(), n, tp);
+  if (lo == n || prefixes()[lo] != tp) return lo;
+  uint32_t hi = n;
   while (lo < hi) {
     uint32_t mid = (lo + hi) / 2;
     if (CompareAt(mid, tp, target) <= 0) lo = mid + 1;
