@@ -446,6 +446,10 @@ Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
 
 // ---- TreeIterator ----
 
+// Rows a scan prefetches ahead: a row takes some tens of nanoseconds, a miss
+// a few hundred.
+constexpr uint32_t kScanAhead = 8;
+
 Status TreeIterator::Descend(PageId id, bool leftmost) {
   while (true) {
     Frame* f;
@@ -456,7 +460,13 @@ Status TreeIterator::Descend(PageId id, bool leftmost) {
     Node n(f->data(), f->size);
     uint32_t idx = leftmost ? 0 : (n.is_leaf() ? (n.count() ? n.count() - 1 : 0) : n.count());
     stack_.push_back({f, idx});
-    if (n.is_leaf()) return Status::OK();
+    if (n.is_leaf()) {
+      // The first rows a scan will read from here (either direction).
+      for (uint32_t k = 1; k <= kScanAhead && k <= n.count(); k++) {
+        n.PrefetchCell(leftmost ? k - 1 : n.count() - k);
+      }
+      return Status::OK();
+    }
     id = n.child(idx);
   }
 }
@@ -522,12 +532,30 @@ Status TreeIterator::SeekForPrev(std::string_view target) {
   return Prev();
 }
 
+void TreeIterator::PrefetchAhead(bool forward) const {
+  const Level& leaf = stack_.back();
+  Node ln(leaf.frame->data(), leaf.frame->size);
+  const uint32_t n = ln.count();
+  if (forward ? leaf.index + kScanAhead < n : leaf.index >= kScanAhead) {
+    ln.PrefetchCell(forward ? leaf.index + kScanAhead : leaf.index - kScanAhead);
+    return;
+  }
+  // Near the end: once per leaf, the sibling the scan moves to next.
+  if (leaf.index != (forward ? n - kScanAhead : kScanAhead - 1) || stack_.size() < 2) return;
+  const Level& parent = stack_[stack_.size() - 2];
+  Node pn(parent.frame->data(), parent.frame->size);
+  if (forward ? parent.index < pn.count() : parent.index > 0) {
+    src_->Prefetch(pn.child(forward ? parent.index + 1 : parent.index - 1));
+  }
+}
+
 Status TreeIterator::Next() {
   if (!valid_) return Status::OK();
   Level& leaf = stack_.back();
   Node ln(leaf.frame->data(), leaf.frame->size);
   if (leaf.index + 1 < ln.count()) {
     leaf.index++;
+    PrefetchAhead(true);
     return Status::OK();
   }
   // Climb to the first ancestor with a child to the right.
@@ -559,6 +587,7 @@ Status TreeIterator::Prev() {
   Level& leaf = stack_.back();
   if (leaf.index > 0) {
     leaf.index--;
+    PrefetchAhead(false);
     return Status::OK();
   }
   int level = static_cast<int>(stack_.size()) - 2;

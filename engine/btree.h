@@ -36,6 +36,9 @@ class PageSource {
  public:
   virtual ~PageSource() = default;
   virtual Status Read(PageId id, Frame** frame) = 0;
+  // Starts loading page `id` into the CPU cache if it is in the page cache;
+  // never reads the file. A hint: scans call it for the next leaf.
+  virtual void Prefetch(PageId id) { (void)id; }
 };
 
 class PageWriter : public virtual PageSource {
@@ -103,6 +106,9 @@ class TreeIterator {
     uint32_t index;
   };
   Status Descend(PageId id, bool leftmost);
+  // Prefetches the cell kScanAhead rows ahead, and near a leaf's end the
+  // next leaf in the scan's direction.
+  void PrefetchAhead(bool forward) const;
   PageSource* src_;
   TreeRoot root_;
   std::vector<Level> stack_;

@@ -46,6 +46,8 @@ Status TxnCommon::Read(PageId id, Frame** frame) {
   return db_->pager_->Get(id, frame, &page_hits_);
 }
 
+void TxnCommon::Prefetch(PageId id) { db_->pager_->Prefetch(id); }
+
 TxnCommon::~TxnCommon() { Unpin(); }
 
 void TxnCommon::Unpin() {
