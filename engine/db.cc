@@ -206,8 +206,8 @@ std::vector<Metric> DBImpl::Metrics() const {
       "memory held by the page table");
   {
     std::lock_guard<std::mutex> lock(wal_mu_);
-    add("memory_wal_buffer", static_cast<double>(wal_pending_.capacity()), "bytes",
-        "memory held by WAL records waiting for group commit");
+    add("memory_wal_buffer", static_cast<double>(wal_pending_.capacity() + wal_record_.capacity()),
+        "bytes", "memory held by WAL record buffers (group commit, and the reused commit record)");
   }
   // Rates over the interval since the previous call.
   RateSample now{NowNanos(), stats_.bytes_read.Sum(), stats_.bytes_written.Sum(),

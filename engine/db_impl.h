@@ -167,6 +167,11 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Version latest_;  // GUARDED_BY(writer_mu_)
   WriterLock writer_mu_;
   uint64_t stamp_counter_ = 0;  // GUARDED_BY(writer_mu_)
+  // The log buffer of the last finished write transaction, kept for the next
+  // one (up to kMaxSpareBuffer bytes): a transaction's log then grows without
+  // reallocating. GUARDED_BY(writer_mu_).
+  std::string spare_txn_wal_;
+  static constexpr size_t kMaxSpareBuffer = 4u << 20;
   bool recovering_ = false;
   bool opened_ = false;      // OpenStore succeeded: close checkpoints
   bool registered_ = false;  // in the process registry (set by DB::Open)
@@ -195,6 +200,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   std::condition_variable wal_cv_;
   std::condition_variable wal_append_cv_;  // a commit joined wal_pending_
   std::string wal_pending_;
+  std::string wal_record_;  // sync=off|normal: the record being written, reused
   size_t wal_pending_commits_ = 0;
   uint64_t fsync_ewma_nanos_ = 0;  // recent WAL fsync time, for the group-commit wait
   size_t writers_last_round_ = 0;  // commits flushed + commits that arrived meanwhile

@@ -75,6 +75,11 @@ void* FramePool::Allocate() {
       if (aligned > start) munmap(raw, aligned - start);
       const uintptr_t end = start + 2 * kSlabBytes;
       if (end > aligned + kSlabBytes) munmap(reinterpret_cast<void*>(aligned + kSlabBytes), end - aligned - kSlabBytes);
+#ifdef MADV_HUGEPAGE
+      // A slab is one huge page where the kernel has one: one page fault
+      // instead of 512 while the cache fills, and one TLB entry for reads.
+      (void)madvise(reinterpret_cast<void*>(aligned), kSlabBytes, MADV_HUGEPAGE);
+#endif
       s = new (reinterpret_cast<void*>(aligned)) Slab{this, nullptr, nullptr, nullptr, 0, 0, false};
       slabs_++;
     }

@@ -10,7 +10,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "engine/btree.h"
@@ -146,7 +145,6 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   uint64_t lsn_;
   uint64_t stamp_;
   std::vector<PageId> created_;
-  std::unordered_set<PageId> created_set_;
   std::vector<PageId> freed_;
   std::map<TreeId, MetaState> metas_;
   std::vector<Save> saves_;

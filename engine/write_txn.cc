@@ -8,6 +8,8 @@ WriteTxnImpl::WriteTxnImpl(DBImpl* db, int slot, const Version& v,
                            std::unique_lock<WriterLock> lock)
     : TxnCommon(db, slot, v), writer_lock_(std::move(lock)), lsn_(v.txn + 1) {
   stamp_ = ++db_->stamp_counter_;
+  wal_.swap(db_->spare_txn_wal_);
+  wal_.clear();
 }
 
 WriteTxnImpl::~WriteTxnImpl() {
@@ -22,7 +24,13 @@ Status WriteTxnImpl::CheckOpen() const {
 void WriteTxnImpl::Finish() {
   done_ = true;
   Unpin();
-  if (writer_lock_.owns_lock()) writer_lock_.unlock();
+  if (writer_lock_.owns_lock()) {
+    if (wal_.capacity() <= DBImpl::kMaxSpareBuffer) {
+      wal_.clear();
+      db_->spare_txn_wal_.swap(wal_);
+    }
+    writer_lock_.unlock();
+  }
 }
 
 // ---- PageWriter ----
@@ -37,7 +45,6 @@ Status WriteTxnImpl::NewPage(PageType type, uint32_t size, Frame** frame) {
   f->stamp = stamp_;
   db_->pager_->EvictIfNeeded();  // room for it, from clean pages
   created_.push_back(id);
-  created_set_.insert(id);
   *frame = f;
   return Status::OK();
 }
@@ -66,7 +73,6 @@ void WriteTxnImpl::DropCreatedSince(size_t n) {
     db_->CountFree(id);
     db_->pager_->DropFrame(id);
     db_->free_ids_.push_back(id);
-    created_set_.erase(id);
   }
   created_.resize(n);
 }
