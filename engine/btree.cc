@@ -48,9 +48,16 @@ Status ReadValue(PageSource* src, const Node& leaf, uint32_t i, std::string_view
   return Status::OK();
 }
 
-// Makes the path to the leaf for `key` writable. path receives the branches.
+// The separators that bound the leaf a descent reaches: keys in [low, high).
+struct LeafBounds {
+  std::string_view low, high;
+  bool has_low = false, has_high = false;
+};
+
+// Makes the path to the leaf for `key` writable. path receives the branches;
+// bounds (optional) the leaf's key range, as views into the branches.
 Status WritablePath(PageWriter* w, TreeRoot* root, std::string_view key,
-                    std::vector<PathEntry>* path, Frame** leaf) {
+                    std::vector<PathEntry>* path, Frame** leaf, LeafBounds* bounds = nullptr) {
   Frame* f;
   LIGHTNING_RETURN_IF_ERROR(w->Writable(root->root, &f));
   root->root = f->id;
@@ -61,6 +68,10 @@ Status WritablePath(PageWriter* w, TreeRoot* root, std::string_view key,
     LIGHTNING_RETURN_IF_ERROR(w->Writable(n.child(idx), &child));
     n.set_child(idx, child->id);
     path->push_back({f, idx});
+    if (bounds != nullptr) {  // a deeper level's separators lie inside its parent's
+      if (idx > 0) bounds->low = n.key(idx - 1), bounds->has_low = true;
+      if (idx < n.count()) bounds->high = n.key(idx), bounds->has_high = true;
+    }
     f = child;
   }
   if (f->type != kLeafPage) return Status::Corruption("tree path leads to a non-node page");
@@ -266,7 +277,7 @@ Status TreeGet(PageSource* src, const TreeRoot& root, std::string_view key,
 }
 
 Status TreePut(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_view key,
-               std::string_view value, bool* inserted) {
+               std::string_view value, bool* inserted, PutFinger* finger) {
   std::string cell;
   if (value.size() > InlineValueLimit(page_size)) {
     Frame* blob;
@@ -284,22 +295,52 @@ Status TreePut(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_vi
     (void)n.InsertCell(0, key, cell);
     *root = TreeRoot{leaf->id, 1, 1};
     *inserted = true;
+    if (finger != nullptr) finger->Clear();
     return Status::OK();
+  }
+  // Replaces or inserts in a leaf that has room for the new cell.
+  auto put_in_leaf = [&](Node& leaf) {
+    bool exact;
+    uint32_t i = leaf.LowerBound(key, &exact);
+    if (exact) {
+      LeafValue old = leaf.value(i);
+      if (old.blob) w->FreePage(old.blob_id);
+      leaf.RemoveCell(i);
+    }
+    *inserted = !exact;
+    if (!exact) root->count++;
+    return std::make_pair(i, leaf.InsertCell(i, key, cell));
+  };
+  auto has_room = [&](const Node& leaf) {
+    const uint32_t need = Node::CellCost(cell.size());
+    return leaf.contiguous_free() >= need || leaf.contiguous_free() + leaf.garbage() >= need;
+  };
+  if (finger != nullptr && finger->Covers(key)) {
+    if (Frame* lf = w->PrivateFrame(finger->leaf); lf != nullptr && lf->type == kLeafPage) {
+      Node leaf(lf->data(), lf->size);
+      if (has_room(leaf)) {
+        (void)put_in_leaf(leaf);  // cannot fail: room was checked, a removal only adds some
+        return Status::OK();
+      }
+    }
   }
   std::vector<PathEntry> path;
   Frame* lf;
-  LIGHTNING_RETURN_IF_ERROR(WritablePath(w, root, key, &path, &lf));
+  LeafBounds bounds;
+  LIGHTNING_RETURN_IF_ERROR(WritablePath(w, root, key, &path, &lf, finger ? &bounds : nullptr));
   Node leaf(lf->data(), lf->size);
-  bool exact;
-  uint32_t i = leaf.LowerBound(key, &exact);
-  if (exact) {
-    LeafValue old = leaf.value(i);
-    if (old.blob) w->FreePage(old.blob_id);
-    leaf.RemoveCell(i);
+  auto [i, fitted] = put_in_leaf(leaf);
+  if (fitted) {
+    if (finger != nullptr) {
+      finger->leaf = lf->id;
+      finger->has_low = bounds.has_low;
+      finger->has_high = bounds.has_high;
+      finger->low.assign(bounds.low);
+      finger->high.assign(bounds.high);
+    }
+    return Status::OK();
   }
-  *inserted = !exact;
-  if (!exact) root->count++;
-  if (leaf.InsertCell(i, key, cell)) return Status::OK();
+  if (finger != nullptr) finger->Clear();  // the leaf splits; the next put descends again
   // Split the leaf.
   std::vector<CellCopy> cells = CopyCells(leaf);
   cells.insert(cells.begin() + i, CellCopy{std::string(key), std::move(cell)});

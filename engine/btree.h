@@ -49,6 +49,25 @@ class PageWriter : public virtual PageSource {
   virtual Status Writable(PageId id, Frame** frame) = 0;
   // `id` is no longer part of the tree.
   virtual void FreePage(PageId id) = 0;
+  // The frame of `id` if the page is already private to this writer (it would
+  // change in place), else nullptr.
+  virtual Frame* PrivateFrame(PageId id) = 0;
+};
+
+// Where the previous put of a transaction landed: a leaf private to the
+// writer and the key range [low, high) its parents route to it. A put whose
+// key falls in that range goes straight to the leaf instead of descending
+// (sequential inserts: one descent per leaf instead of one per key). TreePut
+// keeps it; the owner must Clear() it whenever the tree may have changed
+// other than through TreePut (deletes, rollbacks, clears).
+struct PutFinger {
+  PageId leaf = 0;  // 0: no finger
+  bool has_low = false, has_high = false;
+  std::string low, high;
+  void Clear() { leaf = 0; }
+  bool Covers(std::string_view key) const {
+    return leaf != 0 && (!has_low || key >= low) && (!has_high || key < high);
+  }
 };
 
 // Largest value kept inside a leaf; larger ones go to a blob page.
@@ -60,9 +79,10 @@ inline uint32_t MaxKeySize(uint32_t page_size) { return page_size / 4; }
 Status TreeGet(PageSource* src, const TreeRoot& root, std::string_view key,
                std::string_view* value);
 
-// Inserts or replaces. *inserted tells whether the key is new.
+// Inserts or replaces. *inserted tells whether the key is new. `finger`
+// (optional) is used and updated as described above.
 Status TreePut(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_view key,
-               std::string_view value, bool* inserted);
+               std::string_view value, bool* inserted, PutFinger* finger = nullptr);
 
 // Removes `key`; *existed tells whether it was there.
 Status TreeDelete(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_view key,

@@ -111,6 +111,7 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   Status Writable(PageId id, Frame** frame) override;
   void FreePage(PageId id) override;
   Status Read(PageId id, Frame** frame) override { return TxnCommon::Read(id, frame); }
+  Frame* PrivateFrame(PageId id) override;
 
   // Recovery replays a record without logging it again.
   void set_replaying(uint64_t lsn) {
@@ -124,6 +125,7 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   struct MetaState {
     TreeMeta meta;
     bool dirty = false;
+    PutFinger finger;  // where this tree's last put landed
   };
   struct Save {
     Version version;

@@ -66,6 +66,12 @@ Status WriteTxnImpl::Writable(PageId id, Frame** frame) {
 
 void WriteTxnImpl::FreePage(PageId id) { freed_.push_back(id); }
 
+Frame* WriteTxnImpl::PrivateFrame(PageId id) {
+  Frame* f;
+  if (!Read(id, &f).ok()) return nullptr;
+  return f->stamp == stamp_ ? f : nullptr;
+}
+
 void WriteTxnImpl::DropCreatedSince(size_t n) {
   std::lock_guard<std::mutex> lock(db_->space_mu_);
   for (size_t i = n; i < created_.size(); i++) {
@@ -188,7 +194,8 @@ Status WriteTxnImpl::Put(TreeId tree, Slice key, Slice value) {
   MetaState* st;
   LIGHTNING_RETURN_IF_ERROR(MutableMeta(tree, &st));
   bool inserted;
-  LIGHTNING_RETURN_IF_ERROR(TreePut(this, db_->page_size_, &st->meta.root, key, value, &inserted));
+  LIGHTNING_RETURN_IF_ERROR(
+      TreePut(this, db_->page_size_, &st->meta.root, key, value, &inserted, &st->finger));
   st->dirty = true;
   mod_count_++;
   puts_++;
@@ -207,6 +214,7 @@ Status WriteTxnImpl::Delete(TreeId tree, Slice key, bool* existed) {
   MetaState* st;
   LIGHTNING_RETURN_IF_ERROR(MutableMeta(tree, &st));
   bool was = false;
+  st->finger.Clear();  // a delete may merge or free leaves
   LIGHTNING_RETURN_IF_ERROR(TreeDelete(this, db_->page_size_, &st->meta.root, key, &was));
   if (existed) *existed = was;
   if (!was) {
@@ -291,6 +299,7 @@ Status WriteTxnImpl::ClearTree(TreeId tree) {
   LIGHTNING_RETURN_IF_ERROR(CheckOpen());
   MetaState* st;
   LIGHTNING_RETURN_IF_ERROR(MutableMeta(tree, &st));
+  st->finger.Clear();
   LIGHTNING_RETURN_IF_ERROR(TreeClear(this, &st->meta.root));
   st->dirty = true;
   mod_count_++;
@@ -322,6 +331,9 @@ Status WriteTxnImpl::RollbackTo(int depth) {
   wal_.resize(s.wal);
   version_ = s.version;
   metas_ = s.metas;
+  // The restored fingers point at pages made before the savepoint, which stay;
+  // cleared all the same, so that no finger outlives a rollback.
+  for (auto& [id, st] : metas_) st.finger.Clear();
   cached_id_ = 0;
   stamp_ = ++db_->stamp_counter_;
   mod_count_++;
