@@ -264,9 +264,14 @@ Status TreeGet(PageSource* src, const TreeRoot& root, std::string_view key,
   if (root.root == 0) return Status::NotFound("key not found");
   Frame* f;
   LIGHTNING_RETURN_IF_ERROR(src->Read(root.root, &f));
+  uint32_t level = root.depth;  // of f; 1 = leaf
   while (f->type == kBranchPage) {
     Node n(f->data(), f->size);
-    LIGHTNING_RETURN_IF_ERROR(src->Read(n.child(n.ChildIndex(key)), &f));
+    const PageId child = n.child(n.ChildIndex(key));
+    // A leaf is searched through its whole prefix and slot arrays: start
+    // loading them with its header rather than after it.
+    if (--level == 1) src->Prefetch(child, kLeafPrefetchBytes);
+    LIGHTNING_RETURN_IF_ERROR(src->Read(child, &f));
   }
   if (f->type != kLeafPage) return Status::Corruption("tree path leads to a non-node page");
   Node leaf(f->data(), f->size);
@@ -586,7 +591,7 @@ void TreeIterator::PrefetchAhead(bool forward) const {
   const Level& parent = stack_[stack_.size() - 2];
   Node pn(parent.frame->data(), parent.frame->size);
   if (forward ? parent.index < pn.count() : parent.index > 0) {
-    src_->Prefetch(pn.child(forward ? parent.index + 1 : parent.index - 1));
+    src_->Prefetch(pn.child(forward ? parent.index + 1 : parent.index - 1), Pager::kPrefetchBytes);
   }
 }
 

@@ -36,10 +36,15 @@ class PageSource {
  public:
   virtual ~PageSource() = default;
   virtual Status Read(PageId id, Frame** frame) = 0;
-  // Starts loading page `id` into the CPU cache if it is in the page cache;
-  // never reads the file. A hint: scans call it for the next leaf.
-  virtual void Prefetch(PageId id) { (void)id; }
+  // Starts loading the first `bytes` of page `id` (and its frame header) into
+  // the CPU cache if it is in the page cache; never reads the file. A hint:
+  // scans call it for the next leaf, point reads for the leaf they reach.
+  virtual void Prefetch(PageId id, uint32_t bytes) { (void)id, (void)bytes; }
 };
+
+// What a point read prefetches of the leaf it descends to: the header and
+// the prefix and slot arrays of a leaf of up to about 70 entries.
+inline constexpr uint32_t kLeafPrefetchBytes = 768;
 
 class PageWriter : public virtual PageSource {
  public:

@@ -122,8 +122,9 @@ class Pager {
     return Load(id, frame);
   }
 
-  // Starts loading the start of page `id` into the CPU cache when it is cached.
-  void Prefetch(PageId id) {
+  // Starts loading the frame header and the first `bytes` of page `id` into
+  // the CPU cache when it is cached.
+  void Prefetch(PageId id, uint32_t bytes) {
     PageEntry* chunk = (id >> kChunkBits) < kDirSize
                            ? dir_[id >> kChunkBits].load(std::memory_order_acquire)
                            : nullptr;
@@ -131,7 +132,7 @@ class Pager {
     Frame* f = chunk[id & kChunkMask].frame.load();
     if (f == nullptr) return;
     __builtin_prefetch(f);
-    for (uint32_t off = 0; off < kPrefetchBytes; off += 64) __builtin_prefetch(f->data() + off);
+    for (uint32_t off = 0; off < bytes; off += 64) __builtin_prefetch(f->data() + off);
   }
 
   // Installs a new frame (a dirty page). Writer only.

@@ -46,7 +46,7 @@ Status TxnCommon::Read(PageId id, Frame** frame) {
   return db_->pager_->Get(id, frame, &page_hits_);
 }
 
-void TxnCommon::Prefetch(PageId id) { db_->pager_->Prefetch(id); }
+void TxnCommon::Prefetch(PageId id, uint32_t bytes) { db_->pager_->Prefetch(id, bytes); }
 
 TxnCommon::~TxnCommon() { Unpin(); }
 

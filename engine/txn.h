@@ -27,7 +27,7 @@ Status DecodeTreeMeta(std::string_view bytes, TreeMeta* meta);
 class TxnCommon : public virtual PageSource {
  public:
   Status Read(PageId id, Frame** frame) override;
-  void Prefetch(PageId id) override;
+  void Prefetch(PageId id, uint32_t bytes) override;
 
  protected:
   TxnCommon(DBImpl* db, int slot, const Version& v) : db_(db), slot_(slot), version_(v) {}
