@@ -24,7 +24,7 @@ const std::vector<OptionInfo> kOptions = {
     {"checkpoint_wal_size", "256MiB", "64KiB", "64GiB", "bytes", "", true,
      "checkpoint automatically when the WAL grows past this size"},
     {"checkpoint_dirty_size", "256MiB", "64KiB", "64GiB", "bytes", "", true,
-     "checkpoint automatically when committed unwritten pages exceed this size (or cache_size/2)"},
+     "checkpoint automatically when committed unwritten pages exceed this size (or 3/4 of cache_size)"},
     {"busy_timeout", "5000", "0", "3600000", "ms", "", true,
      "how long a writer waits for the writer lock before giving up with Busy"},
     {"io", "pread", "", "", "", "pread|io_uring", false,

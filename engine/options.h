@@ -62,7 +62,7 @@ struct Options {
   // after a crash). Default: 256 MiB. Live.
   uint64_t checkpoint_wal_size = 256ull << 20;
   // Checkpoint when committed-but-unwritten pages exceed this many bytes; also
-  // bounded by half of cache_size. Default: 256 MiB. Live.
+  // bounded by 3/4 of cache_size. Default: 256 MiB. Live.
   uint64_t checkpoint_dirty_size = 256ull << 20;
   // How long BeginWrite waits for the writer lock before returning Busy, in
   // milliseconds. Default: 5000. Live.

@@ -19,7 +19,7 @@ const std::vector<Preset> kPresets = {
      "sustained inserts and updates, ideally in batches of many rows per transaction",
      {{"checkpoint_wal_size", "256MiB",
        "fewer checkpoints; a page changed many times is written once"},
-      {"checkpoint_dirty_size", "128MiB", "same, bounded by cache_size/2"},
+      {"checkpoint_dirty_size", "128MiB", "same, bounded by 3/4 of cache_size"},
       {"cache_size", "512MiB", "dirty pages wait in the cache for the checkpoint"},
       {"compression", "lz4", "fewer bytes written per checkpoint for little CPU"},
       {"io", "io_uring", "checkpoint writes submitted as one batch (applies at next open)"}}},
