@@ -2,7 +2,9 @@
 // xClose.
 //
 // A cursor reads either the session's write transaction (when the connection
-// is writing to the store: it sees its own changes) or a snapshot. On the
+// is writing to the store: it sees its own changes) or a snapshot. Key = and
+// IN plans look each key up with Txn::GetView (no engine cursor: a point
+// lookup is one tree descent); range plans walk an engine cursor. On the
 // write transaction the tree may change under the cursor (UPDATE and DELETE
 // call xUpdate while their cursor is open); the engine cursor re-finds its
 // place by key, and this cursor keeps copies of the current row, because views
@@ -46,8 +48,11 @@ struct LightningCursor {
   std::string lo, hi;
   int64_t limit = -1;  // rows still to return, -1 = unlimited
 
-  // Reading state. `it` must be destroyed before `snapshot`.
+  // Reading state. `it` must be destroyed before `snapshot`. `txn` is what
+  // the cursor reads (the write transaction or snapshot.get()); `it` exists
+  // only for range plans.
   std::shared_ptr<ReadTxn> snapshot;
+  Txn* txn = nullptr;
   std::unique_ptr<Cursor> it;
   bool on_write = false;   // `it` belongs to the session's write transaction
   bool detached = false;   // the write transaction ended under us
@@ -78,6 +83,7 @@ struct LightningCursor {
     if (on_write) table->session->RemoveObserver(&observer);
     it.reset();
     snapshot.reset();
+    txn = nullptr;
     on_write = detached = false;
     eof = true;
     keys.clear();
@@ -95,10 +101,12 @@ struct LightningCursor {
       snapshot.reset();
       LIGHTNING_RETURN_IF_ERROR(s->AcquireSnapshot(&snapshot));
     }
-    Txn* txn = on_write ? static_cast<Txn*>(s->write_txn()) : snapshot.get();
-    auto c = txn->NewCursor(table->tree);
-    if (!c.ok()) return c.status();
-    it = std::move(c).value();
+    txn = on_write ? static_cast<Txn*>(s->write_txn()) : snapshot.get();
+    if (!point()) {
+      auto c = txn->NewCursor(table->tree);
+      if (!c.ok()) return c.status();
+      it = std::move(c).value();
+    }
     if (on_write) s->AddObserver(&observer);
     detached = false;
     return Status::OK();
@@ -119,19 +127,29 @@ struct LightningCursor {
     value = value_copy;
   }
 
-  // Seeks the next key of the point list; sets eof when there is none.
+  // Looks up the next key of the point list; sets eof when there is none.
   Status NextPoint() {
     while (next_key < keys.size()) {
       const std::string& k = desc() ? keys[keys.size() - 1 - next_key] : keys[next_key];
       ++next_key;
       if (!AboveLow(k) || !BelowHigh(k)) continue;
-      it->Seek(k);
-      if (!it->status().ok()) return it->status();
-      if (it->Valid() && it->key() == k) {
-        TakeRow();
-        eof = false;
-        return Status::OK();
+      Slice v;
+      Status s = txn->GetView(table->tree, k, &v);
+      if (s.IsNotFound()) continue;
+      if (!s.ok()) return s;
+      // `keys` does not change until the next xFilter: the key can stay a view.
+      record_parsed = false;
+      key = k;
+      if (key_only()) {
+        value = std::string_view();
+      } else if (on_write) {
+        value_copy.assign(v);  // the next change to the tree ends the view
+        value = value_copy;
+      } else {
+        value = v;
       }
+      eof = false;
+      return Status::OK();
     }
     eof = true;
     return Status::OK();
@@ -195,6 +213,7 @@ struct LightningCursor {
   void Detach() noexcept {
     // Keep the current row (already copied: on_write cursors always copy).
     it.reset();
+    txn = nullptr;
     on_write = false;
     detached = true;
   }
