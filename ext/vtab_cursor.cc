@@ -58,8 +58,11 @@ struct LightningCursor {
   bool detached = false;   // the write transaction ended under us
   bool eof = true;
 
-  // The current row: views, backed by copies when reading the write txn.
+  // The current row: views, backed by copies when reading the write txn. On
+  // a snapshot a range plan takes them from the engine cursor only when
+  // asked (Key(), Value()): a scan that reads neither never fetches them.
   std::string_view key, value;
+  bool have_key = false, have_value = false;
   std::string key_copy, value_copy;
   RecordReader record;
   bool record_parsed = false;
@@ -112,12 +115,28 @@ struct LightningCursor {
     return Status::OK();
   }
 
-  // Makes the engine cursor's row current (copying it when on the write txn).
+  // The current row's key and record. REQUIRES: !eof
+  std::string_view Key() {
+    if (!have_key) {
+      key = it->key();
+      have_key = true;
+    }
+    return key;
+  }
+  std::string_view Value() {
+    if (!have_value) {
+      value = key_only() ? std::string_view() : it->value();
+      have_value = true;
+    }
+    return value;
+  }
+
+  // Makes the engine cursor's row current: copies it when on the write txn,
+  // else leaves it to Key()/Value().
   void TakeRow() {
     record_parsed = false;
     if (!on_write) {
-      key = it->key();
-      value = key_only() ? std::string_view() : it->value();
+      have_key = have_value = false;
       return;
     }
     key_copy.assign(it->key());
@@ -125,6 +144,7 @@ struct LightningCursor {
     else value_copy.assign(it->value());
     key = key_copy;
     value = value_copy;
+    have_key = have_value = true;
   }
 
   // Looks up the next key of the point list; sets eof when there is none.
@@ -140,6 +160,7 @@ struct LightningCursor {
       // `keys` does not change until the next xFilter: the key can stay a view.
       record_parsed = false;
       key = k;
+      have_key = have_value = true;
       if (key_only()) {
         value = std::string_view();
       } else if (on_write) {
@@ -157,12 +178,18 @@ struct LightningCursor {
 
   // Checks the engine cursor's position against the range; sets eof or the row.
   Status SettleRange() {
-    if (!it->status().ok()) return it->status();
-    if (!it->Valid() || (desc() ? !AboveLow(it->key()) : !BelowHigh(it->key()))) {
+    if (!it->Valid()) {
       eof = true;
-      return Status::OK();
+      return it->status();  // a cursor that failed is not Valid()
     }
     TakeRow();
+    if (desc() ? has_lo : has_hi) {
+      std::string_view k = Key();
+      if (desc() ? !AboveLow(k) : !BelowHigh(k)) {
+        eof = true;
+        return Status::OK();
+      }
+    }
     eof = false;
     return Status::OK();
   }
@@ -340,7 +367,7 @@ int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noe
     bool need_record = slot >= 0 || t->key_affinity() == Affinity::kBlob;
     if (need_record && !c->record_parsed) {
       if (c->key_only()) return SetTableError(t, SQLITE_INTERNAL, "lightning: column read in a key-only plan");
-      if (!c->record.Parse(c->value)) return CorruptRecord(c);
+      if (!c->record.Parse(c->Value())) return CorruptRecord(c);
       c->record_parsed = true;
     }
     if (slot >= 0) {
@@ -350,7 +377,7 @@ int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noe
     bool prefer_real = t->key_affinity() == Affinity::kReal ||
                        (t->key_affinity() == Affinity::kBlob && (c->record.flags() & kRecordKeyIsReal));
     SqlValue v;
-    if (!DecodeKey(c->key, prefer_real, &v))
+    if (!DecodeKey(c->Key(), prefer_real, &v))
       return SetTableError(t, SQLITE_CORRUPT_VTAB, "lightning: table " + t->name + ": malformed key");
     ResultValue(ctx, v);
     return SQLITE_OK;
@@ -363,7 +390,7 @@ int LightningRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept {
     *rowid = 0;
     if (c->eof || !c->table->has_rowid()) return SQLITE_OK;
     SqlValue v;
-    if (!DecodeKey(c->key, false, &v) || v.type != SqlValue::Type::kInteger)
+    if (!DecodeKey(c->Key(), false, &v) || v.type != SqlValue::Type::kInteger)
       return SetTableError(c->table, SQLITE_CORRUPT_VTAB, "lightning: table " + c->table->name + ": malformed rowid key");
     *rowid = v.i;
     return SQLITE_OK;
