@@ -40,6 +40,15 @@ struct LightningTable {
   std::vector<int> record_slot;
   size_t record_width = 0;
 
+  // xUpdate's working buffers (vtab_update.cc), kept from call to call so
+  // that writing a row allocates nothing once they have grown.
+  struct UpdateBuffers {
+    std::vector<std::string> scratch;  // bytes of affinity conversions, per column
+    std::vector<SqlValue> values;      // the new row, per column
+    std::vector<SqlValue> stored;      // the columns in the record
+    std::string new_key, old_key, record;
+  } update_buffers;
+
   bool has_rowid() const { return schema.key_kind != KeyKind::kWithoutRowid; }
   // The column holding the key, -1 for a plain rowid table.
   int key_column() const { return schema.key_column; }
