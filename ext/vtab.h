@@ -24,9 +24,17 @@ namespace lightning::ext {
 
 class Connection;
 class Session;
+struct LightningCursor;
+
+// Deletes a cursor (vtab_cursor.cc, where the type is complete).
+void FreeCursor(LightningCursor* c) noexcept;
 
 // One lightning table as seen by one connection (SQLite's sqlite3_vtab).
 struct LightningTable {
+  ~LightningTable() {
+    if (spare_cursor != nullptr) FreeCursor(spare_cursor);
+  }
+
   sqlite3_vtab base;  // must stay first: SQLite sees only this part
   sqlite3* db = nullptr;
   Connection* conn = nullptr;
@@ -48,6 +56,10 @@ struct LightningTable {
     std::vector<SqlValue> stored;      // the columns in the record
     std::string new_key, old_key, record;
   } update_buffers;
+
+  // A closed cursor kept for the next xOpen (a statement opens one per
+  // execution), with its buffers; owned, nullptr if none.
+  LightningCursor* spare_cursor = nullptr;
 
   bool has_rowid() const { return schema.key_kind != KeyKind::kWithoutRowid; }
   // The column holding the key, -1 for a plain rowid table.

@@ -22,9 +22,6 @@
 #include "vfs/status_to_sqlite.h"
 
 namespace lightning::ext {
-namespace {
-
-struct LightningCursor;
 
 class CursorObserver final : public TxnObserver {
  public:
@@ -237,6 +234,15 @@ struct LightningCursor {
     return SettleRange();
   }
 
+  // Drops buffers too large to keep in a spare cursor (LightningClose);
+  // returns whether the cursor is worth keeping. REQUIRES: after Reset().
+  bool Trim() noexcept {
+    constexpr size_t kKeep = 64 << 10;
+    if (value_copy.capacity() > kKeep) std::string().swap(value_copy);
+    return keys.capacity() <= 1024 && key_copy.capacity() <= kKeep && lo.capacity() <= kKeep &&
+           hi.capacity() <= kKeep;
+  }
+
   void Detach() noexcept {
     // Keep the current row (already copied: on_write cursors always copy).
     it.reset();
@@ -247,6 +253,10 @@ struct LightningCursor {
 };
 
 void CursorObserver::OnTxnEnd() noexcept { cursor_->Detach(); }
+
+void FreeCursor(LightningCursor* c) noexcept { delete c; }
+
+namespace {
 
 int CursorError(LightningCursor* c, const Status& s) {
   c->eof = true;
@@ -324,7 +334,10 @@ int FilterImpl(LightningCursor* c, int idx, int argc, sqlite3_value** argv) {
 int LightningOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
-    auto* c = new LightningCursor();
+    // A statement opens a cursor per execution: reuse the one the table kept.
+    LightningCursor* c = t->spare_cursor;
+    t->spare_cursor = nullptr;
+    if (c == nullptr) c = new LightningCursor();
     c->table = t;
     *out = &c->base;
     return SQLITE_OK;
@@ -334,7 +347,12 @@ int LightningOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
 int LightningClose(sqlite3_vtab_cursor* cur) noexcept {
   LightningCursor* c = Cur(cur);
   c->Reset();
-  delete c;
+  LightningTable* t = c->table;
+  if (t->spare_cursor == nullptr && c->Trim()) {
+    t->spare_cursor = c;
+  } else {
+    delete c;
+  }
   return SQLITE_OK;
 }
 
