@@ -382,6 +382,11 @@ int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noe
   return Guarded(t, [&] {
     if (c->eof) return SQLITE_OK;  // SQLite never asks; NULL if it does
     int slot = t->record_slot[col];
+    int64_t rowid;
+    if (slot < 0 && t->has_rowid() && DecodeIntegerKey(c->Key(), &rowid)) {
+      sqlite3_result_int64(ctx, rowid);  // an INTEGER PRIMARY KEY column: the rowid
+      return SQLITE_OK;
+    }
     bool need_record = slot >= 0 || t->key_affinity() == Affinity::kBlob;
     if (need_record && !c->record_parsed) {
       if (c->key_only()) return SetTableError(t, SQLITE_INTERNAL, "lightning: column read in a key-only plan");
@@ -407,10 +412,10 @@ int LightningRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept {
   return Guarded(c->table, [&] {
     *rowid = 0;
     if (c->eof || !c->table->has_rowid()) return SQLITE_OK;
-    SqlValue v;
-    if (!DecodeKey(c->Key(), false, &v) || v.type != SqlValue::Type::kInteger)
+    int64_t v;
+    if (!DecodeIntegerKey(c->Key(), &v))
       return SetTableError(c->table, SQLITE_CORRUPT_VTAB, "lightning: table " + c->table->name + ": malformed rowid key");
-    *rowid = v.i;
+    *rowid = v;
     return SQLITE_OK;
   });
 }
