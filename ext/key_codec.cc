@@ -145,6 +145,25 @@ bool DecodeKey(std::string_view key, bool prefer_real, SqlValue* value) {
   }
 }
 
+bool DecodeIntegerKey(std::string_view key, int64_t* value) {
+  constexpr double kTwoPow53 = 9007199254740992.0;
+  if (key.size() == 9 && static_cast<unsigned char>(key[0]) == kKeyTagNumber) {
+    double d = FromOrderedDoubleBits(GetBigEndian64(reinterpret_cast<const unsigned char*>(key.data()) + 1));
+    // Within +-2^53 the cast is exact for whole numbers (and NaN fails the
+    // range test): no std::floor call.
+    if (d >= -kTwoPow53 && d <= kTwoPow53) {
+      auto i = static_cast<int64_t>(d);
+      if (static_cast<double>(i) != d) return false;  // a REAL with a fraction
+      *value = i;
+      return true;
+    }
+  }
+  SqlValue v;
+  if (!DecodeKey(key, false, &v) || v.type != SqlValue::Type::kInteger) return false;
+  *value = v.i;
+  return true;
+}
+
 bool KeyIsWholeNumber(std::string_view key) {
   if (key.size() != 9 || static_cast<unsigned char>(key[0]) != kKeyTagNumber) return false;
   double d = FromOrderedDoubleBits(GetBigEndian64(reinterpret_cast<const unsigned char*>(key.data()) + 1));

@@ -36,6 +36,22 @@ uint64_t PayloadSize(uint64_t type) {
   return (type - 12) / 2;
 }
 
+// GetVarint on raw bytes, inlined for the parse loop: the same rules (at most
+// 10 bytes, false when truncated).
+inline bool ReadVarint(const unsigned char** p, const unsigned char* end, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0, n = 0; n < 10; ++n, shift += 7) {
+    if (*p == end) return false;
+    uint8_t byte = *(*p)++;
+    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void PutVarint(uint64_t v, std::string* out) {
@@ -99,31 +115,37 @@ void EncodeRecord(const SqlValue* columns, size_t count, uint8_t flags, std::str
 
 bool RecordReader::Parse(std::string_view record) {
   record_ = record;
-  types_.clear();
-  offsets_.clear();
+  size_ = 0;
   if (record.empty()) return false;
-  flags_ = static_cast<uint8_t>(record[0]);
-  size_t pos = 1;
+  const auto* p = reinterpret_cast<const unsigned char*>(record.data());
+  const unsigned char* end = p + record.size();
+  flags_ = *p++;
   uint64_t n;
-  if (!GetVarint(record, &pos, &n) || n > record.size()) return false;
-  types_.resize(n);
-  offsets_.resize(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    if (!GetVarint(record, &pos, &types_[i])) return false;
+  if (!ReadVarint(&p, end, &n) || n > record.size()) return false;
+  if (n > types_.size()) {
+    types_.resize(n);
+    offsets_.resize(n);
   }
-  uint64_t off = pos;
+  // One pass over the header: offsets are first relative to the body, which
+  // starts where the header ends.
+  uint64_t body = 0;
   for (uint64_t i = 0; i < n; ++i) {
-    offsets_[i] = static_cast<uint32_t>(off);
-    off += PayloadSize(types_[i]);
-    if (off > record.size()) return false;
+    if (!ReadVarint(&p, end, &types_[i])) return false;
+    offsets_[i] = static_cast<uint32_t>(body);
+    body += PayloadSize(types_[i]);
+    if (body > record.size()) return false;
   }
-  return off == record.size();
+  const uint64_t start = static_cast<uint64_t>(p - reinterpret_cast<const unsigned char*>(record.data()));
+  if (start + body != record.size()) return false;
+  body_start_ = static_cast<uint32_t>(start);
+  size_ = n;
+  return true;
 }
 
 SqlValue RecordReader::Column(size_t i) const {
-  if (i >= types_.size()) return SqlValue::Null();
+  if (i >= size_) return SqlValue::Null();
   uint64_t t = types_[i];
-  const auto* p = reinterpret_cast<const unsigned char*>(record_.data()) + offsets_[i];
+  const auto* p = reinterpret_cast<const unsigned char*>(record_.data()) + body_start_ + offsets_[i];
   if (t == 0) return SqlValue::Null();
   if (t == 1) return SqlValue::Integer(0);
   if (t == 2) return SqlValue::Integer(1);

@@ -44,15 +44,19 @@ class RecordReader {
   bool Parse(std::string_view record);
 
   uint8_t flags() const { return flags_; }
-  size_t size() const { return types_.size(); }
+  size_t size() const { return size_; }
   // Column `i` (NULL when i >= size()). REQUIRES: Parse() returned true.
   SqlValue Column(size_t i) const;
 
  private:
   std::string_view record_;
   uint8_t flags_ = 0;
+  size_t size_ = 0;  // columns of the parsed record
+  // Per column; grown, never shrunk, so that parsing row after row does not
+  // allocate. Entries past size_ are stale.
   std::vector<uint64_t> types_;
-  std::vector<uint32_t> offsets_;  // body offset of each column
+  std::vector<uint32_t> offsets_;  // offset of each column's payload in the body
+  uint32_t body_start_ = 0;        // where the body starts in record_
 };
 
 // LEB128 varints, shared with tests.

@@ -24,9 +24,17 @@ namespace lightning::ext {
 
 class Connection;
 class Session;
+struct LightningCursor;
+
+// Deletes a cursor (vtab_cursor.cc, where the type is complete).
+void FreeCursor(LightningCursor* c) noexcept;
 
 // One lightning table as seen by one connection (SQLite's sqlite3_vtab).
 struct LightningTable {
+  ~LightningTable() {
+    if (spare_cursor != nullptr) FreeCursor(spare_cursor);
+  }
+
   sqlite3_vtab base;  // must stay first: SQLite sees only this part
   sqlite3* db = nullptr;
   Connection* conn = nullptr;
@@ -39,6 +47,19 @@ struct LightningTable {
   // For each column, its slot in the row record, or -1 for the key column.
   std::vector<int> record_slot;
   size_t record_width = 0;
+
+  // xUpdate's working buffers (vtab_update.cc), kept from call to call so
+  // that writing a row allocates nothing once they have grown.
+  struct UpdateBuffers {
+    std::vector<std::string> scratch;  // bytes of affinity conversions, per column
+    std::vector<SqlValue> values;      // the new row, per column
+    std::vector<SqlValue> stored;      // the columns in the record
+    std::string new_key, old_key, record;
+  } update_buffers;
+
+  // A closed cursor kept for the next xOpen (a statement opens one per
+  // execution), with its buffers; owned, nullptr if none.
+  LightningCursor* spare_cursor = nullptr;
 
   bool has_rowid() const { return schema.key_kind != KeyKind::kWithoutRowid; }
   // The column holding the key, -1 for a plain rowid table.

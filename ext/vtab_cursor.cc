@@ -2,7 +2,9 @@
 // xClose.
 //
 // A cursor reads either the session's write transaction (when the connection
-// is writing to the store: it sees its own changes) or a snapshot. On the
+// is writing to the store: it sees its own changes) or a snapshot. Key = and
+// IN plans look each key up with Txn::GetView (no engine cursor: a point
+// lookup is one tree descent); range plans walk an engine cursor. On the
 // write transaction the tree may change under the cursor (UPDATE and DELETE
 // call xUpdate while their cursor is open); the engine cursor re-finds its
 // place by key, and this cursor keeps copies of the current row, because views
@@ -20,9 +22,6 @@
 #include "vfs/status_to_sqlite.h"
 
 namespace lightning::ext {
-namespace {
-
-struct LightningCursor;
 
 class CursorObserver final : public TxnObserver {
  public:
@@ -46,15 +45,21 @@ struct LightningCursor {
   std::string lo, hi;
   int64_t limit = -1;  // rows still to return, -1 = unlimited
 
-  // Reading state. `it` must be destroyed before `snapshot`.
+  // Reading state. `it` must be destroyed before `snapshot`. `txn` is what
+  // the cursor reads (the write transaction or snapshot.get()); `it` exists
+  // only for range plans.
   std::shared_ptr<ReadTxn> snapshot;
+  Txn* txn = nullptr;
   std::unique_ptr<Cursor> it;
   bool on_write = false;   // `it` belongs to the session's write transaction
   bool detached = false;   // the write transaction ended under us
   bool eof = true;
 
-  // The current row: views, backed by copies when reading the write txn.
+  // The current row: views, backed by copies when reading the write txn. On
+  // a snapshot a range plan takes them from the engine cursor only when
+  // asked (Key(), Value()): a scan that reads neither never fetches them.
   std::string_view key, value;
+  bool have_key = false, have_value = false;
   std::string key_copy, value_copy;
   RecordReader record;
   bool record_parsed = false;
@@ -78,6 +83,7 @@ struct LightningCursor {
     if (on_write) table->session->RemoveObserver(&observer);
     it.reset();
     snapshot.reset();
+    txn = nullptr;
     on_write = detached = false;
     eof = true;
     keys.clear();
@@ -95,21 +101,39 @@ struct LightningCursor {
       snapshot.reset();
       LIGHTNING_RETURN_IF_ERROR(s->AcquireSnapshot(&snapshot));
     }
-    Txn* txn = on_write ? static_cast<Txn*>(s->write_txn()) : snapshot.get();
-    auto c = txn->NewCursor(table->tree);
-    if (!c.ok()) return c.status();
-    it = std::move(c).value();
+    txn = on_write ? static_cast<Txn*>(s->write_txn()) : snapshot.get();
+    if (!point()) {
+      auto c = txn->NewCursor(table->tree);
+      if (!c.ok()) return c.status();
+      it = std::move(c).value();
+    }
     if (on_write) s->AddObserver(&observer);
     detached = false;
     return Status::OK();
   }
 
-  // Makes the engine cursor's row current (copying it when on the write txn).
+  // The current row's key and record. REQUIRES: !eof
+  std::string_view Key() {
+    if (!have_key) {
+      key = it->key();
+      have_key = true;
+    }
+    return key;
+  }
+  std::string_view Value() {
+    if (!have_value) {
+      value = key_only() ? std::string_view() : it->value();
+      have_value = true;
+    }
+    return value;
+  }
+
+  // Makes the engine cursor's row current: copies it when on the write txn,
+  // else leaves it to Key()/Value().
   void TakeRow() {
     record_parsed = false;
     if (!on_write) {
-      key = it->key();
-      value = key_only() ? std::string_view() : it->value();
+      have_key = have_value = false;
       return;
     }
     key_copy.assign(it->key());
@@ -117,21 +141,33 @@ struct LightningCursor {
     else value_copy.assign(it->value());
     key = key_copy;
     value = value_copy;
+    have_key = have_value = true;
   }
 
-  // Seeks the next key of the point list; sets eof when there is none.
+  // Looks up the next key of the point list; sets eof when there is none.
   Status NextPoint() {
     while (next_key < keys.size()) {
       const std::string& k = desc() ? keys[keys.size() - 1 - next_key] : keys[next_key];
       ++next_key;
       if (!AboveLow(k) || !BelowHigh(k)) continue;
-      it->Seek(k);
-      if (!it->status().ok()) return it->status();
-      if (it->Valid() && it->key() == k) {
-        TakeRow();
-        eof = false;
-        return Status::OK();
+      Slice v;
+      Status s = txn->GetView(table->tree, k, &v);
+      if (s.IsNotFound()) continue;
+      if (!s.ok()) return s;
+      // `keys` does not change until the next xFilter: the key can stay a view.
+      record_parsed = false;
+      key = k;
+      have_key = have_value = true;
+      if (key_only()) {
+        value = std::string_view();
+      } else if (on_write) {
+        value_copy.assign(v);  // the next change to the tree ends the view
+        value = value_copy;
+      } else {
+        value = v;
       }
+      eof = false;
+      return Status::OK();
     }
     eof = true;
     return Status::OK();
@@ -139,12 +175,18 @@ struct LightningCursor {
 
   // Checks the engine cursor's position against the range; sets eof or the row.
   Status SettleRange() {
-    if (!it->status().ok()) return it->status();
-    if (!it->Valid() || (desc() ? !AboveLow(it->key()) : !BelowHigh(it->key()))) {
+    if (!it->Valid()) {
       eof = true;
-      return Status::OK();
+      return it->status();  // a cursor that failed is not Valid()
     }
     TakeRow();
+    if (desc() ? has_lo : has_hi) {
+      std::string_view k = Key();
+      if (desc() ? !AboveLow(k) : !BelowHigh(k)) {
+        eof = true;
+        return Status::OK();
+      }
+    }
     eof = false;
     return Status::OK();
   }
@@ -192,15 +234,29 @@ struct LightningCursor {
     return SettleRange();
   }
 
+  // Drops buffers too large to keep in a spare cursor (LightningClose);
+  // returns whether the cursor is worth keeping. REQUIRES: after Reset().
+  bool Trim() noexcept {
+    constexpr size_t kKeep = 64 << 10;
+    if (value_copy.capacity() > kKeep) std::string().swap(value_copy);
+    return keys.capacity() <= 1024 && key_copy.capacity() <= kKeep && lo.capacity() <= kKeep &&
+           hi.capacity() <= kKeep;
+  }
+
   void Detach() noexcept {
     // Keep the current row (already copied: on_write cursors always copy).
     it.reset();
+    txn = nullptr;
     on_write = false;
     detached = true;
   }
 };
 
 void CursorObserver::OnTxnEnd() noexcept { cursor_->Detach(); }
+
+void FreeCursor(LightningCursor* c) noexcept { delete c; }
+
+namespace {
 
 int CursorError(LightningCursor* c, const Status& s) {
   c->eof = true;
@@ -278,7 +334,10 @@ int FilterImpl(LightningCursor* c, int idx, int argc, sqlite3_value** argv) {
 int LightningOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
-    auto* c = new LightningCursor();
+    // A statement opens a cursor per execution: reuse the one the table kept.
+    LightningCursor* c = t->spare_cursor;
+    t->spare_cursor = nullptr;
+    if (c == nullptr) c = new LightningCursor();
     c->table = t;
     *out = &c->base;
     return SQLITE_OK;
@@ -288,7 +347,12 @@ int LightningOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
 int LightningClose(sqlite3_vtab_cursor* cur) noexcept {
   LightningCursor* c = Cur(cur);
   c->Reset();
-  delete c;
+  LightningTable* t = c->table;
+  if (t->spare_cursor == nullptr && c->Trim()) {
+    t->spare_cursor = c;
+  } else {
+    delete c;
+  }
   return SQLITE_OK;
 }
 
@@ -318,10 +382,15 @@ int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noe
   return Guarded(t, [&] {
     if (c->eof) return SQLITE_OK;  // SQLite never asks; NULL if it does
     int slot = t->record_slot[col];
+    int64_t rowid;
+    if (slot < 0 && t->has_rowid() && DecodeIntegerKey(c->Key(), &rowid)) {
+      sqlite3_result_int64(ctx, rowid);  // an INTEGER PRIMARY KEY column: the rowid
+      return SQLITE_OK;
+    }
     bool need_record = slot >= 0 || t->key_affinity() == Affinity::kBlob;
     if (need_record && !c->record_parsed) {
       if (c->key_only()) return SetTableError(t, SQLITE_INTERNAL, "lightning: column read in a key-only plan");
-      if (!c->record.Parse(c->value)) return CorruptRecord(c);
+      if (!c->record.Parse(c->Value())) return CorruptRecord(c);
       c->record_parsed = true;
     }
     if (slot >= 0) {
@@ -331,7 +400,7 @@ int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noe
     bool prefer_real = t->key_affinity() == Affinity::kReal ||
                        (t->key_affinity() == Affinity::kBlob && (c->record.flags() & kRecordKeyIsReal));
     SqlValue v;
-    if (!DecodeKey(c->key, prefer_real, &v))
+    if (!DecodeKey(c->Key(), prefer_real, &v))
       return SetTableError(t, SQLITE_CORRUPT_VTAB, "lightning: table " + t->name + ": malformed key");
     ResultValue(ctx, v);
     return SQLITE_OK;
@@ -343,10 +412,10 @@ int LightningRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept {
   return Guarded(c->table, [&] {
     *rowid = 0;
     if (c->eof || !c->table->has_rowid()) return SQLITE_OK;
-    SqlValue v;
-    if (!DecodeKey(c->key, false, &v) || v.type != SqlValue::Type::kInteger)
+    int64_t v;
+    if (!DecodeIntegerKey(c->Key(), &v))
       return SetTableError(c->table, SQLITE_CORRUPT_VTAB, "lightning: table " + c->table->name + ": malformed rowid key");
-    *rowid = v.i;
+    *rowid = v;
     return SQLITE_OK;
   });
 }

@@ -20,11 +20,19 @@ namespace {
 
 class Updater {
  public:
-  explicit Updater(LightningTable* t) : t_(t), txn_(t->session->write_txn()) {}
+  explicit Updater(LightningTable* t)
+      : t_(t),
+        txn_(t->session->write_txn()),
+        scratch_(t->update_buffers.scratch),
+        values_(t->update_buffers.values),
+        stored_(t->update_buffers.stored),
+        new_key_(t->update_buffers.new_key),
+        old_key_(t->update_buffers.old_key),
+        record_(t->update_buffers.record) {}
 
   int Delete(sqlite3_value* old_key) {
-    std::string key = OldKey(old_key);
-    return Check(txn_->Delete(t_->tree, key), SqliteContext::kWrite);
+    OldKey(old_key, &old_key_);
+    return Check(txn_->Delete(t_->tree, old_key_), SqliteContext::kWrite);
   }
 
   int Write(int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
@@ -41,7 +49,7 @@ class Updater {
     if (t_->has_rowid()) {
       int rc = NewRowid(insert, argv, &new_rowid);
       if (rc != SQLITE_OK) return rc;
-      new_key_ = EncodeIntegerKey(new_rowid);
+      EncodeKey(SqlValue::Integer(new_rowid), &new_key_);
       if (t_->key_column() >= 0) values_[t_->key_column()] = SqlValue::Integer(new_rowid);
     } else {
       const SqlValue& k = values_[t_->key_column()];
@@ -67,13 +75,14 @@ class Updater {
                            "lightning: row of " + std::to_string(record_.size()) + " bytes exceeds the " +
                                std::to_string(kMaxValueSize) + "-byte limit of table " + t_->name);
 
-    std::string old_key = insert ? std::string() : OldKey(argv[0]);
-    if (insert || old_key != new_key_) {
+    if (insert) old_key_.clear();
+    else OldKey(argv[0], &old_key_);
+    if (insert || old_key_ != new_key_) {
       int rc = CheckUnique();
       if (rc != SQLITE_OK) return rc;
     }
-    if (!insert && old_key != new_key_) {
-      int rc = Check(txn_->Delete(t_->tree, old_key), SqliteContext::kWrite);
+    if (!insert && old_key_ != new_key_) {
+      int rc = Check(txn_->Delete(t_->tree, old_key_), SqliteContext::kWrite);
       if (rc != SQLITE_OK) return rc;
     }
     int rc = Check(txn_->Put(t_->tree, new_key_, record_), SqliteContext::kWrite);
@@ -82,11 +91,9 @@ class Updater {
   }
 
  private:
-  std::string OldKey(sqlite3_value* v) {
-    if (t_->has_rowid()) return EncodeIntegerKey(sqlite3_value_int64(v));
-    std::string key;
-    EncodeKey(FromSqlite(v), &key);  // the key as xColumn returned it
-    return key;
+  void OldKey(sqlite3_value* v, std::string* key) {
+    if (t_->has_rowid()) EncodeKey(SqlValue::Integer(sqlite3_value_int64(v)), key);
+    else EncodeKey(FromSqlite(v), key);  // the key as xColumn returned it
   }
 
   int Check(const Status& s, SqliteContext context) {
@@ -192,11 +199,13 @@ class Updater {
 
   LightningTable* t_;
   WriteTxn* txn_;
-  std::vector<std::string> scratch_;
-  std::vector<SqlValue> values_;
-  std::vector<SqlValue> stored_;
-  std::string new_key_;
-  std::string record_;
+  // The table's update_buffers (see vtab.h).
+  std::vector<std::string>& scratch_;
+  std::vector<SqlValue>& values_;
+  std::vector<SqlValue>& stored_;
+  std::string& new_key_;
+  std::string& old_key_;
+  std::string& record_;
 };
 
 }  // namespace

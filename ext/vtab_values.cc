@@ -51,9 +51,18 @@ SqlValue FromSqlite(sqlite3_value* v) {
     case SQLITE_INTEGER: return SqlValue::Integer(sqlite3_value_int64(v));
     case SQLITE_FLOAT: return SqlValue::Real(sqlite3_value_double(v));
     case SQLITE_TEXT: {
-      const unsigned char* p = sqlite3_value_text(v);
+      // sqlite3_value_bytes() first: it converts UTF-16 text to UTF-8 in
+      // place; sqlite3_value_blob() then returns those bytes. Unlike
+      // sqlite3_value_text() it does not need a NUL after them, which SQLite
+      // would add by copying a value bound with an explicit length.
+      int n = sqlite3_value_bytes(v);
+      if (n == 0) {  // empty, or a conversion that ran out of memory
+        if (sqlite3_value_text(v) == nullptr) throw std::bad_alloc();
+        return SqlValue::Text(std::string_view());
+      }
+      const void* p = sqlite3_value_blob(v);
       if (p == nullptr) throw std::bad_alloc();
-      return SqlValue::Text({reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_value_bytes(v))});
+      return SqlValue::Text({static_cast<const char*>(p), static_cast<size_t>(n)});
     }
     case SQLITE_BLOB: {
       const void* p = sqlite3_value_blob(v);

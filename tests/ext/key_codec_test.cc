@@ -182,6 +182,43 @@ TEST(KeyCodec, EqualNumbersShareOneKey) {
   EXPECT_EQ(EncodeIntegerKey(42).size(), 9u);
 }
 
+// DecodeIntegerKey is DecodeKey(key, false) restricted to INTEGER results,
+// for encoded values and for arbitrary 9- and 11-byte numeric keys.
+TEST(KeyCodec, DecodeIntegerKeyAgreesWithDecodeKey) {
+  ValueGen gen(Seed());
+  std::mt19937_64 rng(Seed());
+  std::string k;
+  for (int iter = 0; iter < 200000; ++iter) {
+    if (iter % 2 == 0) {
+      EncodeKey(gen.Next(), &k);
+    } else {
+      k.assign(1, static_cast<char>(kKeyTagNumber));
+      uint64_t u = rng();
+      for (int b = 0; b < 8; ++b) k.push_back(static_cast<char>(u >> (8 * b)));
+      if (iter % 6 == 1) k += std::string("\x00\x01", 2);
+      if (iter % 6 == 3) k[1] = static_cast<char>(0xc0 + rng() % 0x10);  // around small magnitudes
+    }
+    SqlValue v;
+    bool want = DecodeKey(k, false, &v) && v.type == SqlValue::Type::kInteger;
+    int64_t got = 0;
+    ASSERT_EQ(DecodeIntegerKey(k, &got), want) << "iteration " << iter;
+    if (want) {
+      ASSERT_EQ(got, v.i) << "iteration " << iter;
+    }
+  }
+  for (int64_t x : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{1} << 53, -(int64_t{1} << 53),
+                    (int64_t{1} << 53) + 1, INT64_MAX, INT64_MIN}) {
+    int64_t got = 0;
+    ASSERT_TRUE(DecodeIntegerKey(EncodeIntegerKey(x), &got)) << x;
+    ASSERT_EQ(got, x);
+  }
+  EncodeKey(SqlValue::Real(2.5), &k);
+  int64_t got;
+  EXPECT_FALSE(DecodeIntegerKey(k, &got));
+  EncodeKey(SqlValue::Text("1"), &k);
+  EXPECT_FALSE(DecodeIntegerKey(k, &got));
+}
+
 TEST(KeyCodec, RejectsMalformedKeys) {
   SqlValue v;
   EXPECT_FALSE(DecodeKey("", false, &v));
