@@ -173,10 +173,15 @@ Status TxnCommon::MeasuredGetView(TreeId tree, Slice key, Slice* value) {
 }
 
 Result<std::unique_ptr<Cursor>> TxnCommon::CommonNewCursor(TreeId tree, const uint64_t* mod_count) {
-  TreeMeta m;
-  Status s = FindMeta(tree, &m);
-  if (!s.ok()) return s;
-  return std::unique_ptr<Cursor>(new CursorImpl(this, tree, m.root, mod_count));
+  TreeRoot root;
+  if (mod_count != nullptr || !CachedRoot(tree, &root)) {  // snapshots: the per-thread root cache
+    TreeMeta m;
+    Status s = FindMeta(tree, &m);
+    if (!s.ok()) return s;
+    root = m.root;
+    if (mod_count == nullptr) RememberRoot(tree, root);
+  }
+  return std::unique_ptr<Cursor>(new CursorImpl(this, tree, root, mod_count));
 }
 
 // ---- ReadTxnImpl ----
@@ -198,18 +203,20 @@ Status ReadTxnImpl::Get(TreeId tree, Slice key, std::string* value) {
 // ---- CursorImpl ----
 
 Status CursorImpl::CurrentRoot(TreeRoot* root) const {
-  TreeMeta m;
-  LIGHTNING_RETURN_IF_ERROR(txn_->FindMeta(tree_, &m));
-  *root = m.root;
-  return Status::OK();
+  if (mod_count_ == nullptr) {  // a snapshot's tree never changes
+    *root = root_;
+    return Status::OK();
+  }
+  return txn_->FindRoot(tree_, root);
 }
 
 void CursorImpl::Settle(Status s) const {
   status_ = std::move(s);
+  value_ = std::string_view();
   if (status_.ok() && it_.Valid()) {
-    // Load a large value now, so that Valid() promises a readable value.
-    std::string_view v;
-    status_ = it_.value(&v);
+    // Load a large value now, so that Valid() promises a readable value;
+    // value() returns this view until the position changes.
+    status_ = it_.value(&value_);
   }
   if (!status_.ok()) {
     it_.Reset(TreeRoot{});
@@ -340,13 +347,7 @@ Slice CursorImpl::key() const {
 
 Slice CursorImpl::value() const {
   Refresh();
-  std::string_view v;
-  Status s = it_.value(&v);
-  if (!s.ok()) {
-    status_ = s;
-    return Slice();
-  }
-  return v;
+  return value_;  // read by Settle at every move (empty when not Valid())
 }
 
 }  // namespace lightning

@@ -37,6 +37,13 @@ class TxnCommon : public virtual PageSource {
 
   // The tree's meta as this transaction sees it. NotFound if absent.
   virtual Status FindMeta(TreeId tree, TreeMeta* meta);
+  // The tree's root as this transaction sees it (FindMeta without the name).
+  virtual Status FindRoot(TreeId tree, TreeRoot* root) {
+    TreeMeta m;
+    LIGHTNING_RETURN_IF_ERROR(FindMeta(tree, &m));
+    *root = m.root;
+    return Status::OK();
+  }
   Status LookupName(Slice name, TreeId* id);
   // Read transactions: the per-thread cache of tree roots by snapshot.
   bool CachedRoot(TreeId tree, TreeRoot* root) const;
@@ -134,6 +141,7 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   };
 
   Status FindMeta(TreeId tree, TreeMeta* meta) override;
+  Status FindRoot(TreeId tree, TreeRoot* root) override;
   Status MutableMeta(TreeId tree, MetaState** state);
   Status CheckOpen() const;
   Status FlushMetas();  // writes dirty metas into the catalog tree
@@ -160,7 +168,7 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
 class CursorImpl final : public Cursor {
  public:
   CursorImpl(TxnCommon* txn, TreeId tree, const TreeRoot& root, const uint64_t* mod_count)
-      : txn_(txn), tree_(tree), it_(txn, root), mod_count_(mod_count),
+      : txn_(txn), tree_(tree), root_(root), it_(txn, root), mod_count_(mod_count),
         seen_mod_(mod_count ? *mod_count : 0),
         tick_(LatencyStats::CursorPhase()),
         counted_(tick_) {}
@@ -186,10 +194,12 @@ class CursorImpl final : public Cursor {
 
   TxnCommon* txn_;
   TreeId tree_;
+  TreeRoot root_;  // read transactions: the snapshot's root, fixed
   mutable TreeIterator it_;
   const uint64_t* mod_count_;  // nullptr for read transactions
   mutable uint64_t seen_mod_;
   mutable std::string saved_key_;
+  mutable std::string_view value_;  // the current row's value, set by Settle
   mutable bool on_saved_ = true;  // false: saved key was deleted; at its successor
   mutable Status status_;
 

@@ -94,6 +94,13 @@ Status WriteTxnImpl::FindMeta(TreeId tree, TreeMeta* meta) {
   return TxnCommon::FindMeta(tree, meta);
 }
 
+Status WriteTxnImpl::FindRoot(TreeId tree, TreeRoot* root) {
+  MetaState* st;  // kept in metas_ (not dirty): the next look-up skips the catalog
+  LIGHTNING_RETURN_IF_ERROR(MutableMeta(tree, &st));
+  *root = st->meta.root;
+  return Status::OK();
+}
+
 Status WriteTxnImpl::MutableMeta(TreeId tree, MetaState** state) {
   auto it = metas_.find(tree);
   if (it == metas_.end()) {
@@ -148,9 +155,9 @@ Status WriteTxnImpl::GetView(TreeId tree, Slice key, Slice* value) {
   ProfileRoot profile(&db_->profile_, ProfileOp::kGet, ProfileComponent::kTreeSearch, timed,
                       &db_->latency_.get);
   gets_++;
-  TreeMeta m;
-  LIGHTNING_RETURN_IF_ERROR(FindMeta(tree, &m));
-  Status s = TreeGet(this, m.root, key, value);
+  TreeRoot root;
+  LIGHTNING_RETURN_IF_ERROR(FindRoot(tree, &root));
+  Status s = TreeGet(this, root, key, value);
   if (s.IsNotFound()) get_misses_++;
   return s;
 }
