@@ -283,14 +283,17 @@ Status TreeGet(PageSource* src, const TreeRoot& root, std::string_view key,
 
 Status TreePut(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_view key,
                std::string_view value, bool* inserted, PutFinger* finger) {
-  std::string cell;
+  // The cell is built in a per-thread buffer: no allocation per put (a split
+  // moves it out, and the next put allocates again).
+  thread_local std::string cell_buffer;
+  std::string& cell = cell_buffer;
   if (value.size() > InlineValueLimit(page_size)) {
     Frame* blob;
     LIGHTNING_RETURN_IF_ERROR(w->NewPage(kBlobPage, static_cast<uint32_t>(value.size()), &blob));
     std::memcpy(blob->data(), value.data(), value.size());
     cell = Node::LeafBlobCell(key, blob->id, value.size());
   } else {
-    cell = Node::LeafCell(key, value);
+    Node::LeafCellInto(key, value, &cell);
   }
   if (root->root == 0) {
     Frame* leaf;
@@ -346,7 +349,18 @@ Status TreePut(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_vi
     return Status::OK();
   }
   if (finger != nullptr) finger->Clear();  // the leaf splits; the next put descends again
-  // Split the leaf.
+  // Split the leaf. Appending past its last key (sequential inserts), the
+  // new key alone starts the right node and the left node stays as it is.
+  if (i == leaf.count() && leaf.count() > 0) {
+    Frame* rf;
+    LIGHTNING_RETURN_IF_ERROR(w->NewPage(kLeafPage, page_size, &rf));
+    Node right(rf->data(), rf->size);
+    right.Init(kLeafPage);
+    (void)right.InsertCell(0, key, cell);
+    std::string sep = ShortestSeparator(leaf.key(leaf.count() - 1), key);
+    return InsertSeparator(w, page_size, root, path, static_cast<int>(path.size()) - 1,
+                           std::move(sep), lf->id, rf->id);
+  }
   std::vector<CellCopy> cells = CopyCells(leaf);
   cells.insert(cells.begin() + i, CellCopy{std::string(key), std::move(cell)});
   const bool append = (i + 1 == cells.size());

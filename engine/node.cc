@@ -198,12 +198,17 @@ void Node::Defragment() {
 
 std::string Node::LeafCell(std::string_view key, std::string_view value) {
   std::string c;
-  c.reserve(key.size() + value.size() + 6);
-  PutVarint64(&c, key.size());
-  PutVarint64(&c, value.size() << 1);
-  c.append(key);
-  c.append(value);
+  LeafCellInto(key, value, &c);
   return c;
+}
+
+void Node::LeafCellInto(std::string_view key, std::string_view value, std::string* c) {
+  c->clear();
+  c->reserve(key.size() + value.size() + 20);
+  PutVarint64(c, key.size());
+  PutVarint64(c, value.size() << 1);
+  c->append(key);
+  c->append(value);
 }
 
 std::string Node::LeafBlobCell(std::string_view key, PageId blob, uint64_t length) {

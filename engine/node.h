@@ -121,6 +121,8 @@ class Node {
   void Defragment();
 
   static std::string LeafCell(std::string_view key, std::string_view value);
+  // The same, into *out (its memory reused).
+  static void LeafCellInto(std::string_view key, std::string_view value, std::string* out);
   static std::string LeafBlobCell(std::string_view key, PageId blob, uint64_t length);
   static std::string BranchCell(std::string_view key, PageId child);
   // Bytes a cell will take in a node (cell + slot + prefix).
