@@ -533,6 +533,7 @@ Status TreeIterator::Descend(PageId id, bool leftmost) {
 
 Status TreeIterator::First() {
   stack_.clear();
+  ahead_ = 0;
   valid_ = false;
   if (root_.root == 0) return Status::OK();
   LIGHTNING_RETURN_IF_ERROR(Descend(root_.root, true));
@@ -544,6 +545,7 @@ Status TreeIterator::First() {
 
 Status TreeIterator::Last() {
   stack_.clear();
+  ahead_ = 0;
   valid_ = false;
   if (root_.root == 0) return Status::OK();
   LIGHTNING_RETURN_IF_ERROR(Descend(root_.root, false));
@@ -555,6 +557,7 @@ Status TreeIterator::Last() {
 
 Status TreeIterator::Seek(std::string_view target) {
   stack_.clear();
+  ahead_ = 0;
   valid_ = false;
   if (root_.root == 0) return Status::OK();
   PageId id = root_.root;
@@ -609,6 +612,39 @@ void TreeIterator::PrefetchAhead(bool forward) const {
   }
 }
 
+void TreeIterator::ReadAheadLeaves(bool forward) {
+  const uint32_t limit = std::min<uint32_t>(src_->ReadAheadLimit(), 1024);
+  if (limit == 0 || stack_.size() < 2) return;
+  const Level& parent = stack_[stack_.size() - 2];
+  Node pn(parent.frame->data(), parent.frame->size);
+  const uint32_t idx = parent.index, children = pn.count() + 1;
+  const bool same_parent = parent.frame->id == ahead_parent_;
+  // Leaves already read ahead of this one: enough while half the window.
+  if (same_parent && (forward ? ahead_edge_ > idx + 1 : ahead_edge_ < idx)) {
+    const uint32_t left = forward ? ahead_edge_ - (idx + 1) : idx - ahead_edge_;
+    if (left >= std::max<uint32_t>(1, ahead_ / 2)) return;
+  }
+  ahead_ = std::min(limit, ahead_ == 0 ? 2 : ahead_ * 2);  // grows as the scan goes on
+  uint32_t from, to;  // child indexes [from, to) to read ahead
+  if (forward) {
+    from = same_parent && ahead_edge_ > idx + 1 ? ahead_edge_ : idx + 1;
+    to = std::min(children, idx + 1 + ahead_);
+    ahead_edge_ = std::max(from, to);
+  } else {
+    to = same_parent && ahead_edge_ < idx ? ahead_edge_ : idx;
+    from = idx > ahead_ ? idx - ahead_ : 0;
+    ahead_edge_ = std::min(from, to);
+  }
+  ahead_parent_ = parent.frame->id;
+  PageId ids[64];
+  size_t n = 0;
+  for (uint32_t c = from; c < to; c++) {
+    ids[n++] = pn.child(c);
+    if (n == 64) src_->ReadAhead(ids, n), n = 0;
+  }
+  if (n > 0) src_->ReadAhead(ids, n);
+}
+
 Status TreeIterator::Next() {
   if (!valid_) return Status::OK();
   Level& leaf = stack_.back();
@@ -637,6 +673,7 @@ Status TreeIterator::Next() {
     valid_ = false;
     return s;
   }
+  ReadAheadLeaves(true);
   Node nl(stack_.back().frame->data(), stack_.back().frame->size);
   if (nl.count() == 0) return Next();  // an empty leaf cannot exist; be safe
   return Status::OK();
@@ -664,6 +701,7 @@ Status TreeIterator::Prev() {
     valid_ = false;
     return s;
   }
+  ReadAheadLeaves(false);
   return Status::OK();
 }
 

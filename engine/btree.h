@@ -40,6 +40,10 @@ class PageSource {
   // the CPU cache if it is in the page cache; never reads the file. A hint:
   // scans call it for the next leaf, point reads for the leaf they reach.
   virtual void Prefetch(PageId id, uint32_t bytes) { (void)id, (void)bytes; }
+  // Scans over pages that are not cached: asks for `ids` to be read ahead
+  // (a hint; never fails). ReadAheadLimit() caps how many at once (0: off).
+  virtual void ReadAhead(const PageId* ids, size_t n) { (void)ids, (void)n; }
+  virtual uint32_t ReadAheadLimit() const { return 0; }
 };
 
 // What a point read prefetches of the leaf it descends to: the header and
@@ -113,6 +117,7 @@ class TreeIterator {
   void Reset(const TreeRoot& root) {
     root_ = root;
     stack_.clear();
+    ahead_ = 0;
     valid_ = false;
   }
   Status Seek(std::string_view target);         // first key >= target
@@ -134,10 +139,18 @@ class TreeIterator {
   // Prefetches the cell kScanAhead rows ahead, and near a leaf's end the
   // next leaf in the scan's direction.
   void PrefetchAhead(bool forward) const;
+  // After the scan moved into a new leaf: asks for the following leaves under
+  // the same parent to be read ahead, a window that doubles from 2 up to
+  // ReadAheadLimit() as the scan goes on (a short range scan reads ahead
+  // little). Renewed when half of it has been used.
+  void ReadAheadLeaves(bool forward);
   PageSource* src_;
   TreeRoot root_;
   std::vector<Level> stack_;
   bool valid_ = false;
+  uint32_t ahead_ = 0;        // read-ahead window, in leaves; 0 after a seek
+  PageId ahead_parent_ = 0;   // the branch whose children were read ahead
+  uint32_t ahead_edge_ = 0;   // child index where that read-ahead stopped
 };
 
 }  // namespace lightning

@@ -66,6 +66,7 @@ Status DBImpl::SetOption(Slice name, Slice value) {
   sync_mode_.store(static_cast<uint8_t>(updated.sync));
   if (!in_memory_) {
     pager_->set_capacity(updated.cache_size);
+    pager_->set_readahead_limit(updated.scan_readahead);
     pager_->EvictIfNeeded();
   }
   return Status::OK();
@@ -150,6 +151,8 @@ std::vector<Metric> DBImpl::Metrics() const {
   add("cache_hit_rate", hits + misses > 0 ? hits / (hits + misses) : 1.0, "ratio",
       "hits / (hits + misses)");
   add("cache_evictions", stats_.cache_evictions.Sum(), "count", "clean pages evicted");
+  add("readahead_pages", stats_.readahead_pages.Sum(), "count",
+      "uncached pages that scans asked the OS to read ahead (option scan_readahead)");
   add("cache_retired_frames", static_cast<double>(pager_->retired_frames()), "count",
       "evicted frames awaiting the end of older readers");
   add("bytes_read", stats_.bytes_read.Sum(), "bytes", "bytes read from the data file");

@@ -205,6 +205,7 @@ Status DBImpl::OpenStore() {
   opts_.page_size = sb.page_size;
   pager_ = std::make_unique<Pager>(data_.get(), path_, page_size_, opts_.cache_size,
                                    opts_.max_readers, &stats_);
+  pager_->set_readahead_limit(opts_.scan_readahead);
   LIGHTNING_RETURN_IF_ERROR(LoadPageTable(sb));
   latest_ = sb.version;
   published_.store(new Version(latest_));

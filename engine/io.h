@@ -42,6 +42,9 @@ class File {
   virtual Status Size(uint64_t* size) = 0;
   virtual Status Truncate(uint64_t size) = 0;
   virtual const char* backend() const = 0;
+  // A hint that [offset, offset + n) will be read soon: the OS may start
+  // reading it into its page cache (read-ahead). Default: ignored.
+  virtual void WillNeed(uint64_t offset, uint64_t n) { (void)offset, (void)n; }
 };
 
 // Which of a store's files is being opened (for fault injection hooks).

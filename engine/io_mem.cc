@@ -87,6 +87,7 @@ class FaultFile : public File {
   Status Size(uint64_t* size) override { return base_->Size(size); }
   Status Truncate(uint64_t size) override { return base_->Truncate(size); }
   const char* backend() const override { return "fault"; }
+  void WillNeed(uint64_t offset, uint64_t n) override { base_->WillNeed(offset, n); }
 
  private:
   Status Trip(Status s) {

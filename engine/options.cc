@@ -31,6 +31,8 @@ const std::vector<OptionInfo> kOptions = {
      "I/O backend for the data file; io_uring batches checkpoint writes and falls back to pread"},
     {"max_readers", "1024", "1", "65536", "", "", false,
      "most read transactions open at once in one process"},
+    {"scan_readahead", "32", "0", "1024", "pages", "", true,
+     "scans over uncached leaves ask the OS to read up to this many leaves ahead (0: off)"},
 };
 
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -184,6 +186,9 @@ Status Options::Set(std::string_view name, std::string_view value) {
   } else if (n == "max_readers") {
     LIGHTNING_RETURN_IF_ERROR(ParseInRange(*info, value, false, &number));
     max_readers = static_cast<uint32_t>(number);
+  } else if (n == "scan_readahead") {
+    LIGHTNING_RETURN_IF_ERROR(ParseInRange(*info, value, false, &number));
+    scan_readahead = static_cast<uint32_t>(number);
   }
   return Status::OK();
 }
@@ -208,6 +213,7 @@ Status Options::Get(std::string_view name, std::string* value) const {
   else if (n == "busy_timeout") *value = std::to_string(busy_timeout_ms);
   else if (n == "io") *value = io == IoBackend::kPread ? "pread" : "io_uring";
   else if (n == "max_readers") *value = std::to_string(max_readers);
+  else if (n == "scan_readahead") *value = std::to_string(scan_readahead);
   return Status::OK();
 }
 

@@ -72,6 +72,10 @@ struct Options {
   IoBackend io = IoBackend::kPread;
   // Most read transactions open at once in one process. Default: 1024.
   uint32_t max_readers = 1024;
+  // Read-ahead of scans: a cursor moving through leaves that are not cached
+  // asks the OS to start reading up to this many following leaves (a window
+  // that doubles from 2 as the scan goes on). 0 turns it off. Default: 32. Live.
+  uint32_t scan_readahead = 32;
 
   // Where the WAL lives; empty means `<path>-wal`. Not an option: set by the
   // VFS, whose database already owns `<db>-wal` (SQLite's WAL mode).

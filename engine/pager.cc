@@ -208,6 +208,33 @@ Status Pager::NoSuchPage(PageId id) const {
                             " beyond the page table of " + path_);
 }
 
+void Pager::ReadAhead(const PageId* ids, size_t n) {
+  if (file_ == nullptr) return;
+  uint64_t start = 0, end = 0, pages = 0;
+  for (size_t i = 0; i < n; i++) {
+    const PageId id = ids[i];
+    PageEntry* chunk = (id >> kChunkBits) < kDirSize
+                           ? dir_[id >> kChunkBits].load(std::memory_order_acquire)
+                           : nullptr;
+    if (chunk == nullptr) continue;
+    PageEntry& e = chunk[id & kChunkMask];
+    if (e.frame.load() != nullptr) continue;
+    const uint64_t loc = e.loc.load();
+    if (loc == 0) continue;
+    const uint64_t off = ExtentLoc::Offset(loc), len = ExtentLoc::Length(loc);
+    pages++;
+    if (end != 0 && off == end) {  // continues the current range
+      end = off + len;
+      continue;
+    }
+    if (end != 0) file_->WillNeed(start, end - start);
+    start = off;
+    end = off + len;
+  }
+  if (end != 0) file_->WillNeed(start, end - start);
+  if (pages > 0) stats_->readahead_pages.Add(pages);
+}
+
 Status Pager::Load(PageId id, Frame** frame) {
   ProfileScope profile(ProfileComponent::kCacheLoad);
   stats_->cache_misses.Add();

@@ -135,6 +135,13 @@ class Pager {
     for (uint32_t off = 0; off < bytes; off += 64) __builtin_prefetch(f->data() + off);
   }
 
+  // Asks the OS to start reading the extents of those of `ids` that are not
+  // cached (adjacent extents as one range). Any thread with an epoch pin.
+  void ReadAhead(const PageId* ids, size_t n);
+  // Most leaves a scan reads ahead (Options::scan_readahead).
+  uint32_t readahead_limit() const { return readahead_limit_.load(std::memory_order_relaxed); }
+  void set_readahead_limit(uint32_t pages) { readahead_limit_.store(pages, std::memory_order_relaxed); }
+
   // Installs a new frame (a dirty page). Writer only.
   Frame* NewFrame(PageId id, uint32_t size, uint8_t type);
   // Removes the frame of `id` from the table and cache and frees it now.
@@ -183,6 +190,7 @@ class Pager {
   PageId reserved_ = 0;  // entries [0, reserved_) exist; writer only
 
   std::atomic<uint64_t> capacity_;
+  std::atomic<uint32_t> readahead_limit_{32};
   std::atomic<uint64_t> used_{0};
   mutable std::mutex cache_mu_;
   std::vector<Frame*> ring_;  // GUARDED_BY(cache_mu_)

@@ -93,6 +93,7 @@ struct EngineStats {
   // Cache.
   StripedCounter cache_hits, cache_misses;
   Counter cache_evictions, cache_loads_bytes;
+  Counter readahead_pages;  // uncached pages a scan asked the OS to read ahead
   // I/O.
   Counter bytes_read, bytes_written, data_fsyncs, wal_fsyncs, wal_bytes;
   // Group commit: batches and the commits in them.
@@ -115,7 +116,8 @@ struct EngineStats {
   void Reset() {
     ForEach([](StripedCounter* c) { c->Reset(); });
     for (Counter* c : {&puts, &deletes, &commits, &aborts, &write_txns,
-                       &cache_evictions, &cache_loads_bytes, &bytes_read, &bytes_written,
+                       &cache_evictions, &cache_loads_bytes, &readahead_pages, &bytes_read,
+                       &bytes_written,
                        &data_fsyncs, &wal_fsyncs, &wal_bytes, &group_commit_batches,
                        &group_commit_commits, &checkpoints, &checkpoint_pages,
                        &checkpoint_micros, &compress_raw_bytes, &compress_stored_bytes,

@@ -47,6 +47,8 @@ Status TxnCommon::Read(PageId id, Frame** frame) {
 }
 
 void TxnCommon::Prefetch(PageId id, uint32_t bytes) { db_->pager_->Prefetch(id, bytes); }
+void TxnCommon::ReadAhead(const PageId* ids, size_t n) { db_->pager_->ReadAhead(ids, n); }
+uint32_t TxnCommon::ReadAheadLimit() const { return db_->pager_->readahead_limit(); }
 
 TxnCommon::~TxnCommon() { Unpin(); }
 

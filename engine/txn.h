@@ -28,6 +28,8 @@ class TxnCommon : public virtual PageSource {
  public:
   Status Read(PageId id, Frame** frame) override;
   void Prefetch(PageId id, uint32_t bytes) override;
+  void ReadAhead(const PageId* ids, size_t n) override;
+  uint32_t ReadAheadLimit() const override;
 
  protected:
   TxnCommon(DBImpl* db, int slot, const Version& v) : db_(db), slot_(slot), version_(v) {}

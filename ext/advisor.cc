@@ -118,9 +118,9 @@ void CacheRule(const Context& c, bool scan, std::vector<Recommendation>* out) {
   const uint64_t target = c.cache_target(&capped);
   if (target <= c.in.options.cache_size) return;
   Recommendation r;
-  r.rule = scan ? "scan_without_readahead" : "cache_too_small";
+  r.rule = scan ? "scans_miss_cache" : "cache_too_small";
   r.severity = c.hit_rate() < 0.5 ? "high" : "medium";
-  r.title = scan ? "Scans miss the cache and read one page at a time (there is no read-ahead): "
+  r.title = scan ? "Scans miss the cache and read the store from the file on every pass: "
                    "enlarge the cache"
                  : "The cache is too small for the working set: enlarge it";
   r.evidence = Evidence()
@@ -143,9 +143,14 @@ void CacheRule(const Context& c, bool scan, std::vector<Recommendation>* out) {
       MiB(static_cast<double>(target)) + (capped ? " (capped at half the machine's memory)" : "") +
       " keeps pages once read, so later passes over the same data hit the cache.";
   if (scan) {
-    r.effect +=
-        " Lightning has no read-ahead option: a scan that misses reads each page with its own "
-        "pread, so for scans the cache is the only remedy.";
+    const uint32_t ahead = c.in.options.scan_readahead;
+    r.effect += ahead > 0
+                    ? " Read-ahead (scan_readahead = " + std::to_string(ahead) +
+                          " leaves) overlaps a scan's reads, but a scan that misses still reads "
+                          "every page it visits; only a cache that holds the store avoids them."
+                    : " Read-ahead is off (scan_readahead = 0): a scan that misses reads each "
+                      "page with its own pread. Setting it (32 is the default) overlaps those "
+                      "reads; a cache that holds the store avoids them.";
   }
   std::string value = std::to_string(target / kMiB) + "MiB";
   r.sql = ConfigSql(c.in.table, "cache_size", value);

@@ -4,7 +4,7 @@
 //
 // Rules (ids as in lightning_recommendations.rule):
 //   cache_too_small         point lookups miss a cache smaller than the store
-//   scan_without_readahead  scans miss the cache; there is no read-ahead
+//   scans_miss_cache        scans miss the cache (read-ahead overlaps, cannot avoid, the reads)
 //   tiny_durable_commits    many commits of few changes, each with its own fsync
 //   long_snapshot           an old snapshot pins replaced pages
 //   incompressible_data     compression on, pages do not shrink

@@ -128,6 +128,78 @@ TEST_F(CacheTest, UsageStaysWithinCacheSize) {
   EXPECT_GT(max_used_, 0) << "the cache gauge never moved";
 }
 
+// Read-ahead (scan_readahead): a scan over leaves that are not cached asks
+// the OS for the leaves ahead of it, forward and backward, and returns the
+// same rows as without; with the option at 0, or with everything cached,
+// nothing is read ahead; a short range scan reads ahead only a little.
+TEST_F(CacheTest, ScansReadAheadUncachedLeaves) {
+  const uint64_t n = 20000;  // ~8 MiB of values, twice the cache
+  Options o = FastOptions();
+  o.cache_size = kCache;
+  ASSERT_OK_AND_ASSIGN(db_, DB::Open(StorePath(dir_), o));
+  TreeId id = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto w, db_->BeginWrite());
+    ASSERT_OK(w->CreateTree("t", &id));
+    for (uint64_t i = 0; i < n; ++i) ASSERT_OK(w->Put(id, Key(i), Value(i)));
+    ASSERT_OK(w->Commit());
+  }
+  ASSERT_OK(db_->Checkpoint());
+  auto readahead = [&] { return FindMetric(db_->Metrics(), "readahead_pages")->value; };
+  auto reopen = [&](const char* readahead_pages) {
+    db_.reset();
+    Options r = o;
+    ASSERT_OK(r.Set("scan_readahead", readahead_pages));
+    ASSERT_OK_AND_ASSIGN(db_, DB::Open(StorePath(dir_), r));
+  };
+  auto scan = [&](bool forward) {
+    ASSERT_OK_AND_ASSIGN(auto t, db_->BeginRead());
+    ASSERT_OK_AND_ASSIGN(auto c, t->NewCursor(id));
+    forward ? c->SeekToFirst() : c->SeekToLast();
+    for (uint64_t k = 0; k < n; ++k, forward ? c->Next() : c->Prev()) {
+      const uint64_t i = forward ? k : n - 1 - k;
+      ASSERT_TRUE(c->Valid()) << "scan stopped at " << i << ": " << c->status().ToString();
+      ASSERT_EQ(std::string(c->key()), Key(i));
+      ASSERT_TRUE(BytesEqual(c->value(), Value(i))) << Key(i);
+    }
+    EXPECT_FALSE(c->Valid());
+    ASSERT_OK(c->status());
+  };
+
+  ASSERT_NO_FATAL_FAILURE(reopen("0"));
+  ASSERT_NO_FATAL_FAILURE(scan(true));
+  EXPECT_EQ(readahead(), 0) << "scan_readahead=0 read ahead";
+
+  ASSERT_NO_FATAL_FAILURE(reopen("32"));
+  ASSERT_NO_FATAL_FAILURE(scan(true));
+  const double forward = readahead();
+  ASSERT_NO_FATAL_FAILURE(scan(false));  // the cache holds the last half now: misses the first
+  const double backward = readahead() - forward;
+  std::printf("[ readahead] forward %.0f pages, backward %.0f pages\n", forward, backward);
+  EXPECT_GT(forward, 100) << "a cold forward scan of ~" << n / 25 << " leaves read few ahead";
+  EXPECT_GT(backward, 100) << "a backward scan over evicted leaves read few ahead";
+
+  // A short range scan starts with a window of 2 leaves, doubling as it goes.
+  ASSERT_NO_FATAL_FAILURE(reopen("32"));
+  {
+    ASSERT_OK_AND_ASSIGN(auto t, db_->BeginRead());
+    ASSERT_OK_AND_ASSIGN(auto c, t->NewCursor(id));
+    c->Seek(Key(n / 2));
+    for (int k = 0; k < 100 && c->Valid(); ++k) c->Next();
+    ASSERT_OK(c->status());
+  }
+  // 100 rows are 0.5% of the data: far less than 5% of the leaves ahead.
+  EXPECT_LT(readahead(), forward / 20) << "a 100-row range scan read far ahead";
+
+  // Everything cached: nothing to read ahead.
+  o.cache_size = 256ull << 20;
+  ASSERT_NO_FATAL_FAILURE(reopen("32"));
+  ASSERT_NO_FATAL_FAILURE(scan(true));
+  const double cold = readahead();
+  ASSERT_NO_FATAL_FAILURE(scan(true));
+  EXPECT_EQ(readahead(), cold) << "a scan of cached leaves read ahead";
+}
+
 // Shrinking cache_size on a live store brings usage under the new bound.
 TEST_F(CacheTest, ShrinkLive) {
   Options o = FastOptions();

@@ -77,7 +77,7 @@ def test_shrinking_the_cache_is_seen_and_the_advice_restores_the_hit_rate(db):
     assert rec["evidence"]["cache_misses"] == after["cache_misses"]
     assert rec["evidence"]["cache_size"] == 1 << 20
     assert "cache_size" in rec["sql"] and rec["sql"].startswith("UPDATE lightning_config SET value = ")
-    assert "scan_without_readahead" not in advice(db)
+    assert "scans_miss_cache" not in advice(db)
 
     print(f"[advisor] cache 1 MiB: hit rate {after['cache_hit_rate']:.3f}, misses {after['cache_misses']}, "
           f"evictions {after['cache_evictions']}; advice: {rec['title']!r}, applying: {rec['sql']}")
@@ -100,10 +100,10 @@ def test_scans_without_read_ahead(db):
     s = stats(db)
     recs = advice(db)
     assert "cache_too_small" not in recs
-    rec = recs["scan_without_readahead"]
+    rec = recs["scans_miss_cache"]
     assert rec["evidence"]["cursor_steps"] == s["cursor_steps"] == 3 * N_ROWS
     assert rec["evidence"]["cache_misses"] == s["cache_misses"] > 1000
-    assert "no read-ahead" in rec["effect"]
+    assert "Read-ahead (scan_readahead = 32 leaves)" in rec["effect"]
     db.execute(rec["sql"])
     scan_pass(db)
     db.execute("SELECT lightning_stats_reset('t')")

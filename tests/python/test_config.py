@@ -24,12 +24,14 @@ def test_every_option_is_listed_with_its_metadata(t):
                      "description FROM lightning_config('t')").fetchall()
     names = [r[0] for r in rows]
     assert names == ["page_size", "cache_size", "sync", "compression", "compression_level", "checksum",
-                     "checkpoint_wal_size", "checkpoint_dirty_size", "busy_timeout", "io", "max_readers"]
+                     "checkpoint_wal_size", "checkpoint_dirty_size", "busy_timeout", "io", "max_readers",
+                     "scan_readahead"]
     by_name = {r[0]: r for r in rows}
     assert by_name["cache_size"][1:9] == ("32MiB", "64MiB", "1MiB", "1TiB", "bytes", None, 1, "live")
     assert by_name["sync"][6] == "full|normal|off"
     assert by_name["io"][7:9] == (0, "next open")
     assert by_name["page_size"][8] == "at creation"
+    assert by_name["scan_readahead"][1:9] == ("32", "32", "0", "1024", "pages", None, 1, "live")
     assert all(r[9] for r in rows)
 
 
