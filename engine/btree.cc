@@ -355,7 +355,10 @@ Status TreePut(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_vi
     Frame* rf;
     LIGHTNING_RETURN_IF_ERROR(w->NewPage(kLeafPage, page_size, &rf));
     Node right(rf->data(), rf->size);
-    right.Init(kLeafPage);
+    // As FillNode does for one key: the whole key is shared, and the keys
+    // inserted later shrink it to what they all share (prefix truncation;
+    // a node started with nothing shared could never gain it).
+    right.Init(kLeafPage, key);
     (void)right.InsertCell(0, key, cell);
     std::string sep = ShortestSeparator(leaf.key(leaf.count() - 1), key);
     return InsertSeparator(w, page_size, root, path, static_cast<int>(path.size()) - 1,

@@ -106,7 +106,7 @@ Status WriteTxnImpl::MutableMeta(TreeId tree, MetaState** state) {
   if (it == metas_.end()) {
     TreeMeta m;
     LIGHTNING_RETURN_IF_ERROR(TxnCommon::FindMeta(tree, &m));
-    it = metas_.emplace(tree, MetaState{std::move(m), false}).first;
+    it = metas_.emplace(tree, MetaState{std::move(m), false, {}}).first;
   }
   *state = &it->second;
   return Status::OK();
@@ -255,7 +255,7 @@ Status WriteTxnImpl::CreateTree(Slice name, TreeId* id) {
   EncodeFixed64(idbuf.data(), m.id);
   LIGHTNING_RETURN_IF_ERROR(PutCatalog(CatalogNameKey(name), idbuf));
   LIGHTNING_RETURN_IF_ERROR(PutCatalog(CatalogIdKey(m.id), EncodeTreeMeta(m)));
-  metas_[m.id] = MetaState{m, false};
+  metas_[m.id] = MetaState{m, false, {}};
   mod_count_++;
   LogOp(WalOp::kCreateTree, m.id, name, Slice(), false);
   *id = m.id;
