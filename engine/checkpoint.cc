@@ -207,6 +207,7 @@ Status DBImpl::CheckpointLocked(bool force) {
     }
     wal_salt_ = salt;
     wal_size_ = header.size();
+    wal_zeroed_end_ = header.size();
   }
   pager_->EvictIfNeeded();
   stats_.checkpoints.Add();

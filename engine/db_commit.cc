@@ -163,6 +163,15 @@ Status DBImpl::FlushWalLocked(std::unique_lock<std::mutex>& lock, bool group_wai
       ProfileScope append(ProfileComponent::kWalAppend);
       StampDurable(&batch, durable, wal_salt_);
       s = wal_->WriteAt(offset, batch.data(), batch.size());
+      // Near the end of the zeroed space: zero the next chunk, synced with
+      // this batch (recovery reads zeros as the log's torn tail and cuts it).
+      const uint64_t end = offset + batch.size();
+      if (s.ok() && end + kWalZeroChunk / 4 > wal_zeroed_end_) {
+        static const std::string zeros(kWalZeroChunk, '\0');
+        const uint64_t from = std::max(end, wal_zeroed_end_);
+        s = wal_->WriteAt(from, zeros.data(), zeros.size());
+        if (s.ok()) wal_zeroed_end_ = from + zeros.size();
+      }
     }
     const uint64_t t0 = NowNanos();
     if (s.ok()) s = SyncFile(wal_.get(), &stats_.wal_fsyncs);

@@ -209,6 +209,12 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   bool leader_active_ = false;
   uint64_t durable_lsn_ = 0;
   uint64_t wal_size_ = 0;
+  // The WAL holds written zeros up to here (sync=full): appends below it
+  // overwrite blocks the file already has, so their fdatasync need not
+  // commit a new file size. Written by the group-commit leader (no other
+  // flush runs meanwhile) and by WAL resets, which wait for the leader.
+  uint64_t wal_zeroed_end_ = 0;
+  static constexpr uint64_t kWalZeroChunk = 1u << 20;
   uint64_t wal_salt_ = 0;
   Status bg_error_;
   std::atomic<bool> failed_{false};

@@ -419,6 +419,7 @@ Status DBImpl::Recover() {
     }
   }
   durable_lsn_ = latest_.txn;
+  wal_zeroed_end_ = wal_size_;
   opened_ = true;
   stats_.Reset();
   stats_.stats_resets.Reset();
