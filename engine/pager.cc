@@ -212,14 +212,9 @@ void Pager::ReadAhead(const PageId* ids, size_t n) {
   if (file_ == nullptr) return;
   uint64_t start = 0, end = 0, pages = 0;
   for (size_t i = 0; i < n; i++) {
-    const PageId id = ids[i];
-    PageEntry* chunk = (id >> kChunkBits) < kDirSize
-                           ? dir_[id >> kChunkBits].load(std::memory_order_acquire)
-                           : nullptr;
-    if (chunk == nullptr) continue;
-    PageEntry& e = chunk[id & kChunkMask];
-    if (e.frame.load() != nullptr) continue;
-    const uint64_t loc = e.loc.load();
+    PageEntry* e = FindEntry(ids[i]);
+    if (e == nullptr || e->frame.load() != nullptr) continue;
+    const uint64_t loc = e->loc.load();
     if (loc == 0) continue;
     const uint64_t off = ExtentLoc::Offset(loc), len = ExtentLoc::Length(loc);
     pages++;

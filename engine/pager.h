@@ -103,11 +103,9 @@ class Pager {
   // REQUIRES: the caller holds an epoch pin.
   Status Get(PageId id, Frame** frame, uint64_t* hits) {
     // `id` may come from a damaged page: check it has an entry at all.
-    PageEntry* chunk = (id >> kChunkBits) < kDirSize
-                           ? dir_[id >> kChunkBits].load(std::memory_order_acquire)
-                           : nullptr;
-    if (chunk == nullptr) return NoSuchPage(id);
-    Frame* f = chunk[id & kChunkMask].frame.load();
+    PageEntry* e = FindEntry(id);
+    if (e == nullptr) return NoSuchPage(id);
+    Frame* f = e->frame.load();
     if (f != nullptr) {
       // The node header and the first prefixes and slots: their misses overlap
       // the frame header's instead of following it.
@@ -125,11 +123,8 @@ class Pager {
   // Starts loading the frame header and the first `bytes` of page `id` into
   // the CPU cache when it is cached.
   void Prefetch(PageId id, uint32_t bytes) {
-    PageEntry* chunk = (id >> kChunkBits) < kDirSize
-                           ? dir_[id >> kChunkBits].load(std::memory_order_acquire)
-                           : nullptr;
-    if (chunk == nullptr) return;
-    Frame* f = chunk[id & kChunkMask].frame.load();
+    PageEntry* e = FindEntry(id);
+    Frame* f = e != nullptr ? e->frame.load() : nullptr;
     if (f == nullptr) return;
     __builtin_prefetch(f);
     for (uint32_t off = 0; off < bytes; off += 64) __builtin_prefetch(f->data() + off);
@@ -175,6 +170,14 @@ class Pager {
   static constexpr size_t kDirSize = 1u << 16;
   static_assert(kMaxPageIds == PageId{kDirSize} << kChunkBits);
 
+  // The entry of `id`, or nullptr when the table has none (an id from a
+  // damaged page may lie anywhere below 2^64).
+  PageEntry* FindEntry(PageId id) {
+    PageEntry* chunk = (id >> kChunkBits) < kDirSize
+                           ? dir_[id >> kChunkBits].load(std::memory_order_acquire)
+                           : nullptr;
+    return chunk != nullptr ? &chunk[id & kChunkMask] : nullptr;
+  }
   Status Load(PageId id, Frame** frame);
   Status NoSuchPage(PageId id) const;  // Corruption: a reference past the page table
   void RingAdd(Frame* f);     // REQUIRES: cache_mu_
