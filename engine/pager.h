@@ -26,6 +26,7 @@
 #include "engine/epoch.h"
 #include "engine/io.h"
 #include "engine/node.h"
+#include "engine/node_search.h"
 #include "engine/options.h"
 #include "engine/stats.h"
 #include "engine/status.h"
@@ -109,7 +110,7 @@ class Pager {
     if (f != nullptr) {
       // The node header and the first prefixes and slots: their misses overlap
       // the frame header's instead of following it.
-      for (uint32_t off = 0; off < kPrefetchBytes; off += 64) __builtin_prefetch(f->data() + off);
+      PrefetchNode(f->data(), kPrefetchBytes);
       if (!f->referenced.load(std::memory_order_relaxed)) {
         f->referenced.store(1, std::memory_order_relaxed);
       }
@@ -127,7 +128,7 @@ class Pager {
     Frame* f = e != nullptr ? e->frame.load() : nullptr;
     if (f == nullptr) return;
     __builtin_prefetch(f);
-    for (uint32_t off = 0; off < bytes; off += 64) __builtin_prefetch(f->data() + off);
+    PrefetchNode(f->data(), bytes);
   }
 
   // Asks the OS to start reading the extents of those of `ids` that are not

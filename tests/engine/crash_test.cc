@@ -44,13 +44,7 @@ std::string DataValue(uint64_t t, uint32_t i) {
   uint64_t h = Mix(t, i + 1000);
   size_t len = 20 + h % 380;
   if (i == 0 && t % 40 == 7) len = 30000;  // now and then an overflow value
-  std::string v(len, '\0');
-  uint64_t x = h;
-  for (size_t k = 0; k < len; ++k) {
-    if (k % 8 == 0) x = TestRng::SplitMix(&x);
-    v[k] = static_cast<char>('A' + (x >> (8 * (k % 8))) % 26);
-  }
-  return v;
+  return SeededLetters(h, len, 'A');
 }
 
 Options CrashOptions() {

@@ -250,6 +250,17 @@ inline uint64_t Mix(uint64_t a, uint64_t b = 0) {
   return TestRng::SplitMix(&x);
 }
 
+// `len` letters from `first` to `first` + 25, a pure function of `seed`.
+inline std::string SeededLetters(uint64_t seed, size_t len, char first) {
+  std::string v(len, '\0');
+  uint64_t x = seed;
+  for (size_t k = 0; k < len; ++k) {
+    if (k % 8 == 0) x = TestRng::SplitMix(&x);
+    v[k] = static_cast<char>(first + (x >> (8 * (k % 8))) % 26);
+  }
+  return v;
+}
+
 // ---------------------------------------------------------------------------
 // Byte comparison that reports the first difference instead of printing
 // both (possibly 64 MiB) strings.

@@ -143,13 +143,7 @@ std::string Key(int i) {
 
 std::string Value(int i, int version, size_t len = 0) {
   if (len == 0) len = i % 50 == 7 ? 1500 : 60;  // now and then a blob page (> 4096/8)
-  std::string v(len, '\0');
-  uint64_t x = Mix(static_cast<uint64_t>(i), static_cast<uint64_t>(version));
-  for (size_t k = 0; k < len; ++k) {
-    if (k % 8 == 0) x = TestRng::SplitMix(&x);
-    v[k] = static_cast<char>('a' + (x >> (8 * (k % 8))) % 26);
-  }
-  return v;
+  return SeededLetters(Mix(static_cast<uint64_t>(i), static_cast<uint64_t>(version)), len, 'a');
 }
 
 Options BaseOptions() {
