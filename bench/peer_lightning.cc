@@ -137,7 +137,8 @@ Outcome ApplyEnvOptions(lightning::Options* options) {
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     const size_t eq = item.find('=');
     if (eq == std::string_view::npos) {
-      return Outcome::Fail("LIGHTNING_BENCH_OPTIONS: '" + std::string(item) + "' is not name=value");
+      return Outcome::Fail("LIGHTNING_BENCH_OPTIONS: '" + std::string(item) +
+                           "' is not name=value");
     }
     Status s = options->Set(item.substr(0, eq), item.substr(eq + 1));
     if (!s.ok()) return LnError("LIGHTNING_BENCH_OPTIONS", s);

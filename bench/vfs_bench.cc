@@ -20,9 +20,9 @@
 // words of existing documents, so it compresses like the rest. The first
 // --warmup ops are not timed, and are followed by checkpoints (SQLite's, and
 // the store's: PRAGMA lightning_checkpoint) so that the timed part starts
-// clean; closing the database is timed (a VFS may defer work to it). Prints one JSON object: elapsed seconds, ops/s,
-// CPU seconds of the timed part, and a checksum of everything read (equal across VFSs for equal databases:
-// the work was the same).
+// clean; closing the database is timed (a VFS may defer work to it). Prints one JSON object:
+// elapsed seconds, ops/s, CPU seconds of the timed part, and a checksum of everything read (equal
+// across VFSs for equal databases: the work was the same).
 //
 // Links the system libsqlite3; the VFS comes from --ext (sqlite3_load_extension).
 #include <sqlite3.h>
@@ -60,7 +60,8 @@ double CpuSeconds() {
 }
 
 [[noreturn]] void Die(const std::string& what, sqlite3* db = nullptr) {
-  std::fprintf(stderr, "vfs_bench: %s%s%s\n", what.c_str(), db ? ": " : "", db ? sqlite3_errmsg(db) : "");
+  std::fprintf(stderr, "vfs_bench: %s%s%s\n", what.c_str(), db ? ": " : "",
+               db ? sqlite3_errmsg(db) : "");
   std::exit(1);
 }
 
@@ -72,19 +73,32 @@ Args Parse(int argc, char** argv) {
       if (i + 1 >= argc) Die("missing value for " + k);
       return argv[++i];
     };
-    if (k == "--uri") a.uri = v();
-    else if (k == "--ext") a.ext = v();
-    else if (k == "--ops") a.ops = std::stol(v());
-    else if (k == "--warmup") a.warmup = std::stol(v());
-    else if (k == "--batch") a.batch = std::stoi(v());
-    else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(v()));
-    else if (k == "--journal") a.journal = v();
-    else if (k == "--synchronous") a.synchronous = v();
-    else if (k == "--cache_kib") a.cache_kib = std::stoi(v());
-    else if (k == "--read_only") a.read_only = true;
-    else if (k == "--read_mostly") a.read_mostly = true;
-    else if (k == "--stats_pragma") a.stats_pragma = v();
-    else Die("unknown argument " + k + " (see the header of bench/vfs_bench.cc)");
+    if (k == "--uri")
+      a.uri = v();
+    else if (k == "--ext")
+      a.ext = v();
+    else if (k == "--ops")
+      a.ops = std::stol(v());
+    else if (k == "--warmup")
+      a.warmup = std::stol(v());
+    else if (k == "--batch")
+      a.batch = std::stoi(v());
+    else if (k == "--seed")
+      a.seed = static_cast<unsigned>(std::stoul(v()));
+    else if (k == "--journal")
+      a.journal = v();
+    else if (k == "--synchronous")
+      a.synchronous = v();
+    else if (k == "--cache_kib")
+      a.cache_kib = std::stoi(v());
+    else if (k == "--read_only")
+      a.read_only = true;
+    else if (k == "--read_mostly")
+      a.read_mostly = true;
+    else if (k == "--stats_pragma")
+      a.stats_pragma = v();
+    else
+      Die("unknown argument " + k + " (see the header of bench/vfs_bench.cc)");
   }
   if (a.uri.empty()) Die("--uri is required");
   return a;
@@ -93,14 +107,18 @@ Args Parse(int argc, char** argv) {
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) Die(std::string("prepare ") + sql, db);
+    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
+      Die(std::string("prepare ") + sql, db);
   }
   ~Stmt() { Finalize(); }
   void Finalize() {
     sqlite3_finalize(s_);
     s_ = nullptr;
   }
-  Stmt& Int(int i, sqlite3_int64 v) { sqlite3_bind_int64(s_, i, v); return *this; }
+  Stmt& Int(int i, sqlite3_int64 v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
   Stmt& Text(int i, const std::string& v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -140,7 +158,8 @@ void Exec(sqlite3* db, const std::string& sql) {
 
 sqlite3_int64 Scalar(sqlite3* db, const char* sql) {
   sqlite3_stmt* s;
-  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) Die(sql, db);
+  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+    Die(sql, db);
   sqlite3_int64 v = sqlite3_column_int64(s, 0);
   sqlite3_finalize(s);
   return v;
@@ -202,7 +221,8 @@ int main(int argc, char** argv) {
     }
     sqlite3_close(boot);
   }
-  if (sqlite3_open_v2(a.uri.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(a.uri.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr) !=
+      SQLITE_OK) {
     Die("open " + a.uri, db);
   }
   Exec(db, "PRAGMA journal_mode=" + a.journal);
@@ -216,13 +236,16 @@ int main(int argc, char** argv) {
   {
     sqlite3_stmt* s;
     sqlite3_prepare_v2(db, "SELECT DISTINCT author FROM comments LIMIT 500", -1, &s, nullptr);
-    while (sqlite3_step(s) == SQLITE_ROW) authors.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+    while (sqlite3_step(s) == SQLITE_ROW)
+      authors.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
     sqlite3_finalize(s);
   }
   const std::string corpus = Corpus(Vocabulary(db));
 
   Stmt point(db, "SELECT title, author, body FROM docs WHERE id = ?1");
-  Stmt range(db, "SELECT id, title, created FROM docs WHERE created BETWEEN ?1 AND ?2 ORDER BY created LIMIT 20");
+  Stmt range(db,
+             "SELECT id, title, created FROM docs WHERE created BETWEEN ?1 AND ?2 ORDER BY created "
+             "LIMIT 20");
   Stmt comments(db, "SELECT author, body FROM comments WHERE doc_id = ?1 ORDER BY created");
   Stmt by_author(db, "SELECT count(*), sum(length(body)) FROM comments WHERE author = ?1");
   Stmt update(db, "UPDATE docs SET title = ?2, body = ?3 WHERE id = ?1");
@@ -272,11 +295,17 @@ int main(int argc, char** argv) {
     } else if (r < 85) {
       kind = 4;
       const size_t n = 1024 + rng() % 8192;
-      update.Int(1, 1 + rng() % max_doc).Text(2, Prose(rng, corpus, 60)).Text(3, Prose(rng, corpus, n)).Run();
+      update.Int(1, 1 + rng() % max_doc)
+          .Text(2, Prose(rng, corpus, 60))
+          .Text(3, Prose(rng, corpus, n))
+          .Run();
     } else if (r < 95) {
       kind = 5;
-      insert.Int(1, 1 + rng() % max_doc).Text(2, authors[rng() % authors.size()])
-          .Int(3, max_created + op).Text(4, Prose(rng, corpus, 40 + rng() % 860)).Run();
+      insert.Int(1, 1 + rng() % max_doc)
+          .Text(2, authors[rng() % authors.size()])
+          .Int(3, max_created + op)
+          .Text(4, Prose(rng, corpus, 40 + rng() % 860))
+          .Run();
     } else {
       kind = 6;
       erase.Int(1, 1 + rng() % max_comment).Run();
@@ -290,7 +319,8 @@ int main(int argc, char** argv) {
   if (in_txn) Exec(db, "COMMIT");
   if (!a.stats_pragma.empty()) {
     sqlite3_stmt* s;
-    if (sqlite3_prepare_v2(db, ("PRAGMA " + a.stats_pragma).c_str(), -1, &s, nullptr) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, ("PRAGMA " + a.stats_pragma).c_str(), -1, &s, nullptr) ==
+        SQLITE_OK) {
       while (sqlite3_step(s) == SQLITE_ROW) std::fprintf(stderr, "%s\n", sqlite3_column_text(s, 0));
       sqlite3_finalize(s);
     }
@@ -304,11 +334,14 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - close_start).count();
   elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
   const double cpu = CpuSeconds() - cpu_start;
-  std::printf("{\"uri\": \"%s\", \"ops\": %ld, \"seconds\": %.4f, \"cpu_seconds\": %.4f, \"close_seconds\": %.4f, \"ops_per_second\": %.1f, "
-              "\"checksum\": %llu, \"journal\": \"%s\", \"synchronous\": \"%s\", \"batch\": %d, "
-              "\"read_only\": %s, \"counts\": [%ld, %ld, %ld, %ld, %ld, %ld, %ld]}\n",
-              a.uri.c_str(), a.ops, elapsed, cpu, close_seconds, a.ops / elapsed, static_cast<unsigned long long>(checksum),
-              a.journal.c_str(), a.synchronous.c_str(), a.batch, a.read_only ? "true" : "false",
-              counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]);
+  std::printf(
+      "{\"uri\": \"%s\", \"ops\": %ld, \"seconds\": %.4f, \"cpu_seconds\": %.4f, "
+      "\"close_seconds\": %.4f, \"ops_per_second\": %.1f, "
+      "\"checksum\": %llu, \"journal\": \"%s\", \"synchronous\": \"%s\", \"batch\": %d, "
+      "\"read_only\": %s, \"counts\": [%ld, %ld, %ld, %ld, %ld, %ld, %ld]}\n",
+      a.uri.c_str(), a.ops, elapsed, cpu, close_seconds, a.ops / elapsed,
+      static_cast<unsigned long long>(checksum), a.journal.c_str(), a.synchronous.c_str(), a.batch,
+      a.read_only ? "true" : "false", counts[0], counts[1], counts[2], counts[3], counts[4],
+      counts[5], counts[6]);
   return 0;
 }

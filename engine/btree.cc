@@ -90,7 +90,8 @@ void FillNode(Frame* f, PageType type, PageId child0, const std::vector<CellCopy
     while (skip < a.size() && skip < b.size() && a[skip] == b[skip]) skip++;
   }
   Node n(f->data(), f->size);
-  n.Init(type, end > begin ? std::string_view(cells[begin].key).substr(0, skip) : std::string_view());
+  n.Init(type,
+         end > begin ? std::string_view(cells[begin].key).substr(0, skip) : std::string_view());
   if (type == kBranchPage) n.set_child0(child0);
   for (size_t i = begin; i < end; i++) {
     bool ok = n.InsertCell(n.count(), cells[i].key, cells[i].cell);
@@ -437,7 +438,8 @@ Status TreeClear(PageWriter* w, TreeRoot* root) {
 Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
                  std::vector<std::string>* problems) {
   if (root.root == 0) {
-    if (root.count != 0) problems->push_back("tree " + name + ": empty but count is " + std::to_string(root.count));
+    if (root.count != 0)
+      problems->push_back("tree " + name + ": empty but count is " + std::to_string(root.count));
     return Status::OK();
   }
   uint64_t entries = 0;
@@ -454,7 +456,8 @@ Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
       return Status::OK();
     }
     if (f->type == kBlobPage) {
-      problems->push_back("tree " + name + ": page " + std::to_string(id) + " is a blob where a node belongs");
+      problems->push_back("tree " + name + ": page " + std::to_string(id) +
+                          " is a blob where a node belongs");
       return Status::OK();
     }
     Node n(f->data(), f->size);
@@ -466,7 +469,8 @@ Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
     for (uint32_t i = 0; i < n.count(); i++) {
       std::string_view k = n.key(i);
       if ((lo && k < *lo) || (hi && k >= *hi)) {
-        problems->push_back("tree " + name + ": page " + std::to_string(id) + ": key outside its parent's range");
+        problems->push_back("tree " + name + ": page " + std::to_string(id) +
+                            ": key outside its parent's range");
         break;
       }
     }
@@ -494,8 +498,8 @@ Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
       std::string child_hi = i == n.count() ? (hi ? *hi : "") : std::string(n.key(i));
       const bool has_lo = i > 0 || lo != nullptr;
       const bool has_hi = i < n.count() || hi != nullptr;
-      LIGHTNING_RETURN_IF_ERROR(walk(n.child(i), depth + 1, has_lo ? &child_lo : nullptr,
-                                     has_hi ? &child_hi : nullptr));
+      LIGHTNING_RETURN_IF_ERROR(
+          walk(n.child(i), depth + 1, has_lo ? &child_lo : nullptr, has_hi ? &child_hi : nullptr));
     }
     return Status::OK();
   };
@@ -628,7 +632,7 @@ void TreeIterator::ReadAheadLeaves(bool forward) {
     if (left >= std::max<uint32_t>(1, ahead_ / 2)) return;
   }
   ahead_ = std::min(limit, ahead_ == 0 ? 2 : ahead_ * 2);  // grows as the scan goes on
-  uint32_t from, to;  // child indexes [from, to) to read ahead
+  uint32_t from, to;                                       // child indexes [from, to) to read ahead
   if (forward) {
     from = same_parent && ahead_edge_ > idx + 1 ? ahead_edge_ : idx + 1;
     to = std::min(children, idx + 1 + ahead_);

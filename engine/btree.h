@@ -148,9 +148,9 @@ class TreeIterator {
   TreeRoot root_;
   std::vector<Level> stack_;
   bool valid_ = false;
-  uint32_t ahead_ = 0;        // read-ahead window, in leaves; 0 after a seek
-  PageId ahead_parent_ = 0;   // the branch whose children were read ahead
-  uint32_t ahead_edge_ = 0;   // child index where that read-ahead stopped
+  uint32_t ahead_ = 0;       // read-ahead window, in leaves; 0 after a seek
+  PageId ahead_parent_ = 0;  // the branch whose children were read ahead
+  uint32_t ahead_edge_ = 0;  // child index where that read-ahead stopped
 };
 
 }  // namespace lightning

@@ -32,8 +32,10 @@ Status DBImpl::CheckpointLocked(bool force) {
   {  // Every commit durable and published first.
     std::unique_lock<std::mutex> lock(wal_mu_);
     while ((leader_active_ || !publish_queue_.empty()) && bg_error_.ok()) {
-      if (!leader_active_) (void)FlushWalLocked(lock);
-      else wal_cv_.wait(lock);
+      if (!leader_active_)
+        (void)FlushWalLocked(lock);
+      else
+        wal_cv_.wait(lock);
     }
   }
   LIGHTNING_RETURN_IF_ERROR(Failed());

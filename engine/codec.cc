@@ -29,10 +29,14 @@ ZstdContexts& ThreadZstd() {
 
 const char* CodecName(Codec codec) {
   switch (codec) {
-    case Codec::kNone: return "none";
-    case Codec::kLz4: return "lz4";
-    case Codec::kZstd: return "zstd";
-    case Codec::kAdaptive: return "adaptive";
+    case Codec::kNone:
+      return "none";
+    case Codec::kLz4:
+      return "lz4";
+    case Codec::kZstd:
+      return "zstd";
+    case Codec::kAdaptive:
+      return "adaptive";
   }
   return "unknown";
 }

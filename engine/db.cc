@@ -85,9 +85,12 @@ void DBImpl::ResetStats() {
 }
 
 std::vector<LatencySummary> DBImpl::Latency() const {
-  const uint64_t counts[] = {stats_.gets.Sum(),         stats_.puts.Sum(),
-                             stats_.deletes.Sum(),      stats_.cursor_seeks.Sum(),
-                             stats_.cursor_steps.Sum(), stats_.commits.Sum(),
+  const uint64_t counts[] = {stats_.gets.Sum(),
+                             stats_.puts.Sum(),
+                             stats_.deletes.Sum(),
+                             stats_.cursor_seeks.Sum(),
+                             stats_.cursor_steps.Sum(),
+                             stats_.commits.Sum(),
                              stats_.wal_fsyncs.Sum() + stats_.data_fsyncs.Sum(),
                              stats_.checkpoints.Sum()};
   std::vector<LatencySummary> out;
@@ -99,7 +102,7 @@ std::vector<LatencySummary> DBImpl::Latency() const {
     l.count = counts[i++];
     l.samples = h.count();
     l.sampled = named.sampled;
-    l.sampled_every = !named.sampled                       ? 1
+    l.sampled_every = !named.sampled                           ? 1
                       : std::string(named.name) == "scan_step" ? LatencyStats::kStepSampleEvery
                                                                : LatencyStats::kSampleEvery;
     l.mean = h.mean() / 1e9;
@@ -114,7 +117,8 @@ std::vector<LatencySummary> DBImpl::Latency() const {
     int b = 0;
     for (int p = 10; p <= 35; p++) {
       const uint64_t bound = 1ull << p;
-      for (; b < Histogram::kBuckets && Histogram::BucketLow(b) < bound; b++) cumulative += h.bucket(b);
+      for (; b < Histogram::kBuckets && Histogram::BucketLow(b) < bound; b++)
+        cumulative += h.bucket(b);
       l.buckets.emplace_back(static_cast<double>(bound) / 1e9, cumulative);
     }
     out.push_back(std::move(l));
@@ -143,7 +147,8 @@ std::vector<Metric> DBImpl::Metrics() const {
   add("aborts", stats_.aborts.Sum(), "count", "write transactions aborted");
   add("cache_size", static_cast<double>(in_memory_ ? 0 : pager_->capacity()), "bytes",
       "cache capacity (0: in-memory store, unbounded)");
-  add("cache_used", static_cast<double>(pager_->used_bytes()), "bytes", "bytes held by cached pages");
+  add("cache_used", static_cast<double>(pager_->used_bytes()), "bytes",
+      "bytes held by cached pages");
   add("cache_pages", static_cast<double>(pager_->cached_pages()), "count", "pages in the cache");
   add("cache_hits", hits, "count",
       "page accesses served from the cache (counted when their transaction ends)");
@@ -176,7 +181,8 @@ std::vector<Metric> DBImpl::Metrics() const {
   add("compression_raw_bytes", raw, "bytes", "page bytes before compression (checkpoints)");
   add("compression_stored_bytes", stored, "bytes", "page bytes after compression (checkpoints)");
   add("compression_ratio", stored > 0 ? raw / stored : 1.0, "ratio", "raw / stored page bytes");
-  add("checksum_failures", stats_.checksum_failures.Sum(), "count", "extents that failed their checksum");
+  add("checksum_failures", stats_.checksum_failures.Sum(), "count",
+      "extents that failed their checksum");
   add("writer_waits", stats_.writer_waits.Sum(), "count", "writers that had to wait for the lock");
   add("writer_wait_seconds", static_cast<double>(stats_.writer_wait_micros.Sum()) / 1e6, "seconds",
       "time writers spent waiting for the lock");
@@ -184,17 +190,24 @@ std::vector<Metric> DBImpl::Metrics() const {
   add("stats_resets", stats_.stats_resets.Sum(), "count", "times the counters were reset");
   add("stats_age_seconds", static_cast<double>(NowNanos() - stats_since_.load()) / 1e9, "seconds",
       "time since the counters were last reset (or the store opened)");
-  add("active_readers", pager_->epochs().readers(), "count", "open transactions (each pins a snapshot)");
+  add("active_readers", pager_->epochs().readers(), "count",
+      "open transactions (each pins a snapshot)");
   {
     std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(space_mu_));
-    add("live_pages", static_cast<double>(live_pages_), "count", "pages reachable from the latest version");
-    add("leaf_pages", static_cast<double>(live_by_type_[kLeafPage]), "count", "live B+tree leaf pages");
-    add("branch_pages", static_cast<double>(live_by_type_[kBranchPage]), "count", "live B+tree branch pages");
-    add("blob_pages", static_cast<double>(live_by_type_[kBlobPage]), "count", "live pages holding one large value each");
-    add("dirty_bytes", static_cast<double>(dirty_bytes_), "bytes", "committed pages not yet checkpointed");
+    add("live_pages", static_cast<double>(live_pages_), "count",
+        "pages reachable from the latest version");
+    add("leaf_pages", static_cast<double>(live_by_type_[kLeafPage]), "count",
+        "live B+tree leaf pages");
+    add("branch_pages", static_cast<double>(live_by_type_[kBranchPage]), "count",
+        "live B+tree branch pages");
+    add("blob_pages", static_cast<double>(live_by_type_[kBlobPage]), "count",
+        "live pages holding one large value each");
+    add("dirty_bytes", static_cast<double>(dirty_bytes_), "bytes",
+        "committed pages not yet checkpointed");
     add("pinned_pages", static_cast<double>(retired_pages_.size()), "count",
         "replaced pages kept for older snapshots");
-    add("free_bytes", static_cast<double>(free_.bytes()), "bytes", "reusable space inside the data file");
+    add("free_bytes", static_cast<double>(free_.bytes()), "bytes",
+        "reusable space inside the data file");
     add("file_size", static_cast<double>(in_memory_ ? 0 : file_end_), "bytes", "data file size");
   }
   {
@@ -223,12 +236,19 @@ std::vector<Metric> DBImpl::Metrics() const {
     last_sample_ = now;
   }
   const double dt = prev.nanos ? static_cast<double>(now.nanos - prev.nanos) / 1e9 : 0.0;
-  auto rate = [&](uint64_t a, uint64_t b) { return dt > 0 && a >= b ? static_cast<double>(a - b) / dt : 0.0; };
-  add("interval_seconds", dt, "seconds", "time since the previous metrics read (rates below cover it)");
-  add("read_bytes_per_second", rate(now.bytes_read, prev.bytes_read), "bytes/s", "data file reads over the interval");
-  add("write_bytes_per_second", rate(now.bytes_written, prev.bytes_written), "bytes/s", "data file writes over the interval");
-  add("reads_per_second", rate(now.reads, prev.reads), "ops/s", "gets and cursor steps over the interval");
-  add("writes_per_second", rate(now.writes, prev.writes), "ops/s", "committed puts and deletes over the interval");
+  auto rate = [&](uint64_t a, uint64_t b) {
+    return dt > 0 && a >= b ? static_cast<double>(a - b) / dt : 0.0;
+  };
+  add("interval_seconds", dt, "seconds",
+      "time since the previous metrics read (rates below cover it)");
+  add("read_bytes_per_second", rate(now.bytes_read, prev.bytes_read), "bytes/s",
+      "data file reads over the interval");
+  add("write_bytes_per_second", rate(now.bytes_written, prev.bytes_written), "bytes/s",
+      "data file writes over the interval");
+  add("reads_per_second", rate(now.reads, prev.reads), "ops/s",
+      "gets and cursor steps over the interval");
+  add("writes_per_second", rate(now.writes, prev.writes), "ops/s",
+      "committed puts and deletes over the interval");
   return m;
 }
 
@@ -244,7 +264,8 @@ Status DBImpl::Check(std::vector<std::string>* problems) {
   auto verify_pages = [&](const TreeRoot& root, const std::string& name) -> Status {
     return TreeVisitPages(txn, root, [&](PageId id, const Frame& frame) {
       if (!seen.insert(id).second) {
-        problems->push_back("page " + std::to_string(id) + " is referenced twice (in " + name + ")");
+        problems->push_back("page " + std::to_string(id) + " is referenced twice (in " + name +
+                            ")");
       }
       const uint64_t loc = pager_->entry(id).loc.load();
       if (loc == 0) return;  // not checkpointed yet: nothing on disk to verify
@@ -253,7 +274,8 @@ Status DBImpl::Check(std::vector<std::string>* problems) {
       Status s = pager_->ReadExtent(id, loc, &raw, &type);
       if (!s.ok()) {
         problems->push_back(name + ": " + s.ToString());
-      } else if (raw.size() != frame.size || std::memcmp(raw.data(), frame.data(), raw.size()) != 0) {
+      } else if (raw.size() != frame.size ||
+                 std::memcmp(raw.data(), frame.data(), raw.size()) != 0) {
         // Catches damage a disabled checksum would let through.
         problems->push_back(name + ": page " + std::to_string(id) + " at offset " +
                             std::to_string(ExtentLoc::Offset(loc)) +

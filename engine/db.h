@@ -61,8 +61,8 @@ struct LatencySummary {
   // Operations done, from the operation counters (exact): committed puts,
   // deletes of existing keys, commits with changes, fsyncs of both files.
   uint64_t count = 0;
-  uint64_t samples = 0;   // operations timed (all of them unless `sampled`)
-  bool sampled = false;   // true: one in `sampled_every` is timed
+  uint64_t samples = 0;  // operations timed (all of them unless `sampled`)
+  bool sampled = false;  // true: one in `sampled_every` is timed
   // 64 (per thread and kind) for gets, puts, deletes, seeks; 1024 (per cursor)
   // for scan steps; 1 when every operation is timed.
   uint32_t sampled_every = 1;

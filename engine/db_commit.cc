@@ -116,7 +116,8 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
       (void)wal_->Truncate(wal_size_);
       delete version;
     }
-    if (rec.capacity() > kMaxSpareBuffer) std::string().swap(rec);  // a huge commit's memory goes back
+    if (rec.capacity() > kMaxSpareBuffer)
+      std::string().swap(rec);  // a huge commit's memory goes back
   }
   if (s.ok()) MaybeCheckpointAfterCommit(true);
   t->Finish();
@@ -139,11 +140,11 @@ Status DBImpl::FlushWalLocked(std::unique_lock<std::mutex>& lock, bool group_wai
     const size_t target = std::max<size_t>(
         writers_last_round_, wal_pending_commits_ + static_cast<size_t>(writer_mu_.contenders()));
     if (wal_pending_commits_ < target) {
-      const auto deadline = std::chrono::steady_clock::now() +
-                            std::chrono::nanoseconds(std::min<uint64_t>(fsync_ewma_nanos_ / 2, 2'000'000));
-      wal_append_cv_.wait_until(lock, deadline, [&] {
-        return wal_pending_commits_ >= target || !bg_error_.ok();
-      });
+      const auto deadline =
+          std::chrono::steady_clock::now() +
+          std::chrono::nanoseconds(std::min<uint64_t>(fsync_ewma_nanos_ / 2, 2'000'000));
+      wal_append_cv_.wait_until(lock, deadline,
+                                [&] { return wal_pending_commits_ >= target || !bg_error_.ok(); });
     }
   }
   wal_pending_commits_ = 0;
@@ -180,7 +181,8 @@ Status DBImpl::FlushWalLocked(std::unique_lock<std::mutex>& lock, bool group_wai
 
   lock.lock();
   if (sync_nanos > 0) {
-    fsync_ewma_nanos_ = fsync_ewma_nanos_ == 0 ? sync_nanos : (fsync_ewma_nanos_ * 7 + sync_nanos) / 8;
+    fsync_ewma_nanos_ =
+        fsync_ewma_nanos_ == 0 ? sync_nanos : (fsync_ewma_nanos_ * 7 + sync_nanos) / 8;
   }
   writers_last_round_ = commits.size() + wal_pending_commits_;
   if (s.ok()) {
@@ -238,8 +240,10 @@ void DBImpl::Reclaim() {
   retired_pages_.resize(keep);
   keep = 0;
   for (auto& [tag, v] : retired_versions_) {
-    if (tag < min) delete v;
-    else retired_versions_[keep++] = {tag, v};
+    if (tag < min)
+      delete v;
+    else
+      retired_versions_[keep++] = {tag, v};
   }
   retired_versions_.resize(keep);
 }

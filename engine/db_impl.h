@@ -48,8 +48,8 @@ inline constexpr uint64_t kDataStart = 2 * kSuperblockSlot;
 inline constexpr uint32_t kSuperblockBytes = 128;
 
 struct Version {
-  uint64_t txn = 0;       // lsn of the commit that made it
-  TreeRoot catalog;       // the catalog tree
+  uint64_t txn = 0;  // lsn of the commit that made it
+  TreeRoot catalog;  // the catalog tree
   uint64_t next_tree_id = 1;
 };
 
@@ -122,18 +122,19 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   // Commit path (db_commit.cc).
   Status CommitWrite(WriteTxnImpl* txn);
   // group_wait: a committer, which may wait briefly for other writers to join.
-  Status FlushWalLocked(std::unique_lock<std::mutex>& wal_lock, bool group_wait = false);  // REQUIRES: wal_mu_
+  Status FlushWalLocked(std::unique_lock<std::mutex>& wal_lock,
+                        bool group_wait = false);  // REQUIRES: wal_mu_
   void Publish(std::vector<PendingCommit> commits);
   void Reclaim();  // REQUIRES: space_mu_
   void MaybeCheckpointAfterCommit(bool holding_writer);
   bool CheckpointDue() const;
 
   // Space (db_commit.cc).
-  PageId AllocPageId(PageType type);  // REQUIRES: space_mu_
-  void CountFree(PageId id);  // REQUIRES: space_mu_; a live page leaves the tree
+  PageId AllocPageId(PageType type);      // REQUIRES: space_mu_
+  void CountFree(PageId id);              // REQUIRES: space_mu_; a live page leaves the tree
   uint64_t AllocExtent(uint64_t length);  // REQUIRES: space_mu_; returns offset
   void FreeExtentRange(uint64_t offset, uint64_t length);  // REQUIRES: space_mu_
-  void ReleasePendingExtents();  // REQUIRES: space_mu_
+  void ReleasePendingExtents();                            // REQUIRES: space_mu_
 
   // Checkpoint (db_checkpoint.cc).
   Status CheckpointLocked(bool force);  // REQUIRES: writer_mu_

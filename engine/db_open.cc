@@ -181,7 +181,8 @@ Status DBImpl::AcquireLock() {
 Status DBImpl::OpenStore() {
   page_size_ = opts_.page_size;
   if (in_memory_) {
-    pager_ = std::make_unique<Pager>(nullptr, path_, page_size_, UINT64_MAX, opts_.max_readers, &stats_);
+    pager_ =
+        std::make_unique<Pager>(nullptr, path_, page_size_, UINT64_MAX, opts_.max_readers, &stats_);
     published_.store(new Version(latest_));
     opened_ = true;
     return Status::OK();
@@ -247,7 +248,8 @@ Status DBImpl::ReadSuperblocks(Superblock* sb) {
   size_t got = 0;
   LIGHTNING_RETURN_IF_ERROR(data_->ReadAt(0, kDataStart, buf.data(), &got));
   if (got < kSuperblockBytes) {
-    return Status::InvalidArgument(path_ + " is not a Lightning store (too short for a superblock)");
+    return Status::InvalidArgument(path_ +
+                                   " is not a Lightning store (too short for a superblock)");
   }
   Superblock slots[2];
   SlotState state[2];
@@ -271,7 +273,8 @@ Status DBImpl::ReadSuperblocks(Superblock* sb) {
     }
     return Status::Corruption(path_ + ": both superblocks are damaged (checksum mismatch)");
   }
-  int pick = valid0 && valid1 ? (slots[0].generation > slots[1].generation ? 0 : 1) : (valid0 ? 0 : 1);
+  int pick =
+      valid0 && valid1 ? (slots[0].generation > slots[1].generation ? 0 : 1) : (valid0 ? 0 : 1);
   *sb = slots[pick];
   const int other = 1 - pick;
   // If the other slot is damaged or blank, it may have been the newer one (a
@@ -379,7 +382,7 @@ Status DBImpl::Recover() {
       [&](uint64_t lsn, std::string_view payload) -> Status {
         if (lsn <= latest_.txn) return Status::OK();  // already in the checkpoint
         if (lsn != latest_.txn + 1) {
- return Status::Corruption(wal_path_ + ": record lsn " + std::to_string(lsn) +
+          return Status::Corruption(wal_path_ + ": record lsn " + std::to_string(lsn) +
                                     " does not follow " + std::to_string(latest_.txn));
         }
         const int slot = pager_->epochs().Pin();

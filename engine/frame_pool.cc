@@ -43,8 +43,10 @@ FramePool::Slab* FramePool::SlabOf(void* p) {
 }
 
 void FramePool::Unlink(Slab* s) {
-  if (s->prev != nullptr) s->prev->next = s->next;
-  else partial_ = s->next;
+  if (s->prev != nullptr)
+    s->prev->next = s->next;
+  else
+    partial_ = s->next;
   if (s->next != nullptr) s->next->prev = s->prev;
   s->prev = s->next = nullptr;
   s->in_partial = false;
@@ -74,7 +76,8 @@ void* FramePool::Allocate() {
       const uintptr_t aligned = (start + kSlabBytes - 1) & ~(kSlabBytes - 1);
       if (aligned > start) munmap(raw, aligned - start);
       const uintptr_t end = start + 2 * kSlabBytes;
-      if (end > aligned + kSlabBytes) munmap(reinterpret_cast<void*>(aligned + kSlabBytes), end - aligned - kSlabBytes);
+      if (end > aligned + kSlabBytes)
+        munmap(reinterpret_cast<void*>(aligned + kSlabBytes), end - aligned - kSlabBytes);
 #ifdef MADV_HUGEPAGE
       // A slab is one huge page where the kernel has one: one page fault
       // instead of 512 while the cache fills, and one TLB entry for reads.

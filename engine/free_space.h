@@ -37,7 +37,7 @@ class FreeSpace {
   void Erase(std::map<uint64_t, uint64_t>::iterator it);
   void Take(std::map<uint64_t, uint64_t>::iterator it, uint64_t length);
 
-  std::map<uint64_t, uint64_t> by_offset_;          // offset -> length
+  std::map<uint64_t, uint64_t> by_offset_;           // offset -> length
   std::set<std::pair<uint64_t, uint64_t>> by_size_;  // (length, offset)
   uint64_t bytes_ = 0;
 };

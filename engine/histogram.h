@@ -81,10 +81,14 @@ struct LatencyStats {
     bool sampled;
   };
   std::vector<Named> All() {
-    return {{"get", &get, true},           {"put", &put, true},
-            {"delete", &del, true},        {"seek", &seek, true},
-            {"scan_step", &scan_step, true}, {"commit", &commit, false},
-            {"fsync", &fsync, false},      {"checkpoint", &checkpoint, false}};
+    return {{"get", &get, true},
+            {"put", &put, true},
+            {"delete", &del, true},
+            {"seek", &seek, true},
+            {"scan_step", &scan_step, true},
+            {"commit", &commit, false},
+            {"fsync", &fsync, false},
+            {"checkpoint", &checkpoint, false}};
   }
   void Reset() {
     for (auto& n : All()) n.h->Reset();

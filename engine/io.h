@@ -52,7 +52,8 @@ enum class FileKind : int { kData, kWal };
 
 // Opens (creating if asked) `path` with the chosen backend. io_uring falls back
 // to pread silently when unavailable; backend() tells which one is in use.
-Status OpenFile(const std::string& path, IoBackend backend, bool create, std::unique_ptr<File>* file);
+Status OpenFile(const std::string& path, IoBackend backend, bool create,
+                std::unique_ptr<File>* file);
 
 std::unique_ptr<File> NewMemFile();
 
@@ -61,13 +62,13 @@ std::unique_ptr<File> NewMemFile();
 struct FaultPlan {
   std::atomic<uint64_t> writes{0};
   std::atomic<uint64_t> syncs{0};
-  uint64_t fail_write_at = 0;   // the write returns IOError, nothing written
-  uint64_t short_write_at = 0;  // half the bytes written, then IOError
-  uint64_t torn_write_at = 0;   // a prefix written, error reported
-  uint64_t torn_seed = 0;       // nonzero: the torn prefix length is drawn from it
+  uint64_t fail_write_at = 0;     // the write returns IOError, nothing written
+  uint64_t short_write_at = 0;    // half the bytes written, then IOError
+  uint64_t torn_write_at = 0;     // a prefix written, error reported
+  uint64_t torn_seed = 0;         // nonzero: the torn prefix length is drawn from it
   uint64_t nospace_write_at = 0;  // NoSpace, nothing written
-  uint64_t fail_sync_at = 0;    // Sync returns IOError
-  bool sticky = false;          // once failed, every later write/sync fails too
+  uint64_t fail_sync_at = 0;      // Sync returns IOError
+  bool sticky = false;            // once failed, every later write/sync fails too
   std::atomic<bool> tripped{false};
 };
 

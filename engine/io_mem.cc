@@ -56,7 +56,8 @@ class FaultFile : public File {
 
   Status WriteAt(uint64_t offset, const char* data, size_t n) override {
     uint64_t k = ++plan_->writes;
-    if (plan_->sticky && plan_->tripped.load()) return Status::IOError("injected: store failed earlier");
+    if (plan_->sticky && plan_->tripped.load())
+      return Status::IOError("injected: store failed earlier");
     if (k == plan_->fail_write_at) return Trip(Status::IOError("injected write failure"));
     if (k == plan_->nospace_write_at) return Trip(Status::NoSpace("injected ENOSPC"));
     if (k == plan_->short_write_at) {
@@ -80,7 +81,8 @@ class FaultFile : public File {
 
   Status Sync() override {
     uint64_t k = ++plan_->syncs;
-    if (plan_->sticky && plan_->tripped.load()) return Status::IOError("injected: store failed earlier");
+    if (plan_->sticky && plan_->tripped.load())
+      return Status::IOError("injected: store failed earlier");
     if (k == plan_->fail_sync_at) return Trip(Status::IOError("injected fsync failure"));
     return base_->Sync();
   }

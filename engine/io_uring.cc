@@ -111,7 +111,8 @@ class UringFile : public File {
 
   const char* backend() const override { return "io_uring"; }
   void WillNeed(uint64_t offset, uint64_t n) override {
-    (void)::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(n), POSIX_FADV_WILLNEED);
+    (void)::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(n),
+                          POSIX_FADV_WILLNEED);
   }
 
  private:

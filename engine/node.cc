@@ -125,8 +125,10 @@ uint32_t Node::ChildIndex(std::string_view target) const {
   uint32_t hi = n;
   while (lo < hi) {
     uint32_t mid = (lo + hi) / 2;
-    if (CompareAt(mid, tp, target) <= 0) lo = mid + 1;
-    else hi = mid;
+    if (CompareAt(mid, tp, target) <= 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo;
 }
@@ -162,8 +164,10 @@ void Node::RemoveCell(uint32_t i) {
   const uint32_t n = count();
   uint32_t off = slot(i);
   uint32_t sz = static_cast<uint32_t>(CellSizeAt(off));
-  if (off == heap()) set_heap(off + sz);
-  else set_garbage(garbage() + sz);
+  if (off == heap())
+    set_heap(off + sz);
+  else
+    set_garbage(garbage() + sz);
   uint64_t* pre = mutable_prefixes();
   std::memmove(pre + i, pre + i + 1, 8 * (n - i - 1));
   char* old_slots = p_ + kNodeHeaderSize + 8 * n;
@@ -257,7 +261,8 @@ std::string Node::Validate() const {
         (i > 0 && std::memcmp(q, key(0).data(), skip()) != 0)) {
       return "key does not share the node's common prefix";
     }
-    if (prefixes()[i] != PrefixOf(std::string_view(q, klen))) return "key prefix does not match its key";
+    if (prefixes()[i] != PrefixOf(std::string_view(q, klen)))
+      return "key prefix does not match its key";
     if (i > 0 && key(i - 1).compare(key(i)) >= 0) return "keys out of order";
   }
   return "";

@@ -37,7 +37,7 @@ enum PageType : uint8_t { kLeafPage = 1, kBranchPage = 2, kBlobPage = 3 };
 
 inline constexpr uint32_t kNodeHeaderSize = 64;
 inline constexpr uint32_t kSharedInHeader = 40;  // shared key bytes kept in the header
-inline constexpr uint32_t kSlotEntrySize = 10;  // 8-byte prefix + 2-byte slot
+inline constexpr uint32_t kSlotEntrySize = 10;   // 8-byte prefix + 2-byte slot
 
 // A leaf value: stored inline, or in a blob page of its own.
 struct LeafValue {
@@ -59,7 +59,8 @@ class Node {
     p_[0] = static_cast<char>(type);
     const size_t skip = shared.size() > 255 ? 255 : shared.size();
     p_[1] = static_cast<char>(skip);
-    if (skip > 0) std::memcpy(p_ + 24, shared.data(), skip < kSharedInHeader ? skip : kSharedInHeader);
+    if (skip > 0)
+      std::memcpy(p_ + 24, shared.data(), skip < kSharedInHeader ? skip : kSharedInHeader);
     set_count(0);
     set_heap(size_);
     set_garbage(0);
@@ -74,7 +75,9 @@ class Node {
   PageId child0() const { return DecodeFixed64(p_ + 16); }
   void set_child0(PageId id) { EncodeFixed64(p_ + 16, id); }
 
-  const uint64_t* prefixes() const { return reinterpret_cast<const uint64_t*>(p_ + kNodeHeaderSize); }
+  const uint64_t* prefixes() const {
+    return reinterpret_cast<const uint64_t*>(p_ + kNodeHeaderSize);
+  }
   const char* slot_ptr(uint32_t i) const { return p_ + kNodeHeaderSize + 8 * count() + 2 * i; }
   uint32_t slot(uint32_t i) const { return DecodeFixed16(slot_ptr(i)); }
 
@@ -126,7 +129,9 @@ class Node {
   static std::string LeafBlobCell(std::string_view key, PageId blob, uint64_t length);
   static std::string BranchCell(std::string_view key, PageId child);
   // Bytes a cell will take in a node (cell + slot + prefix).
-  static uint32_t CellCost(size_t cell_size) { return static_cast<uint32_t>(cell_size) + kSlotEntrySize; }
+  static uint32_t CellCost(size_t cell_size) {
+    return static_cast<uint32_t>(cell_size) + kSlotEntrySize;
+  }
 
   // Structural check of untrusted bytes: counts, offsets, varints in range.
   // Returns an empty string when sound, else what is wrong.
@@ -135,7 +140,10 @@ class Node {
   char* data() { return p_; }
 
  private:
-  void set_count(uint32_t n) { uint16_t v = static_cast<uint16_t>(n); std::memcpy(p_ + 2, &v, 2); }
+  void set_count(uint32_t n) {
+    uint16_t v = static_cast<uint16_t>(n);
+    std::memcpy(p_ + 2, &v, 2);
+  }
   void set_heap(uint32_t h) { EncodeFixed32(p_ + 4, h); }
   void set_garbage(uint32_t g) { EncodeFixed32(p_ + 8, g); }
   uint64_t* mutable_prefixes() { return reinterpret_cast<uint64_t*>(p_ + kNodeHeaderSize); }

@@ -3,10 +3,10 @@
 // one the CPU supports.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "engine/node_search.cc"
+#include "engine/node_search.h"
+
 #include <hwy/foreach_target.h>  // must come before highway.h
 #include <hwy/highway.h>
-
-#include "engine/node_search.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace lightning {
@@ -62,7 +62,8 @@ namespace {
 
 NodeSearch InitialMode() {
   const char* env = std::getenv("LIGHTNING_NODE_SEARCH");
-  return env != nullptr && std::strcmp(env, "scalar") == 0 ? NodeSearch::kScalar : NodeSearch::kSimd;
+  return env != nullptr && std::strcmp(env, "scalar") == 0 ? NodeSearch::kScalar
+                                                           : NodeSearch::kSimd;
 }
 
 std::atomic<NodeSearch> search_mode{InitialMode()};

@@ -24,7 +24,8 @@ const std::vector<OptionInfo> kOptions = {
     {"checkpoint_wal_size", "256MiB", "64KiB", "64GiB", "bytes", "", true,
      "checkpoint automatically when the WAL grows past this size"},
     {"checkpoint_dirty_size", "256MiB", "64KiB", "64GiB", "bytes", "", true,
-     "checkpoint automatically when committed unwritten pages exceed this size (or 3/4 of cache_size)"},
+     "checkpoint automatically when committed unwritten pages exceed this size (or 3/4 of "
+     "cache_size)"},
     {"busy_timeout", "5000", "0", "3600000", "ms", "", true,
      "how long a writer waits for the writer lock before giving up with Busy"},
     {"io", "pread", "", "", "", "pread|io_uring", false,
@@ -113,17 +114,24 @@ const OptionInfo* FindOption(std::string_view name) {
 Status ParseBytes(std::string_view text, uint64_t* bytes) {
   size_t i = 0;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') i++;
-  if (i == 0 || i > 19) return Status::InvalidArgument("expected a size such as 4096, 64MB or 1GiB");
+  if (i == 0 || i > 19)
+    return Status::InvalidArgument("expected a size such as 4096, 64MB or 1GiB");
   uint64_t v = std::stoull(std::string(text.substr(0, i)));
   std::string unit = Lower(text.substr(i));
   while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
   int shift = 0;
-  if (unit.empty() || unit == "b") shift = 0;
-  else if (unit == "k" || unit == "kb" || unit == "kib") shift = 10;
-  else if (unit == "m" || unit == "mb" || unit == "mib") shift = 20;
-  else if (unit == "g" || unit == "gb" || unit == "gib") shift = 30;
-  else if (unit == "t" || unit == "tb" || unit == "tib") shift = 40;
-  else return Status::InvalidArgument("unknown size unit '" + unit + "' (use B, KB, MB, GB, TB)");
+  if (unit.empty() || unit == "b")
+    shift = 0;
+  else if (unit == "k" || unit == "kb" || unit == "kib")
+    shift = 10;
+  else if (unit == "m" || unit == "mb" || unit == "mib")
+    shift = 20;
+  else if (unit == "g" || unit == "gb" || unit == "gib")
+    shift = 30;
+  else if (unit == "t" || unit == "tb" || unit == "tib")
+    shift = 40;
+  else
+    return Status::InvalidArgument("unknown size unit '" + unit + "' (use B, KB, MB, GB, TB)");
   if (shift > 0 && v > (UINT64_MAX >> shift)) return Status::InvalidArgument("size too large");
   *bytes = v << shift;
   return Status::OK();
@@ -142,7 +150,8 @@ Status Options::Set(std::string_view name, std::string_view value) {
       }
     }
     std::string msg = "unknown option '" + std::string(name) + "'";
-    if (best != nullptr && best_distance <= 4) msg += std::string("; did you mean '") + best->name + "'?";
+    if (best != nullptr && best_distance <= 4)
+      msg += std::string("; did you mean '") + best->name + "'?";
     return Status::InvalidArgument(msg);
   }
   const std::string n = info->name;
@@ -155,23 +164,35 @@ Status Options::Set(std::string_view name, std::string_view value) {
   } else if (n == "cache_size") {
     LIGHTNING_RETURN_IF_ERROR(ParseInRange(*info, value, true, &cache_size));
   } else if (n == "sync") {
-    if (v == "full") sync = SyncMode::kFull;
-    else if (v == "normal") sync = SyncMode::kNormal;
-    else if (v == "off") sync = SyncMode::kOff;
-    else return BadValue(*info, value, "expected full, normal or off");
+    if (v == "full")
+      sync = SyncMode::kFull;
+    else if (v == "normal")
+      sync = SyncMode::kNormal;
+    else if (v == "off")
+      sync = SyncMode::kOff;
+    else
+      return BadValue(*info, value, "expected full, normal or off");
   } else if (n == "compression") {
-    if (v == "none") compression = Codec::kNone;
-    else if (v == "lz4") compression = Codec::kLz4;
-    else if (v == "zstd") compression = Codec::kZstd;
-    else if (v == "adaptive") compression = Codec::kAdaptive;
-    else return BadValue(*info, value, "expected none, lz4, zstd or adaptive");
+    if (v == "none")
+      compression = Codec::kNone;
+    else if (v == "lz4")
+      compression = Codec::kLz4;
+    else if (v == "zstd")
+      compression = Codec::kZstd;
+    else if (v == "adaptive")
+      compression = Codec::kAdaptive;
+    else
+      return BadValue(*info, value, "expected none, lz4, zstd or adaptive");
   } else if (n == "compression_level") {
     LIGHTNING_RETURN_IF_ERROR(ParseInRange(*info, value, false, &number));
     compression_level = static_cast<int32_t>(number);
   } else if (n == "checksum") {
-    if (v == "on" || v == "true" || v == "1") checksum = true;
-    else if (v == "off" || v == "false" || v == "0") checksum = false;
-    else return BadValue(*info, value, "expected on or off");
+    if (v == "on" || v == "true" || v == "1")
+      checksum = true;
+    else if (v == "off" || v == "false" || v == "0")
+      checksum = false;
+    else
+      return BadValue(*info, value, "expected on or off");
   } else if (n == "checkpoint_wal_size") {
     LIGHTNING_RETURN_IF_ERROR(ParseInRange(*info, value, true, &checkpoint_wal_size));
   } else if (n == "checkpoint_dirty_size") {
@@ -180,9 +201,12 @@ Status Options::Set(std::string_view name, std::string_view value) {
     LIGHTNING_RETURN_IF_ERROR(ParseInRange(*info, value, false, &number));
     busy_timeout_ms = static_cast<uint32_t>(number);
   } else if (n == "io") {
-    if (v == "pread") io = IoBackend::kPread;
-    else if (v == "io_uring") io = IoBackend::kIoUring;
-    else return BadValue(*info, value, "expected pread or io_uring");
+    if (v == "pread")
+      io = IoBackend::kPread;
+    else if (v == "io_uring")
+      io = IoBackend::kIoUring;
+    else
+      return BadValue(*info, value, "expected pread or io_uring");
   } else if (n == "max_readers") {
     LIGHTNING_RETURN_IF_ERROR(ParseInRange(*info, value, false, &number));
     max_readers = static_cast<uint32_t>(number);
@@ -197,23 +221,33 @@ Status Options::Get(std::string_view name, std::string* value) const {
   const OptionInfo* info = FindOption(name);
   if (info == nullptr) return Status::NotFound("unknown option '" + std::string(name) + "'");
   const std::string n = info->name;
-  if (n == "page_size") *value = std::to_string(page_size);
-  else if (n == "cache_size") *value = FormatBytes(cache_size);
-  else if (n == "sync") *value = sync == SyncMode::kFull ? "full" : sync == SyncMode::kNormal ? "normal" : "off";
+  if (n == "page_size")
+    *value = std::to_string(page_size);
+  else if (n == "cache_size")
+    *value = FormatBytes(cache_size);
+  else if (n == "sync")
+    *value = sync == SyncMode::kFull ? "full" : sync == SyncMode::kNormal ? "normal" : "off";
   else if (n == "compression") {
-    *value = compression == Codec::kNone  ? "none"
-             : compression == Codec::kLz4 ? "lz4"
+    *value = compression == Codec::kNone   ? "none"
+             : compression == Codec::kLz4  ? "lz4"
              : compression == Codec::kZstd ? "zstd"
                                            : "adaptive";
-  }
-  else if (n == "compression_level") *value = std::to_string(compression_level);
-  else if (n == "checksum") *value = checksum ? "on" : "off";
-  else if (n == "checkpoint_wal_size") *value = FormatBytes(checkpoint_wal_size);
-  else if (n == "checkpoint_dirty_size") *value = FormatBytes(checkpoint_dirty_size);
-  else if (n == "busy_timeout") *value = std::to_string(busy_timeout_ms);
-  else if (n == "io") *value = io == IoBackend::kPread ? "pread" : "io_uring";
-  else if (n == "max_readers") *value = std::to_string(max_readers);
-  else if (n == "scan_readahead") *value = std::to_string(scan_readahead);
+  } else if (n == "compression_level")
+    *value = std::to_string(compression_level);
+  else if (n == "checksum")
+    *value = checksum ? "on" : "off";
+  else if (n == "checkpoint_wal_size")
+    *value = FormatBytes(checkpoint_wal_size);
+  else if (n == "checkpoint_dirty_size")
+    *value = FormatBytes(checkpoint_dirty_size);
+  else if (n == "busy_timeout")
+    *value = std::to_string(busy_timeout_ms);
+  else if (n == "io")
+    *value = io == IoBackend::kPread ? "pread" : "io_uring";
+  else if (n == "max_readers")
+    *value = std::to_string(max_readers);
+  else if (n == "scan_readahead")
+    *value = std::to_string(scan_readahead);
   return Status::OK();
 }
 

@@ -99,9 +99,9 @@ struct OptionInfo {
   const char* default_value;
   const char* min_value;  // "" where a range does not apply
   const char* max_value;
-  const char* unit;       // "bytes", "ms", "" ...
-  const char* allowed;    // for enumerations: "full|normal|off"; else ""
-  bool live;              // applies to an open store without reopening
+  const char* unit;     // "bytes", "ms", "" ...
+  const char* allowed;  // for enumerations: "full|normal|off"; else ""
+  bool live;            // applies to an open store without reopening
   const char* description;
 };
 

@@ -4,8 +4,8 @@
 
 #include "engine/checksum.h"
 #include "engine/codec.h"
-#include "engine/frame_pool.h"
 #include "engine/coding.h"
+#include "engine/frame_pool.h"
 #include "engine/profile.h"
 
 namespace lightning {
@@ -16,7 +16,7 @@ Frame* Frame::Allocate(PageId id, uint32_t size, uint8_t type) {
   FramePool* pool = FramePool::ForSize(sizeof(Frame) + size);
   void* mem = pool != nullptr ? pool->Allocate() : nullptr;
   const bool pooled = mem != nullptr;
-  if (!pooled) mem = ::operator new(sizeof(Frame) + size, std::align_val_t{64});
+  if (!pooled) mem = ::operator new (sizeof(Frame) + size, std::align_val_t{64});
   Frame* f = new (mem) Frame();
   f->id = id;
   f->size = size;
@@ -32,7 +32,7 @@ void Frame::Free(Frame* f) {
   if (pooled) {
     FramePool::ForSize(bytes)->Free(f);
   } else {
-    ::operator delete(f, std::align_val_t{64});
+    ::operator delete (f, std::align_val_t{64});
   }
 }
 
@@ -114,13 +114,13 @@ uint64_t Pager::retired_frames() const {
   return retired_.size();
 }
 
-void Pager::EncodeExtent(const Frame& f, Codec codec, int level, bool checksum,
-                         std::string* out, uint64_t* stored_payload) {
+void Pager::EncodeExtent(const Frame& f, Codec codec, int level, bool checksum, std::string* out,
+                         uint64_t* stored_payload) {
   std::string compressed;
   const Codec used = CompressPage(codec, level, f.data(), f.size, &compressed);
   const bool packed = used != Codec::kNone;
-  std::string_view payload = packed ? std::string_view(compressed)
-                                    : std::string_view(f.data(), f.size);
+  std::string_view payload =
+      packed ? std::string_view(compressed) : std::string_view(f.data(), f.size);
   out->resize(kExtentHeaderSize);
   char* h = out->data();
   EncodeFixed32(h, kExtentMagic);
@@ -150,8 +150,8 @@ Status Pager::ReadExtent(PageId expect_id, uint64_t loc, std::string* raw, uint8
   const uint64_t offset = ExtentLoc::Offset(loc);
   const uint64_t length = ExtentLoc::Length(loc);
   auto where = [&] {
-    return "page " + std::to_string(expect_id) + " at offset " + std::to_string(offset) +
-           " of " + path_;
+    return "page " + std::to_string(expect_id) + " at offset " + std::to_string(offset) + " of " +
+           path_;
   };
   if (file_ == nullptr) return Status::Corruption(where() + ": no data file");
   std::string buf(length, '\0');
@@ -315,8 +315,10 @@ void Pager::FreeRetiredLocked() {
   const uint64_t min = epochs_.MinPinned();
   size_t keep = 0;
   for (auto& r : retired_) {
-    if (r.first < min) Frame::Free(r.second);
-    else retired_[keep++] = r;
+    if (r.first < min)
+      Frame::Free(r.second);
+    else
+      retired_[keep++] = r;
   }
   retired_.resize(keep);
   retired_count_.store(keep, std::memory_order_relaxed);

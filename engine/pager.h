@@ -36,12 +36,12 @@ namespace lightning {
 // A cached page. The bytes follow the header, 64-byte aligned.
 struct alignas(64) Frame {
   PageId id = 0;
-  uint32_t size = 0;    // bytes of page data
-  uint8_t type = 0;     // PageType
+  uint32_t size = 0;  // bytes of page data
+  uint8_t type = 0;   // PageType
   std::atomic<uint8_t> referenced{1};
-  bool pooled = false;  // memory from a FramePool (else the heap)
+  bool pooled = false;               // memory from a FramePool (else the heap)
   uint32_t ring_index = UINT32_MAX;  // position in the CLOCK ring; cache_mu_
-  uint64_t stamp = 0;   // writer: the page is private to the txn whose stamp matches
+  uint64_t stamp = 0;                // writer: the page is private to the txn whose stamp matches
 
   char* data() { return reinterpret_cast<char*>(this + 1); }
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
@@ -136,7 +136,9 @@ class Pager {
   void ReadAhead(const PageId* ids, size_t n);
   // Most leaves a scan reads ahead (Options::scan_readahead).
   uint32_t readahead_limit() const { return readahead_limit_.load(std::memory_order_relaxed); }
-  void set_readahead_limit(uint32_t pages) { readahead_limit_.store(pages, std::memory_order_relaxed); }
+  void set_readahead_limit(uint32_t pages) {
+    readahead_limit_.store(pages, std::memory_order_relaxed);
+  }
 
   // Installs a new frame (a dirty page). Writer only.
   Frame* NewFrame(PageId id, uint32_t size, uint8_t type);
@@ -145,8 +147,8 @@ class Pager {
   void DropFrame(PageId id);
 
   // Encodes a frame as an extent (header + payload), compressing with `codec`.
-  static void EncodeExtent(const Frame& f, Codec codec, int level, bool checksum,
-                           std::string* out, uint64_t* stored_payload);
+  static void EncodeExtent(const Frame& f, Codec codec, int level, bool checksum, std::string* out,
+                           uint64_t* stored_payload);
   // Encodes arbitrary bytes (the page-table blob) as an extent with id 0.
   static void EncodeBlob(std::string_view bytes, Codec codec, int level, std::string* out);
   // Reads and verifies the extent at `loc`, returning its raw bytes.
@@ -160,7 +162,9 @@ class Pager {
   uint64_t used_bytes() const { return used_.load(std::memory_order_relaxed); }
   uint64_t cached_pages() const;
   // Bytes of page-table chunks allocated so far.
-  uint64_t table_bytes() const { return (reserved_ >> kChunkBits) * (kChunkMask + 1) * sizeof(PageEntry); }
+  uint64_t table_bytes() const {
+    return (reserved_ >> kChunkBits) * (kChunkMask + 1) * sizeof(PageEntry);
+  }
   uint64_t retired_frames() const;
 
   File* file() { return file_; }
@@ -181,9 +185,9 @@ class Pager {
   }
   Status Load(PageId id, Frame** frame);
   Status NoSuchPage(PageId id) const;  // Corruption: a reference past the page table
-  void RingAdd(Frame* f);     // REQUIRES: cache_mu_
-  void RingRemove(Frame* f);  // REQUIRES: cache_mu_
-  void FreeRetiredLocked();   // REQUIRES: cache_mu_
+  void RingAdd(Frame* f);              // REQUIRES: cache_mu_
+  void RingRemove(Frame* f);           // REQUIRES: cache_mu_
+  void FreeRetiredLocked();            // REQUIRES: cache_mu_
 
   File* const file_;  // nullptr for in-memory stores
   const std::string path_;
@@ -197,10 +201,10 @@ class Pager {
   std::atomic<uint32_t> readahead_limit_{32};
   std::atomic<uint64_t> used_{0};
   mutable std::mutex cache_mu_;
-  std::vector<Frame*> ring_;  // GUARDED_BY(cache_mu_)
-  size_t hand_ = 0;           // GUARDED_BY(cache_mu_)
+  std::vector<Frame*> ring_;                          // GUARDED_BY(cache_mu_)
+  size_t hand_ = 0;                                   // GUARDED_BY(cache_mu_)
   std::vector<std::pair<uint64_t, Frame*>> retired_;  // GUARDED_BY(cache_mu_)
-  std::atomic<size_t> retired_count_{0};  // retired_.size(), readable without the lock
+  std::atomic<size_t> retired_count_{0};              // retired_.size(), readable without the lock
 };
 
 }  // namespace lightning

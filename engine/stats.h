@@ -115,13 +115,30 @@ struct EngineStats {
   }
   void Reset() {
     ForEach([](StripedCounter* c) { c->Reset(); });
-    for (Counter* c : {&puts, &deletes, &commits, &aborts, &write_txns,
-                       &cache_evictions, &cache_loads_bytes, &readahead_pages, &bytes_read,
+    for (Counter* c : {&puts,
+                       &deletes,
+                       &commits,
+                       &aborts,
+                       &write_txns,
+                       &cache_evictions,
+                       &cache_loads_bytes,
+                       &readahead_pages,
+                       &bytes_read,
                        &bytes_written,
-                       &data_fsyncs, &wal_fsyncs, &wal_bytes, &group_commit_batches,
-                       &group_commit_commits, &checkpoints, &checkpoint_pages,
-                       &checkpoint_micros, &compress_raw_bytes, &compress_stored_bytes,
-                       &writer_waits, &writer_wait_micros, &writer_busy, &checksum_failures}) {
+                       &data_fsyncs,
+                       &wal_fsyncs,
+                       &wal_bytes,
+                       &group_commit_batches,
+                       &group_commit_commits,
+                       &checkpoints,
+                       &checkpoint_pages,
+                       &checkpoint_micros,
+                       &compress_raw_bytes,
+                       &compress_stored_bytes,
+                       &writer_waits,
+                       &writer_wait_micros,
+                       &writer_busy,
+                       &checksum_failures}) {
       c->Reset();
     }
     stats_resets.Add();

@@ -9,18 +9,30 @@ const std::string& Status::message() const {
 
 const char* Status::CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "OK";
-    case Code::kNotFound: return "NotFound";
-    case Code::kCorruption: return "Corruption";
-    case Code::kNotSupported: return "NotSupported";
-    case Code::kInvalidArgument: return "InvalidArgument";
-    case Code::kIOError: return "IOError";
-    case Code::kBusy: return "Busy";
-    case Code::kLocked: return "Locked";
-    case Code::kNoSpace: return "NoSpace";
-    case Code::kNoMemory: return "NoMemory";
-    case Code::kReadOnly: return "ReadOnly";
-    case Code::kAborted: return "Aborted";
+    case Code::kOk:
+      return "OK";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kCorruption:
+      return "Corruption";
+    case Code::kNotSupported:
+      return "NotSupported";
+    case Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Code::kIOError:
+      return "IOError";
+    case Code::kBusy:
+      return "Busy";
+    case Code::kLocked:
+      return "Locked";
+    case Code::kNoSpace:
+      return "NoSpace";
+    case Code::kNoMemory:
+      return "NoMemory";
+    case Code::kReadOnly:
+      return "ReadOnly";
+    case Code::kAborted:
+      return "Aborted";
   }
   return "Unknown";
 }

@@ -82,8 +82,8 @@ class [[nodiscard]] Status {
 }  // namespace lightning
 
 // Returns from the enclosing function when `expr` yields a non-OK Status.
-#define LIGHTNING_RETURN_IF_ERROR(expr)                  \
-  do {                                                   \
-    ::lightning::Status lightning_status_ = (expr);      \
+#define LIGHTNING_RETURN_IF_ERROR(expr)                    \
+  do {                                                     \
+    ::lightning::Status lightning_status_ = (expr);        \
     if (!lightning_status_.ok()) return lightning_status_; \
   } while (0)

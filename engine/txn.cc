@@ -32,7 +32,8 @@ Status DecodeTreeMeta(std::string_view bytes, TreeMeta* m) {
   if ((p = DecodeVarint64(p, limit, &m->id)) == nullptr ||
       (p = DecodeVarint64(p, limit, &m->root.root)) == nullptr ||
       (p = DecodeVarint64(p, limit, &depth)) == nullptr ||
-      (p = DecodeVarint64(p, limit, &m->root.count)) == nullptr || !GetLengthPrefixed(&p, limit, &name)) {
+      (p = DecodeVarint64(p, limit, &m->root.count)) == nullptr ||
+      !GetLengthPrefixed(&p, limit, &name)) {
     return Status::Corruption("catalog entry is malformed");
   }
   m->root.depth = static_cast<uint32_t>(depth);

@@ -57,8 +57,8 @@ class TxnCommon : public virtual PageSource {
   Result<std::unique_ptr<Cursor>> CommonNewCursor(TreeId tree, const uint64_t* mod_count);
 
   DBImpl* db_;
-  int slot_;          // epoch slot; -1 once released
-  Version version_;   // snapshot (read) or catalog being built (write)
+  int slot_;         // epoch slot; -1 once released
+  Version version_;  // snapshot (read) or catalog being built (write)
   TreeId cached_id_ = 0;
   TreeRoot cached_root_;
   // Counts reported to the store's EngineStats when the transaction ends
@@ -148,7 +148,7 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   Status CheckOpen() const;
   Status FlushMetas();  // writes dirty metas into the catalog tree
   void DropCreatedSince(size_t n);
-  void Finish();        // releases the writer lock and the pin
+  void Finish();  // releases the writer lock and the pin
   void LogOp(WalOp op, TreeId tree, Slice a, Slice b, bool has_b);
   Status PutCatalog(Slice key, Slice value);
   Status DeleteCatalog(Slice key);
@@ -170,7 +170,11 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
 class CursorImpl final : public Cursor {
  public:
   CursorImpl(TxnCommon* txn, TreeId tree, const TreeRoot& root, const uint64_t* mod_count)
-      : txn_(txn), tree_(tree), root_(root), it_(txn, root), mod_count_(mod_count),
+      : txn_(txn),
+        tree_(tree),
+        root_(root),
+        it_(txn, root),
+        mod_count_(mod_count),
         seen_mod_(mod_count ? *mod_count : 0),
         tick_(LatencyStats::CursorPhase()),
         counted_(tick_) {}
@@ -202,7 +206,7 @@ class CursorImpl final : public Cursor {
   mutable uint64_t seen_mod_;
   mutable std::string saved_key_;
   mutable std::string_view value_;  // the current row's value, set by Settle
-  mutable bool on_saved_ = true;  // false: saved key was deleted; at its successor
+  mutable bool on_saved_ = true;    // false: saved key was deleted; at its successor
   mutable Status status_;
 
   // Steps are counted by the cursor and added to the store's cursor_steps

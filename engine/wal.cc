@@ -137,8 +137,7 @@ Status ScanWal(File* file, const std::string& path,
       scan->torn_tail = true;  // a stale record from an earlier incarnation
       break;
     }
-    LIGHTNING_RETURN_IF_ERROR(
-        apply(r.lsn, std::string_view(r.bytes).substr(kWalRecordHeader)));
+    LIGHTNING_RETURN_IF_ERROR(apply(r.lsn, std::string_view(r.bytes).substr(kWalRecordHeader)));
     scan->last_lsn = r.lsn;
     offset += r.size;
   }

@@ -30,8 +30,8 @@ inline constexpr uint32_t kWalHeaderSize = 64;
 inline constexpr uint32_t kWalRecordHeader = 24;
 
 enum class WalOp : uint8_t {
-  kPut = 1,     // varint tree | varint klen | key | varint vlen | value
-  kDelete = 2,  // varint tree | varint klen | key
+  kPut = 1,         // varint tree | varint klen | key | varint vlen | value
+  kDelete = 2,      // varint tree | varint klen | key
   kCreateTree = 3,  // varint tree | varint nlen | name
   kDropTree = 4,    // varint tree
   kRenameTree = 5,  // varint tree | varint nlen | new name

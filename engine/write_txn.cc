@@ -246,7 +246,8 @@ Status WriteTxnImpl::CreateTree(Slice name, TreeId* id) {
   }
   TreeId existing;
   Status s = LookupName(name, &existing);
-  if (s.ok()) return Status::InvalidArgument("a tree named '" + std::string(name) + "' already exists");
+  if (s.ok())
+    return Status::InvalidArgument("a tree named '" + std::string(name) + "' already exists");
   if (!s.IsNotFound()) return s;
   TreeMeta m;
   m.id = version_.next_tree_id++;
@@ -287,7 +288,8 @@ Status WriteTxnImpl::RenameTree(Slice from, Slice to) {
   TreeId id, other;
   LIGHTNING_RETURN_IF_ERROR(LookupName(from, &id));
   Status s = LookupName(to, &other);
-  if (s.ok()) return Status::InvalidArgument("a tree named '" + std::string(to) + "' already exists");
+  if (s.ok())
+    return Status::InvalidArgument("a tree named '" + std::string(to) + "' already exists");
   if (!s.IsNotFound()) return s;
   MetaState* st;
   LIGHTNING_RETURN_IF_ERROR(MutableMeta(id, &st));
@@ -391,11 +393,13 @@ Status WriteTxnImpl::ApplyPayload(std::string_view payload) {
         LIGHTNING_RETURN_IF_ERROR(Put(tree, a, b));
         break;
       case WalOp::kDelete:
-        if (!GetLengthPrefixed(&p, limit, &a)) return Status::Corruption("WAL delete record is malformed");
+        if (!GetLengthPrefixed(&p, limit, &a))
+          return Status::Corruption("WAL delete record is malformed");
         LIGHTNING_RETURN_IF_ERROR(Delete(tree, a, nullptr));
         break;
       case WalOp::kCreateTree: {
-        if (!GetLengthPrefixed(&p, limit, &a)) return Status::Corruption("WAL create record is malformed");
+        if (!GetLengthPrefixed(&p, limit, &a))
+          return Status::Corruption("WAL create record is malformed");
         TreeId id;
         // Ids are handed out in increasing order and never reused: an older
         // one would make two trees share it.
@@ -413,7 +417,8 @@ Status WriteTxnImpl::ApplyPayload(std::string_view payload) {
         break;
       }
       case WalOp::kRenameTree: {
-        if (!GetLengthPrefixed(&p, limit, &a)) return Status::Corruption("WAL rename record is malformed");
+        if (!GetLengthPrefixed(&p, limit, &a))
+          return Status::Corruption("WAL rename record is malformed");
         TreeMeta m;
         LIGHTNING_RETURN_IF_ERROR(FindMeta(tree, &m));
         LIGHTNING_RETURN_IF_ERROR(RenameTree(m.name, a));

@@ -58,7 +58,7 @@ class WriterLock {
   std::mutex mu_;
   std::condition_variable cv_;
   bool held_ = false;  // GUARDED_BY(mu_)
-  int waiting_ = 0;     // GUARDED_BY(mu_)
+  int waiting_ = 0;    // GUARDED_BY(mu_)
 };
 
 }  // namespace lightning

@@ -26,22 +26,27 @@ int main(int argc, char **argv) {
   sqlite3 *db;
   char *err = NULL;
   check(db, sqlite3_open(path, &db), "open");
-  check(db, sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL), "enable extensions");
+  check(db, sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL),
+        "enable extensions");
   if (sqlite3_load_extension(db, ext, NULL, &err) != SQLITE_OK) {
     fprintf(stderr, "load %s: %s\n", ext, err);
     return 1;
   }
 
-  check(db, sqlite3_exec(db,
-      "DROP TABLE IF EXISTS readings;"
-      "CREATE VIRTUAL TABLE readings USING lightning("
-      "  id INTEGER PRIMARY KEY, sensor TEXT NOT NULL, celsius REAL, sync='normal');",
-      NULL, NULL, NULL), "create");
+  check(
+      db,
+      sqlite3_exec(db,
+                   "DROP TABLE IF EXISTS readings;"
+                   "CREATE VIRTUAL TABLE readings USING lightning("
+                   "  id INTEGER PRIMARY KEY, sensor TEXT NOT NULL, celsius REAL, sync='normal');",
+                   NULL, NULL, NULL),
+      "create");
 
   /* Many inserts, one transaction, one prepared statement. */
   sqlite3_stmt *ins;
   check(db, sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), "begin");
-  check(db, sqlite3_prepare_v2(db, "INSERT INTO readings VALUES (?1, ?2, ?3)", -1, &ins, NULL), "prepare");
+  check(db, sqlite3_prepare_v2(db, "INSERT INTO readings VALUES (?1, ?2, ?3)", -1, &ins, NULL),
+        "prepare");
   for (int i = 1; i <= 1000; i++) {
     sqlite3_bind_int(ins, 1, i);
     sqlite3_bind_text(ins, 2, i % 2 ? "north" : "south", -1, SQLITE_STATIC);
@@ -54,9 +59,12 @@ int main(int argc, char **argv) {
 
   /* A range on the key, newest first. */
   sqlite3_stmt *q;
-  check(db, sqlite3_prepare_v2(db,
-      "SELECT id, sensor, celsius FROM readings WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC", -1, &q, NULL),
-      "prepare query");
+  check(db,
+        sqlite3_prepare_v2(
+            db,
+            "SELECT id, sensor, celsius FROM readings WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC",
+            -1, &q, NULL),
+        "prepare query");
   sqlite3_bind_int(q, 1, 500);
   sqlite3_bind_int(q, 2, 504);
   while (check(db, sqlite3_step(q), "query") == SQLITE_ROW)
@@ -70,7 +78,9 @@ int main(int argc, char **argv) {
   if (rc != SQLITE_CONSTRAINT) return 1;
 
   sqlite3_stmt *v;
-  check(db, sqlite3_prepare_v2(db, "SELECT lightning_version(), count(*) FROM readings", -1, &v, NULL), "v");
+  check(db,
+        sqlite3_prepare_v2(db, "SELECT lightning_version(), count(*) FROM readings", -1, &v, NULL),
+        "v");
   check(db, sqlite3_step(v), "version");
   printf("%s, %d rows\n", (const char *)sqlite3_column_text(v, 0), sqlite3_column_int(v, 1));
   sqlite3_finalize(v);

@@ -51,8 +51,9 @@ int RegisterAll(sqlite3* db, char** err) noexcept {
   try {
     if (sqlite3_libversion_number() < kMinSqliteVersion) {
       if (err)
-        *err = sqlite3_mprintf("lightning needs SQLite 3.38.0 or later; this process runs SQLite %s",
-                               sqlite3_libversion());
+        *err =
+            sqlite3_mprintf("lightning needs SQLite 3.38.0 or later; this process runs SQLite %s",
+                            sqlite3_libversion());
       return SQLITE_ERROR;
     }
     bool created = false;
@@ -60,14 +61,17 @@ int RegisterAll(sqlite3* db, char** err) noexcept {
     if (created) {
       int rc = RegisterLightningModule(db, conn);  // on failure SQLite destroys conn
       if (rc != SQLITE_OK) {
-        if (err) *err = sqlite3_mprintf("lightning: cannot register the lightning module: %s", sqlite3_errmsg(db));
+        if (err)
+          *err = sqlite3_mprintf("lightning: cannot register the lightning module: %s",
+                                 sqlite3_errmsg(db));
         return rc;
       }
     }
     int rc = RegisterVersionFunction(db);
     if (rc == SQLITE_OK) rc = RegisterFunctions(db);
     if (rc == SQLITE_OK) rc = lightning_vfs_register();  // the VFS: once per process, never default
-    if (rc != SQLITE_OK && err) *err = sqlite3_mprintf("lightning: cannot register functions: %s", sqlite3_errmsg(db));
+    if (rc != SQLITE_OK && err)
+      *err = sqlite3_mprintf("lightning: cannot register functions: %s", sqlite3_errmsg(db));
     return rc;
   } catch (...) {
     return SQLITE_NOMEM;
@@ -85,8 +89,8 @@ extern "C" int AutoInit(sqlite3* db, char** err, const sqlite3_api_routines* api
 }  // namespace
 }  // namespace lightning::ext
 
-extern "C" __attribute__((visibility("default"))) int sqlite3_lightning_init(sqlite3* db, char** err,
-                                                                           const sqlite3_api_routines* api) {
+extern "C" __attribute__((visibility("default"))) int sqlite3_lightning_init(
+    sqlite3* db, char** err, const sqlite3_api_routines* api) {
   SQLITE_EXTENSION_INIT2(api);
   int rc = lightning::ext::RegisterAll(db, err);
   if (rc != SQLITE_OK) return rc;

@@ -155,7 +155,8 @@ Status Fill(TempStore* st, const Params& p, bool random, Phase* phase) {
     if (!w.ok()) return w.status();
     for (uint64_t i = b; i < std::min(p.n, b + kBatch); i++) {
       FormatKey(order[i], key);
-      LIGHTNING_RETURN_IF_ERROR(w.value()->Put(st->tree(), Slice(key, 16), Value(order[i], 0, p.value_size, &value)));
+      LIGHTNING_RETURN_IF_ERROR(
+          w.value()->Put(st->tree(), Slice(key, 16), Value(order[i], 0, p.value_size, &value)));
     }
     LIGHTNING_RETURN_IF_ERROR(w.value()->Commit());
   }
@@ -183,7 +184,8 @@ Status ReadRandom(TempStore* st, const Params& p, Phase* phase) {
       }
       Slice v;
       Status s = r.value()->GetView(st->tree(), Slice(key, 16), &v);
-      if (s.ok() && v.size() != p.value_size) s = Status::Corruption("a value has the wrong length");
+      if (s.ok() && v.size() != p.value_size)
+        s = Status::Corruption("a value has the wrong length");
       if (!s.ok()) {
         errors[static_cast<size_t>(t)] = s;
         return;
@@ -238,7 +240,8 @@ Status Mixed(TempStore* st, const Params& p, Phase* phase) {
     if (put) {
       auto w = st->db()->BeginWrite();
       if (!w.ok()) return w.status();
-      LIGHTNING_RETURN_IF_ERROR(w.value()->Put(st->tree(), Slice(key, 16), Value(k, i + 1, p.value_size, &value)));
+      LIGHTNING_RETURN_IF_ERROR(
+          w.value()->Put(st->tree(), Slice(key, 16), Value(k, i + 1, p.value_size, &value)));
       LIGHTNING_RETURN_IF_ERROR(w.value()->Commit());
     } else {
       auto r = st->db()->BeginRead();
@@ -263,11 +266,12 @@ Cell Percentile(std::vector<uint32_t>* v, double q) {
 }
 
 // An integer argument in [lo, hi]; names it in the error otherwise.
-int IntArg(sqlite3_value* v, const char* name, int64_t lo, int64_t hi, int64_t* out, std::string* err) {
+int IntArg(sqlite3_value* v, const char* name, int64_t lo, int64_t hi, int64_t* out,
+           std::string* err) {
   if (sqlite3_value_numeric_type(v) != SQLITE_INTEGER || sqlite3_value_int64(v) < lo ||
       sqlite3_value_int64(v) > hi) {
-    *err = std::string("lightning_bench: ") + name + " must be an integer from " + std::to_string(lo) +
-           " to " + std::to_string(hi) + ", got '" + ValueText(v) + "'";
+    *err = std::string("lightning_bench: ") + name + " must be an integer from " +
+           std::to_string(lo) + " to " + std::to_string(hi) + ", got '" + ValueText(v) + "'";
     return SQLITE_ERROR;
   }
   *out = sqlite3_value_int64(v);
@@ -279,8 +283,10 @@ int FillBench(sqlite3*, sqlite3_value** args, std::vector<Row>* rows, std::strin
   p.workload = ValueText(args[0]);
   int64_t n = 0, value_size = 100, threads = 1;
   int rc = IntArg(args[1], "n", 1, kMaxKeys, &n, err);
-  if (rc == SQLITE_OK && args[2] != nullptr) rc = IntArg(args[2], "value_size", 1, kMaxValue, &value_size, err);
-  if (rc == SQLITE_OK && args[3] != nullptr) rc = IntArg(args[3], "threads", 1, kMaxThreads, &threads, err);
+  if (rc == SQLITE_OK && args[2] != nullptr)
+    rc = IntArg(args[2], "value_size", 1, kMaxValue, &value_size, err);
+  if (rc == SQLITE_OK && args[3] != nullptr)
+    rc = IntArg(args[3], "threads", 1, kMaxThreads, &threads, err);
   if (rc != SQLITE_OK) return rc;
   p.n = static_cast<uint64_t>(n);
   p.value_size = static_cast<size_t>(value_size);
@@ -322,12 +328,14 @@ int FillBench(sqlite3*, sqlite3_value** args, std::vector<Row>* rows, std::strin
   }
   for (Phase& ph : phases) {
     const double secs = static_cast<double>(ph.nanos) / 1e9;
-    rows->push_back(Row{ph.name, static_cast<int64_t>(ph.ops), secs,
-                        secs > 0 ? Cell(static_cast<double>(ph.ops) / secs) : Cell(),
-                        Percentile(&ph.latencies, 0.50), Percentile(&ph.latencies, 0.95),
-                        Percentile(&ph.latencies, 0.99), Percentile(&ph.latencies, 0.999),
-                        ph.latencies.empty() ? Cell()
-                                             : Cell(*std::max_element(ph.latencies.begin(), ph.latencies.end()) / 1000.0)});
+    rows->push_back(
+        Row{ph.name, static_cast<int64_t>(ph.ops), secs,
+            secs > 0 ? Cell(static_cast<double>(ph.ops) / secs) : Cell(),
+            Percentile(&ph.latencies, 0.50), Percentile(&ph.latencies, 0.95),
+            Percentile(&ph.latencies, 0.99), Percentile(&ph.latencies, 0.999),
+            ph.latencies.empty()
+                ? Cell()
+                : Cell(*std::max_element(ph.latencies.begin(), ph.latencies.end()) / 1000.0)});
   }
   return SQLITE_OK;
 }

@@ -56,7 +56,10 @@ int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
   if (!args[0]) CollectVfsStats(db, "", &vfs_rows);
   for (auto& [path, m] : vfs_rows) {
     Row row{path, Cell(), m.name, Cell(), m.unit, m.description};
-    if (IsIntegerUnit(m.unit)) row[3] = static_cast<int64_t>(m.value); else row[3] = m.value;
+    if (IsIntegerUnit(m.unit))
+      row[3] = static_cast<int64_t>(m.value);
+    else
+      row[3] = m.value;
     rows->push_back(std::move(row));
   }
   for (const StoreTarget& t : targets) {

@@ -3,9 +3,9 @@
 namespace lightning::ext {
 
 int RegisterFunctions(sqlite3* db) {
-  int (*const all[])(sqlite3*) = {RegisterStatsFunctions,      RegisterLatencyFunctions,
-                                  RegisterConfigFunctions,     RegisterAdvisorFunctions,
-                                  RegisterProfileFunctions,    RegisterMetricsFunctions,
+  int (*const all[])(sqlite3*) = {RegisterStatsFunctions,       RegisterLatencyFunctions,
+                                  RegisterConfigFunctions,      RegisterAdvisorFunctions,
+                                  RegisterProfileFunctions,     RegisterMetricsFunctions,
                                   RegisterMaintenanceFunctions, RegisterBenchFunctions};
   for (auto* reg : all) {
     int rc = reg(db);

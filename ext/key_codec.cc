@@ -42,7 +42,9 @@ uint64_t OrderedDoubleBits(double d) {
   return (u & kSignBit) ? ~u : (u | kSignBit);
 }
 
-double FromOrderedDoubleBits(uint64_t u) { return BitsToDouble((u & kSignBit) ? (u & ~kSignBit) : ~u); }
+double FromOrderedDoubleBits(uint64_t u) {
+  return BitsToDouble((u & kSignBit) ? (u & ~kSignBit) : ~u);
+}
 
 void EncodeNumber(double d, uint16_t remainder, std::string* out) {
   out->push_back(static_cast<char>(kKeyTagNumber));
@@ -131,7 +133,8 @@ bool DecodeKey(std::string_view key, bool prefer_real, SqlValue* value) {
         *value = SqlValue::Integer(static_cast<int64_t>(d) + rem);
         return true;
       }
-      *value = whole && !prefer_real ? SqlValue::Integer(static_cast<int64_t>(d)) : SqlValue::Real(d);
+      *value =
+          whole && !prefer_real ? SqlValue::Integer(static_cast<int64_t>(d)) : SqlValue::Real(d);
       return true;
     }
     case kKeyTagText:
@@ -148,7 +151,8 @@ bool DecodeKey(std::string_view key, bool prefer_real, SqlValue* value) {
 bool DecodeIntegerKey(std::string_view key, int64_t* value) {
   constexpr double kTwoPow53 = 9007199254740992.0;
   if (key.size() == 9 && static_cast<unsigned char>(key[0]) == kKeyTagNumber) {
-    double d = FromOrderedDoubleBits(GetBigEndian64(reinterpret_cast<const unsigned char*>(key.data()) + 1));
+    double d = FromOrderedDoubleBits(
+        GetBigEndian64(reinterpret_cast<const unsigned char*>(key.data()) + 1));
     // Within +-2^53 the cast is exact for whole numbers (and NaN fails the
     // range test): no std::floor call.
     if (d >= -kTwoPow53 && d <= kTwoPow53) {
@@ -166,18 +170,23 @@ bool DecodeIntegerKey(std::string_view key, int64_t* value) {
 
 bool KeyIsWholeNumber(std::string_view key) {
   if (key.size() != 9 || static_cast<unsigned char>(key[0]) != kKeyTagNumber) return false;
-  double d = FromOrderedDoubleBits(GetBigEndian64(reinterpret_cast<const unsigned char*>(key.data()) + 1));
+  double d =
+      FromOrderedDoubleBits(GetBigEndian64(reinterpret_cast<const unsigned char*>(key.data()) + 1));
   return d >= -kTwoPow63 && d < kTwoPow63 && std::floor(d) == d;
 }
 
 int CompareSqlValues(const SqlValue& a, const SqlValue& b) {
   auto rank = [](SqlValue::Type t) {
     switch (t) {
-      case SqlValue::Type::kNull: return 0;
+      case SqlValue::Type::kNull:
+        return 0;
       case SqlValue::Type::kInteger:
-      case SqlValue::Type::kReal: return 1;
-      case SqlValue::Type::kText: return 2;
-      case SqlValue::Type::kBlob: return 3;
+      case SqlValue::Type::kReal:
+        return 1;
+      case SqlValue::Type::kText:
+        return 2;
+      case SqlValue::Type::kBlob:
+        return 3;
     }
     return 0;
   };

@@ -17,14 +17,18 @@ int IntegerWidth(int64_t v) {
 
 uint64_t SerialType(const SqlValue& v) {
   switch (v.type) {
-    case SqlValue::Type::kNull: return 0;
+    case SqlValue::Type::kNull:
+      return 0;
     case SqlValue::Type::kInteger:
       if (v.i == 0) return 1;
       if (v.i == 1) return 2;
       return 2 + static_cast<uint64_t>(IntegerWidth(v.i));
-    case SqlValue::Type::kReal: return 11;
-    case SqlValue::Type::kText: return 12 + 2 * static_cast<uint64_t>(v.bytes.size());
-    case SqlValue::Type::kBlob: return 13 + 2 * static_cast<uint64_t>(v.bytes.size());
+    case SqlValue::Type::kReal:
+      return 11;
+    case SqlValue::Type::kText:
+      return 12 + 2 * static_cast<uint64_t>(v.bytes.size());
+    case SqlValue::Type::kBlob:
+      return 13 + 2 * static_cast<uint64_t>(v.bytes.size());
   }
   return 0;
 }
@@ -135,7 +139,8 @@ bool RecordReader::Parse(std::string_view record) {
     body += PayloadSize(types_[i]);
     if (body > record.size()) return false;
   }
-  const uint64_t start = static_cast<uint64_t>(p - reinterpret_cast<const unsigned char*>(record.data()));
+  const uint64_t start =
+      static_cast<uint64_t>(p - reinterpret_cast<const unsigned char*>(record.data()));
   if (start + body != record.size()) return false;
   body_start_ = static_cast<uint32_t>(start);
   size_ = n;
@@ -145,7 +150,8 @@ bool RecordReader::Parse(std::string_view record) {
 SqlValue RecordReader::Column(size_t i) const {
   if (i >= size_) return SqlValue::Null();
   uint64_t t = types_[i];
-  const auto* p = reinterpret_cast<const unsigned char*>(record_.data()) + body_start_ + offsets_[i];
+  const auto* p =
+      reinterpret_cast<const unsigned char*>(record_.data()) + body_start_ + offsets_[i];
   if (t == 0) return SqlValue::Null();
   if (t == 1) return SqlValue::Integer(0);
   if (t == 2) return SqlValue::Integer(1);

@@ -69,7 +69,8 @@ Status Session::Savepoint(int level) {
   if (level < floor_) return Status::OK();
   for (const Level& l : levels_)
     if (l.level == level) return Status::OK();
-  auto first = std::find_if(levels_.begin(), levels_.end(), [&](const Level& l) { return l.level >= level; });
+  auto first = std::find_if(levels_.begin(), levels_.end(),
+                            [&](const Level& l) { return l.level >= level; });
   if (first != levels_.end()) {
     LIGHTNING_RETURN_IF_ERROR(write_->Release(first->depth));
     levels_.erase(first, levels_.end());
@@ -82,7 +83,8 @@ Status Session::Savepoint(int level) {
 
 Status Session::RollbackTo(int level) {
   if (!write_) return Status::OK();
-  auto it = std::find_if(levels_.begin(), levels_.end(), [&](const Level& l) { return l.level == level; });
+  auto it = std::find_if(levels_.begin(), levels_.end(),
+                         [&](const Level& l) { return l.level == level; });
   floor_ = std::min(floor_, level + 1);  // levels above `level` are gone
   int depth;
   if (it != levels_.end()) {
@@ -91,7 +93,8 @@ Status Session::RollbackTo(int level) {
   } else {
     // Level `level` predates this session's transaction: the state it names,
     // as far as this store is concerned, is the state at Begin().
-    if (base_depth_ == 0) return Status::InvalidArgument("savepoint not found in the store's transaction");
+    if (base_depth_ == 0)
+      return Status::InvalidArgument("savepoint not found in the store's transaction");
     depth = base_depth_;
     levels_.clear();
   }
@@ -103,7 +106,8 @@ Status Session::RollbackTo(int level) {
 Status Session::Release(int level) {
   if (!write_) return Status::OK();
   floor_ = std::min(floor_, level);  // levels from `level` up are gone
-  auto first = std::find_if(levels_.begin(), levels_.end(), [&](const Level& l) { return l.level >= level; });
+  auto first = std::find_if(levels_.begin(), levels_.end(),
+                            [&](const Level& l) { return l.level >= level; });
   if (first == levels_.end()) return Status::OK();
   LIGHTNING_RETURN_IF_ERROR(write_->Release(first->depth));
   levels_.erase(first, levels_.end());

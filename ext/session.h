@@ -85,9 +85,9 @@ class Session {
 
  private:
   struct Level {
-    int level;           // SQLite's savepoint number
-    int depth;           // the engine's savepoint depth
-    uint64_t changes;    // changes_ when it was taken
+    int level;         // SQLite's savepoint number
+    int depth;         // the engine's savepoint depth
+    uint64_t changes;  // changes_ when it was taken
   };
 
   void NotifyTxnEnd();

@@ -17,8 +17,8 @@ struct SqlValue {
   enum class Type : uint8_t { kNull = 0, kInteger = 1, kReal = 2, kText = 3, kBlob = 4 };
 
   Type type = Type::kNull;
-  int64_t i = 0;          // kInteger
-  double r = 0;           // kReal
+  int64_t i = 0;           // kInteger
+  double r = 0;            // kReal
   std::string_view bytes;  // kText (UTF-8) and kBlob
 
   static SqlValue Null() { return SqlValue(); }

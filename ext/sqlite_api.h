@@ -10,8 +10,9 @@
 
 SQLITE_EXTENSION_INIT3
 
-static_assert(SQLITE_VERSION_NUMBER >= 3038000,
-              "lightning needs the SQLite >= 3.38 headers (sqlite3_vtab_in, LIMIT/OFFSET constraints)");
+static_assert(
+    SQLITE_VERSION_NUMBER >= 3038000,
+    "lightning needs the SQLite >= 3.38 headers (sqlite3_vtab_in, LIMIT/OFFSET constraints)");
 
 namespace lightning::ext {
 

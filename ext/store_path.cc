@@ -20,7 +20,8 @@ std::string RealPath(const std::string& p) {
 
 bool Inside(const std::string& dir, const std::string& path) {
   if (dir == "/") return true;
-  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         path[dir.size()] == '/';
 }
 
 }  // namespace
@@ -49,12 +50,13 @@ Status ResolveStore(sqlite3* db, const char* schema, const std::string* file_opt
   if (candidate.is_relative()) candidate = base / candidate;
   candidate = candidate.lexically_normal();
   if (candidate.filename().empty())
-    return Status::InvalidArgument("file='" + *file_option + "' names a directory, not a store file");
+    return Status::InvalidArgument("file='" + *file_option +
+                                   "' names a directory, not a store file");
 
   std::string parent = RealPath(candidate.parent_path().string());
   if (parent.empty())
-    return Status::NotFound("file='" + *file_option + "': directory " + candidate.parent_path().string() +
-                            " does not exist");
+    return Status::NotFound("file='" + *file_option + "': directory " +
+                            candidate.parent_path().string() + " does not exist");
   std::string resolved = (fs::path(parent) / candidate.filename()).string();
   std::string target = RealPath(resolved);  // follows a symlinked store file
   if (!target.empty()) resolved = target;
@@ -64,8 +66,8 @@ Status ResolveStore(sqlite3* db, const char* schema, const std::string* file_opt
     std::string base_real = RealPath(base.string());
     if (base_real.empty() || !Inside(base_real, resolved))
       return Status::InvalidArgument(
-          "file='" + *file_option + "' resolves to " + resolved + ", outside the database's directory " +
-          base_real +
+          "file='" + *file_option + "' resolves to " + resolved +
+          ", outside the database's directory " + base_real +
           "; a store must live beside its database unless the application opens the database with "
           "the URI parameter lightning_unsafe_paths=1");
   }
@@ -73,7 +75,8 @@ Status ResolveStore(sqlite3* db, const char* schema, const std::string* file_opt
     std::string main_real = RealPath(db_file);
     for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
       if (!main_real.empty() && resolved == main_real + suffix)
-        return Status::InvalidArgument("file='" + *file_option + "' names the database's own file " + resolved);
+        return Status::InvalidArgument("file='" + *file_option +
+                                       "' names the database's own file " + resolved);
     }
   }
   out->path = resolved;

@@ -79,7 +79,8 @@ bool CollectVfsStats(sqlite3* db, const std::string& name,
     std::vector<Metric> metrics;
     if (sqlite3_file_control(db, name.c_str(), SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK &&
         vfs::FileMetrics(file, &metrics)) {
-      for (Metric& m : metrics) rows->emplace_back(sqlite3_db_filename(db, name.c_str()), std::move(m));
+      for (Metric& m : metrics)
+        rows->emplace_back(sqlite3_db_filename(db, name.c_str()), std::move(m));
       return true;
     }
   }

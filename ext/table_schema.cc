@@ -76,9 +76,11 @@ Status Tokenize(std::string_view s, std::vector<Token>* out) {
       if (!ReadQuoted(s, &i, '\'', &t.value))
         return Status::InvalidArgument("unterminated string in \"" + std::string(s) + "\"");
       t.kind = Tok::kString;
-    } else if (std::isdigit(c) || (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
-                              ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
+    } else if (std::isdigit(c) || (c == '.' && i + 1 < s.size() &&
+                                   std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+      while (i < s.size() &&
+             (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
+              ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
         ++i;
       t.kind = Tok::kNumber;
     } else {
@@ -102,7 +104,9 @@ bool IsKeyword(const Token& t, const char* kw) {
   return t.kind == Tok::kIdent && Lower(t.value) == kw;
 }
 
-bool IsName(const Token& t) { return t.kind == Tok::kIdent || t.kind == Tok::kQuotedIdent || t.kind == Tok::kString; }
+bool IsName(const Token& t) {
+  return t.kind == Tok::kIdent || t.kind == Tok::kQuotedIdent || t.kind == Tok::kString;
+}
 
 // ---------------------------------------------------------- column parser
 
@@ -116,7 +120,8 @@ class ColumnParser {
     // Type name: identifiers up to the first constraint keyword, then (n[,m]).
     size_t type_begin = pos_;
     while (pos_ < t_.size() && t_[pos_].kind == Tok::kIdent && !IsConstraintStart(t_[pos_])) ++pos_;
-    if (pos_ < t_.size() && t_[pos_].kind == Tok::kPunct && t_[pos_].value == "(" && pos_ > type_begin) {
+    if (pos_ < t_.size() && t_[pos_].kind == Tok::kPunct && t_[pos_].value == "(" &&
+        pos_ > type_begin) {
       size_t close = MatchParen(pos_);
       if (close == 0) return Error(col, "unbalanced parentheses in the type");
       pos_ = close + 1;
@@ -131,8 +136,8 @@ class ColumnParser {
 
  private:
   static bool IsConstraintStart(const Token& t) {
-    static const char* const kWords[] = {"constraint", "primary", "not",        "null",
-                                         "unique",     "check",   "default",    "collate",
+    static const char* const kWords[] = {"constraint", "primary",   "not",     "null",
+                                         "unique",     "check",     "default", "collate",
                                          "references", "generated", "as"};
     for (const char* w : kWords)
       if (IsKeyword(t, w)) return true;
@@ -185,8 +190,10 @@ class ColumnParser {
     }
     if (Accept("primary")) {
       if (!Accept("key")) return Error(col, "expected KEY after PRIMARY");
-      if (Accept("desc")) pk_desc_ = true;
-      else Accept("asc");
+      if (Accept("desc"))
+        pk_desc_ = true;
+      else
+        Accept("asc");
       LIGHTNING_RETURN_IF_ERROR(RejectConflictClause(col));
       if (Accept("autoincrement"))
         return Error(col, "AUTOINCREMENT is not supported (new rowids are the largest + 1)");
@@ -208,8 +215,10 @@ class ColumnParser {
     if (Accept("default")) return ParseDefault(col);
     const Token& t = t_[pos_];
     if (IsKeyword(t, "unique"))
-      return Error(col, "UNIQUE is not supported on lightning tables (only the PRIMARY KEY is unique)");
-    if (IsKeyword(t, "check")) return Error(col, "CHECK constraints are not supported on lightning tables");
+      return Error(col,
+                   "UNIQUE is not supported on lightning tables (only the PRIMARY KEY is unique)");
+    if (IsKeyword(t, "check"))
+      return Error(col, "CHECK constraints are not supported on lightning tables");
     if (IsKeyword(t, "references"))
       return Error(col, "REFERENCES (foreign keys) are not supported on lightning tables");
     if (IsKeyword(t, "generated") || IsKeyword(t, "as"))
@@ -284,7 +293,8 @@ Status ParseTableConstraint(std::string_view arg, const std::vector<Token>& t, T
   size_t p = 0;
   if (IsKeyword(t[p], "constraint")) p += 2;
   if (p < t.size() && IsKeyword(t[p], "primary")) {
-    if (p + 4 < t.size() && IsKeyword(t[p + 1], "key") && t[p + 2].value == "(" && IsName(t[p + 3])) {
+    if (p + 4 < t.size() && IsKeyword(t[p + 1], "key") && t[p + 2].value == "(" &&
+        IsName(t[p + 3])) {
       size_t q = p + 4;
       if (q < t.size() && (IsKeyword(t[q], "asc") || IsKeyword(t[q], "desc"))) ++q;
       if (q < t.size() && t[q].value == ")" && q + 1 == t.size()) {
@@ -292,8 +302,8 @@ Status ParseTableConstraint(std::string_view arg, const std::vector<Token>& t, T
         return Status::OK();
       }
       if (q < t.size() && t[q].value == ",")
-        return Status::InvalidArgument("a PRIMARY KEY of more than one column is not supported: \"" +
-                                       std::string(arg) + "\"");
+        return Status::InvalidArgument(
+            "a PRIMARY KEY of more than one column is not supported: \"" + std::string(arg) + "\"");
     }
     return Status::InvalidArgument("malformed table constraint \"" + std::string(arg) + "\"");
   }
@@ -318,11 +328,16 @@ Affinity AffinityOfType(std::string_view type) {
 
 const char* AffinityName(Affinity affinity) {
   switch (affinity) {
-    case Affinity::kBlob: return "BLOB";
-    case Affinity::kText: return "TEXT";
-    case Affinity::kNumeric: return "NUMERIC";
-    case Affinity::kInteger: return "INTEGER";
-    case Affinity::kReal: return "REAL";
+    case Affinity::kBlob:
+      return "BLOB";
+    case Affinity::kText:
+      return "TEXT";
+    case Affinity::kNumeric:
+      return "NUMERIC";
+    case Affinity::kInteger:
+      return "INTEGER";
+    case Affinity::kReal:
+      return "REAL";
   }
   return "?";
 }
@@ -342,7 +357,8 @@ std::string ClosestName(std::string_view name, const std::vector<std::string>& c
   size_t best_d = SIZE_MAX;
   for (const auto& c : candidates) {
     size_t d = EditDistance(lower, c);
-    if (c.find(lower) != std::string::npos || lower.find(c) != std::string::npos) d = std::min<size_t>(d, 2);
+    if (c.find(lower) != std::string::npos || lower.find(c) != std::string::npos)
+      d = std::min<size_t>(d, 2);
     if (d < best_d) {
       best_d = d;
       best = c;
@@ -403,8 +419,9 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
       schema->options.emplace_back(name, Unquote(value));
       continue;
     }
-    if (IsKeyword(toks[0], "primary") || IsKeyword(toks[0], "unique") || IsKeyword(toks[0], "check") ||
-        IsKeyword(toks[0], "foreign") || IsKeyword(toks[0], "constraint")) {
+    if (IsKeyword(toks[0], "primary") || IsKeyword(toks[0], "unique") ||
+        IsKeyword(toks[0], "check") || IsKeyword(toks[0], "foreign") ||
+        IsKeyword(toks[0], "constraint")) {
       if (!table_pk.empty()) return Status::InvalidArgument("more than one PRIMARY KEY");
       LIGHTNING_RETURN_IF_ERROR(ParseTableConstraint(arg, toks, schema, &table_pk));
       continue;
@@ -419,7 +436,8 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
       return Status::InvalidArgument("duplicate column name \"" + col.name + "\"");
     if (col.primary_key) {
       if (schema->key_column >= 0)
-        return Status::InvalidArgument("more than one PRIMARY KEY (a key of several columns is not supported)");
+        return Status::InvalidArgument(
+            "more than one PRIMARY KEY (a key of several columns is not supported)");
       schema->key_column = static_cast<int>(schema->columns.size());
       pk_desc = parser.pk_desc();
     }
@@ -439,8 +457,8 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
   }
   ColumnDef& key = schema->columns[schema->key_column];
   if (!key.collation.empty() && Lower(key.collation) != "binary")
-    return Status::InvalidArgument("COLLATE " + key.collation + " on the PRIMARY KEY column \"" + key.name +
-                                   "\" is not supported (keys are ordered by BINARY)");
+    return Status::InvalidArgument("COLLATE " + key.collation + " on the PRIMARY KEY column \"" +
+                                   key.name + "\" is not supported (keys are ordered by BINARY)");
   bool integer_alias = Lower(Trim(key.type)) == "integer" && !pk_desc;
   schema->key_kind = integer_alias ? KeyKind::kIntegerPrimaryKey : KeyKind::kWithoutRowid;
   if (schema->key_kind == KeyKind::kWithoutRowid) key.not_null = true;

@@ -33,8 +33,8 @@
 namespace lightning::ext {
 
 struct ColumnDef {
-  std::string name;          // unquoted
-  std::string type;          // declared type, as written ("VARCHAR(20)"); may be empty
+  std::string name;  // unquoted
+  std::string type;  // declared type, as written ("VARCHAR(20)"); may be empty
   Affinity affinity = Affinity::kBlob;
   bool not_null = false;
   bool primary_key = false;

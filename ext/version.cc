@@ -44,8 +44,8 @@ const char* SimdTargetName() {
 
 void VersionFunc(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
   try {
-    std::string v = std::string("lightning ") + LIGHTNING_VERSION + " (sqlite " + sqlite3_libversion() +
-                    ", simd " + SimdTargetName() + ")";
+    std::string v = std::string("lightning ") + LIGHTNING_VERSION + " (sqlite " +
+                    sqlite3_libversion() + ", simd " + SimdTargetName() + ")";
     sqlite3_result_text(ctx, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   } catch (...) {
     sqlite3_result_error_nomem(ctx);
@@ -56,8 +56,8 @@ void VersionFunc(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
 
 int RegisterVersionFunction(sqlite3* db) {
   return sqlite3_create_function_v2(db, "lightning_version", 0,
-                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr, VersionFunc,
-                                    nullptr, nullptr, nullptr);
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                    VersionFunc, nullptr, nullptr, nullptr);
 }
 
 }  // namespace lightning::ext

@@ -76,12 +76,13 @@ int OpenSession(Connection* conn, const StoreLocation& loc, const Options& optio
     s = ApplySavedSettings(loc.path, options, &shared);  // see settings.h
   }
   if (!s.ok()) {
-    *err = "lightning: cannot open store " + (loc.in_memory ? std::string(":memory:") : loc.path) + ": " +
-           StatusToSqliteMessage(s);
+    *err = "lightning: cannot open store " + (loc.in_memory ? std::string(":memory:") : loc.path) +
+           ": " + StatusToSqliteMessage(s);
     return StatusToSqliteCode(s, SqliteContext::kOpen);
   }
-  *out = conn->AddSession(loc.key, std::make_unique<Session>(std::move(shared),
-                                                            loc.in_memory ? ":memory:" : loc.path, loc.in_memory));
+  *out = conn->AddSession(
+      loc.key, std::make_unique<Session>(std::move(shared), loc.in_memory ? ":memory:" : loc.path,
+                                         loc.in_memory));
   return SQLITE_OK;
 }
 
@@ -127,8 +128,8 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   table->schema_name = argv[1];
   table->name = argv[2];
   if (table->name == kSettingsTree) {
-    *err_out =
-        sqlite3_mprintf("lightning: the name %s is reserved for the store's saved settings", argv[2]);
+    *err_out = sqlite3_mprintf("lightning: the name %s is reserved for the store's saved settings",
+                               argv[2]);
     return SQLITE_ERROR;
   }
   std::vector<std::string_view> args(argv + 3, argv + argc);
@@ -164,19 +165,22 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   }
   rc = sqlite3_declare_vtab(db, table->schema.DeclareSql().c_str());
   if (rc != SQLITE_OK) {
-    *err_out = sqlite3_mprintf("lightning: cannot declare table %s: %s", argv[2], sqlite3_errmsg(db));
+    *err_out =
+        sqlite3_mprintf("lightning: cannot declare table %s: %s", argv[2], sqlite3_errmsg(db));
     return rc;
   }
   sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
 
   Session* session = table->session;
-  s = create ? CreateTree(session, table->name, &table->tree) : OpenExistingTree(session, table->name, &table->tree);
+  s = create ? CreateTree(session, table->name, &table->tree)
+             : OpenExistingTree(session, table->name, &table->tree);
   if (!s.ok()) {
     if (s.IsNotFound())
-      *err_out = sqlite3_mprintf("lightning: table %s has no tree in store %s (was the store file replaced or "
-                                 "deleted?)",
-                                 argv[2], session->label().c_str());
+      *err_out = sqlite3_mprintf(
+          "lightning: table %s has no tree in store %s (was the store file replaced or "
+          "deleted?)",
+          argv[2], session->label().c_str());
     else
       *err_out = Mprintf("lightning: table " + table->name + ": " + StatusToSqliteMessage(s));
     return StatusToSqliteCode(s);
@@ -199,11 +203,13 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   return SQLITE_OK;
 }
 
-int xCreate(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err) noexcept {
+int xCreate(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
+            char** err) noexcept {
   return Guarded(nullptr, [&] { return ConnectImpl(db, aux, argc, argv, out, err, true); });
 }
 
-int xConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err) noexcept {
+int xConnect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
+             char** err) noexcept {
   return Guarded(nullptr, [&] { return ConnectImpl(db, aux, argc, argv, out, err, false); });
 }
 
@@ -225,8 +231,9 @@ int CatalogChange(LightningTable* t, const char* what, F&& change) {
   if (!session->writing() && !sqlite3_get_autocommit(t->db)) {
     // SQLITE_LOCKED ("database table is locked"): SQLite drops xDestroy's own
     // message, so the code must speak for itself; the log has the details.
-    std::string msg = std::string("lightning: ") + what + " of lightning table " + t->name +
-                      " inside a transaction that has not written to its store is not supported; COMMIT first";
+    std::string msg =
+        std::string("lightning: ") + what + " of lightning table " + t->name +
+        " inside a transaction that has not written to its store is not supported; COMMIT first";
     sqlite3_log(SQLITE_LOCKED, "%s", msg.c_str());
     return SetTableError(t, SQLITE_LOCKED, msg);
   }
@@ -263,7 +270,8 @@ int xDestroy(sqlite3_vtab* vtab) noexcept {
 int xRename(sqlite3_vtab* vtab, const char* new_name) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
-    int rc = CatalogChange(t, "ALTER TABLE RENAME", [&](WriteTxn* txn) { return txn->RenameTree(t->name, new_name); });
+    int rc = CatalogChange(t, "ALTER TABLE RENAME",
+                           [&](WriteTxn* txn) { return txn->RenameTree(t->name, new_name); });
     if (rc == SQLITE_OK) t->name = new_name;
     return rc;
   });
@@ -287,7 +295,8 @@ int xSync(sqlite3_vtab* vtab) noexcept {
   return Guarded(t, [&] {
     Status s = t->session->Commit();
     if (s.ok()) return SQLITE_OK;
-    return SetTableError(t, StatusToSqliteCode(s), "lightning: commit failed: " + StatusToSqliteMessage(s));
+    return SetTableError(t, StatusToSqliteCode(s),
+                         "lightning: commit failed: " + StatusToSqliteMessage(s));
   });
 }
 

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "engine/db.h"
-#include "ext/sqlite_api.h"
 #include "ext/sql_value.h"
+#include "ext/sqlite_api.h"
 #include "ext/table_schema.h"
 
 namespace lightning::ext {
@@ -87,7 +87,8 @@ int Guarded(LightningTable* t, F&& body) noexcept {
   } catch (const std::bad_alloc&) {
     return SQLITE_NOMEM;
   } catch (const std::exception& e) {
-    return t ? SetTableError(t, SQLITE_INTERNAL, std::string("lightning: internal error: ") + e.what())
+    return t ? SetTableError(t, SQLITE_INTERNAL,
+                             std::string("lightning: internal error: ") + e.what())
              : SQLITE_INTERNAL;
   } catch (...) {
     return SQLITE_INTERNAL;
@@ -116,7 +117,8 @@ int LightningNext(sqlite3_vtab_cursor* cur) noexcept;
 int LightningEof(sqlite3_vtab_cursor* cur) noexcept;
 int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noexcept;
 int LightningRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept;
-int LightningUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) noexcept;
+int LightningUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
+                    sqlite3_int64* rowid) noexcept;
 
 // Registers the module on `db` with `conn` as its client data.
 int RegisterLightningModule(sqlite3* db, Connection* conn);

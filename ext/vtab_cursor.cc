@@ -51,8 +51,8 @@ struct LightningCursor {
   std::shared_ptr<ReadTxn> snapshot;
   Txn* txn = nullptr;
   std::unique_ptr<Cursor> it;
-  bool on_write = false;   // `it` belongs to the session's write transaction
-  bool detached = false;   // the write transaction ended under us
+  bool on_write = false;  // `it` belongs to the session's write transaction
+  bool detached = false;  // the write transaction ended under us
   bool eof = true;
 
   // The current row: views, backed by copies when reading the write txn. On
@@ -137,8 +137,10 @@ struct LightningCursor {
       return;
     }
     key_copy.assign(it->key());
-    if (key_only()) value_copy.clear();
-    else value_copy.assign(it->value());
+    if (key_only())
+      value_copy.clear();
+    else
+      value_copy.assign(it->value());
     key = key_copy;
     value = value_copy;
     have_key = have_value = true;
@@ -229,8 +231,10 @@ struct LightningCursor {
       }
       return SettleRange();
     }
-    if (desc()) it->Prev();
-    else it->Next();
+    if (desc())
+      it->Prev();
+    else
+      it->Next();
     return SettleRange();
   }
 
@@ -260,8 +264,9 @@ namespace {
 
 int CursorError(LightningCursor* c, const Status& s) {
   c->eof = true;
-  return SetTableError(c->table, StatusToSqliteCode(s),
-                       "lightning: reading table " + c->table->name + ": " + StatusToSqliteMessage(s));
+  return SetTableError(
+      c->table, StatusToSqliteCode(s),
+      "lightning: reading table " + c->table->name + ": " + StatusToSqliteMessage(s));
 }
 
 int CorruptRecord(LightningCursor* c) {
@@ -288,14 +293,17 @@ int FilterImpl(LightningCursor* c, int idx, int argc, sqlite3_value** argv) {
   bool empty = false;
   if (idx & kPlanEq) {
     std::string k;
-    if (KeyOf(t, argv[a++], &k)) c->keys.push_back(std::move(k));
-    else empty = true;
+    if (KeyOf(t, argv[a++], &k))
+      c->keys.push_back(std::move(k));
+    else
+      empty = true;
   }
   if (idx & kPlanIn) {
     sqlite3_value* list = argv[a++];
     sqlite3_value* v = nullptr;
     int rc;
-    for (rc = sqlite3_vtab_in_first(list, &v); rc == SQLITE_OK && v; rc = sqlite3_vtab_in_next(list, &v)) {
+    for (rc = sqlite3_vtab_in_first(list, &v); rc == SQLITE_OK && v;
+         rc = sqlite3_vtab_in_next(list, &v)) {
       std::string k;
       if (KeyOf(t, v, &k)) c->keys.push_back(std::move(k));
     }
@@ -356,7 +364,8 @@ int LightningClose(sqlite3_vtab_cursor* cur) noexcept {
   return SQLITE_OK;
 }
 
-int LightningFilter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) noexcept {
+int LightningFilter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
+                    sqlite3_value** argv) noexcept {
   LightningCursor* c = Cur(cur);
   return Guarded(c->table, [&] { return FilterImpl(c, idx_num, argc, argv); });
 }
@@ -389,7 +398,8 @@ int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noe
     }
     bool need_record = slot >= 0 || t->key_affinity() == Affinity::kBlob;
     if (need_record && !c->record_parsed) {
-      if (c->key_only()) return SetTableError(t, SQLITE_INTERNAL, "lightning: column read in a key-only plan");
+      if (c->key_only())
+        return SetTableError(t, SQLITE_INTERNAL, "lightning: column read in a key-only plan");
       if (!c->record.Parse(c->Value())) return CorruptRecord(c);
       c->record_parsed = true;
     }
@@ -397,11 +407,13 @@ int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noe
       ResultValue(ctx, c->record.Column(static_cast<size_t>(slot)));
       return SQLITE_OK;
     }
-    bool prefer_real = t->key_affinity() == Affinity::kReal ||
-                       (t->key_affinity() == Affinity::kBlob && (c->record.flags() & kRecordKeyIsReal));
+    bool prefer_real =
+        t->key_affinity() == Affinity::kReal ||
+        (t->key_affinity() == Affinity::kBlob && (c->record.flags() & kRecordKeyIsReal));
     SqlValue v;
     if (!DecodeKey(c->Key(), prefer_real, &v))
-      return SetTableError(t, SQLITE_CORRUPT_VTAB, "lightning: table " + t->name + ": malformed key");
+      return SetTableError(t, SQLITE_CORRUPT_VTAB,
+                           "lightning: table " + t->name + ": malformed key");
     ResultValue(ctx, v);
     return SQLITE_OK;
   });
@@ -414,7 +426,8 @@ int LightningRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept {
     if (c->eof || !c->table->has_rowid()) return SQLITE_OK;
     int64_t v;
     if (!DecodeIntegerKey(c->Key(), &v))
-      return SetTableError(c->table, SQLITE_CORRUPT_VTAB, "lightning: table " + c->table->name + ": malformed rowid key");
+      return SetTableError(c->table, SQLITE_CORRUPT_VTAB,
+                           "lightning: table " + c->table->name + ": malformed rowid key");
     *rowid = v;
     return SQLITE_OK;
   });

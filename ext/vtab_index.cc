@@ -113,8 +113,10 @@ int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
       use(in, kPlanIn);
       sqlite3_vtab_in(info, in, 1);
     }
-    if (lo >= 0) use(lo, info->aConstraint[lo].op == SQLITE_INDEX_CONSTRAINT_GT ? kPlanLowerGt : kPlanLowerGe);
-    if (hi >= 0) use(hi, info->aConstraint[hi].op == SQLITE_INDEX_CONSTRAINT_LT ? kPlanUpperLt : kPlanUpperLe);
+    if (lo >= 0)
+      use(lo, info->aConstraint[lo].op == SQLITE_INDEX_CONSTRAINT_GT ? kPlanLowerGt : kPlanLowerGe);
+    if (hi >= 0)
+      use(hi, info->aConstraint[hi].op == SQLITE_INDEX_CONSTRAINT_LT ? kPlanUpperLt : kPlanUpperLe);
 
     // ORDER BY key [ASC|DESC]: the key is unique, so later terms never matter.
     bool ordered = info->nOrderBy == 0;
@@ -161,7 +163,8 @@ int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
     if (idx & kPlanIn) add(k + " IN (...)");
     if (idx & (kPlanLowerGt | kPlanLowerGe)) add(k + ((idx & kPlanLowerGt) ? ">?" : ">=?"));
     if (idx & (kPlanUpperLt | kPlanUpperLe)) add(k + ((idx & kPlanUpperLt) ? "<?" : "<=?"));
-    if (info->orderByConsumed) add(std::string("ORDER BY ") + k + ((idx & kPlanDesc) ? " DESC" : ""));
+    if (info->orderByConsumed)
+      add(std::string("ORDER BY ") + k + ((idx & kPlanDesc) ? " DESC" : ""));
     if (idx & kPlanLimit) add("LIMIT");
     if (idx & kPlanOffset) add("OFFSET");
     if (plan.empty()) plan = "full scan";

@@ -38,11 +38,13 @@ class Updater {
   int Write(int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
     const auto& cols = t_->schema.columns;
     if (argc != static_cast<int>(cols.size()) + 2)
-      return SetTableError(t_, SQLITE_ERROR, "lightning: xUpdate with an unexpected number of values");
+      return SetTableError(t_, SQLITE_ERROR,
+                           "lightning: xUpdate with an unexpected number of values");
     bool insert = sqlite3_value_type(argv[0]) == SQLITE_NULL;
     scratch_.resize(cols.size());
     values_.resize(cols.size());
-    for (size_t i = 0; i < cols.size(); ++i) values_[i] = ApplyAffinity(argv[2 + i], cols[i].affinity, &scratch_[i]);
+    for (size_t i = 0; i < cols.size(); ++i)
+      values_[i] = ApplyAffinity(argv[2 + i], cols[i].affinity, &scratch_[i]);
 
     // The new key.
     int64_t new_rowid = 0;
@@ -60,23 +62,28 @@ class Updater {
       if (cols[i].not_null && values_[i].is_null()) return NotNull(static_cast<int>(i));
     if (new_key_.size() > t_->max_key_size)
       return SetTableError(t_, SQLITE_TOOBIG,
-                           "lightning: key of " + std::to_string(new_key_.size()) + " bytes exceeds the " +
-                               std::to_string(t_->max_key_size) + "-byte key limit of table " + t_->name);
+                           "lightning: key of " + std::to_string(new_key_.size()) +
+                               " bytes exceeds the " + std::to_string(t_->max_key_size) +
+                               "-byte key limit of table " + t_->name);
 
     // The record.
     stored_.clear();
     for (size_t i = 0; i < cols.size(); ++i)
       if (t_->record_slot[i] >= 0) stored_.push_back(values_[i]);
     uint8_t flags = 0;
-    if (!t_->has_rowid() && values_[t_->key_column()].type == SqlValue::Type::kReal) flags |= kRecordKeyIsReal;
+    if (!t_->has_rowid() && values_[t_->key_column()].type == SqlValue::Type::kReal)
+      flags |= kRecordKeyIsReal;
     EncodeRecord(stored_, flags, &record_);
     if (record_.size() > kMaxValueSize)
       return SetTableError(t_, SQLITE_TOOBIG,
-                           "lightning: row of " + std::to_string(record_.size()) + " bytes exceeds the " +
-                               std::to_string(kMaxValueSize) + "-byte limit of table " + t_->name);
+                           "lightning: row of " + std::to_string(record_.size()) +
+                               " bytes exceeds the " + std::to_string(kMaxValueSize) +
+                               "-byte limit of table " + t_->name);
 
-    if (insert) old_key_.clear();
-    else OldKey(argv[0], &old_key_);
+    if (insert)
+      old_key_.clear();
+    else
+      OldKey(argv[0], &old_key_);
     if (insert || old_key_ != new_key_) {
       int rc = CheckUnique();
       if (rc != SQLITE_OK) return rc;
@@ -92,8 +99,10 @@ class Updater {
 
  private:
   void OldKey(sqlite3_value* v, std::string* key) {
-    if (t_->has_rowid()) EncodeKey(SqlValue::Integer(sqlite3_value_int64(v)), key);
-    else EncodeKey(FromSqlite(v), key);  // the key as xColumn returned it
+    if (t_->has_rowid())
+      EncodeKey(SqlValue::Integer(sqlite3_value_int64(v)), key);
+    else
+      EncodeKey(FromSqlite(v), key);  // the key as xColumn returned it
   }
 
   int Check(const Status& s, SqliteContext context) {
@@ -158,7 +167,8 @@ class Updater {
     }
     SqlValue last;
     if (!DecodeKey(it->key(), false, &last) || last.type != SqlValue::Type::kInteger)
-      return SetTableError(t_, SQLITE_CORRUPT_VTAB, "lightning: table " + t_->name + ": malformed rowid key");
+      return SetTableError(t_, SQLITE_CORRUPT_VTAB,
+                           "lightning: table " + t_->name + ": malformed rowid key");
     if (last.i < INT64_MAX) {
       *out = last.i + 1;
       return SQLITE_OK;
@@ -192,8 +202,9 @@ class Updater {
         return SQLITE_CONSTRAINT;  // SQLite skips this row
       default:
         // As native: a rowid clash is CONSTRAINT_ROWID, a key clash CONSTRAINT_PRIMARYKEY.
-        return SetTableError(t_, t_->key_column() < 0 ? SQLITE_CONSTRAINT_ROWID : SQLITE_CONSTRAINT_PRIMARYKEY,
-                             "UNIQUE constraint failed: " + t_->name + "." + t_->key_name());
+        return SetTableError(
+            t_, t_->key_column() < 0 ? SQLITE_CONSTRAINT_ROWID : SQLITE_CONSTRAINT_PRIMARYKEY,
+            "UNIQUE constraint failed: " + t_->name + "." + t_->key_name());
     }
   }
 
@@ -210,11 +221,13 @@ class Updater {
 
 }  // namespace
 
-int LightningUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) noexcept {
+int LightningUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
+                    sqlite3_int64* rowid) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
     if (!t->session->writing())
-      return SetTableError(t, SQLITE_MISUSE, "lightning: write to table " + t->name + " outside a transaction");
+      return SetTableError(t, SQLITE_MISUSE,
+                           "lightning: write to table " + t->name + " outside a transaction");
     Updater u(t);
     if (argc == 1) return u.Delete(argv[0]);
     return u.Write(argc, argv, rowid);

@@ -23,9 +23,12 @@ bool TextAsNumber(sqlite3_value* v, SqlValue* out) {
   if (dup == nullptr) throw std::bad_alloc();
   int t = sqlite3_value_numeric_type(dup);
   bool ok = true;
-  if (t == SQLITE_INTEGER) *out = SqlValue::Integer(sqlite3_value_int64(dup));
-  else if (t == SQLITE_FLOAT) *out = SqlValue::Real(sqlite3_value_double(dup));
-  else ok = false;
+  if (t == SQLITE_INTEGER)
+    *out = SqlValue::Integer(sqlite3_value_int64(dup));
+  else if (t == SQLITE_FLOAT)
+    *out = SqlValue::Real(sqlite3_value_double(dup));
+  else
+    ok = false;
   sqlite3_value_free(dup);
   return ok;
 }
@@ -39,7 +42,8 @@ SqlValue NumberAsText(sqlite3_value* v, std::string* scratch) {
     sqlite3_value_free(dup);
     throw std::bad_alloc();
   }
-  scratch->assign(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_value_bytes(dup)));
+  scratch->assign(reinterpret_cast<const char*>(text),
+                  static_cast<size_t>(sqlite3_value_bytes(dup)));
   sqlite3_value_free(dup);
   return SqlValue::Text(*scratch);
 }
@@ -48,8 +52,10 @@ SqlValue NumberAsText(sqlite3_value* v, std::string* scratch) {
 
 SqlValue FromSqlite(sqlite3_value* v) {
   switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER: return SqlValue::Integer(sqlite3_value_int64(v));
-    case SQLITE_FLOAT: return SqlValue::Real(sqlite3_value_double(v));
+    case SQLITE_INTEGER:
+      return SqlValue::Integer(sqlite3_value_int64(v));
+    case SQLITE_FLOAT:
+      return SqlValue::Real(sqlite3_value_double(v));
     case SQLITE_TEXT: {
       // sqlite3_value_bytes() first: it converts UTF-16 text to UTF-8 in
       // place; sqlite3_value_blob() then returns those bytes. Unlike
@@ -67,10 +73,12 @@ SqlValue FromSqlite(sqlite3_value* v) {
     case SQLITE_BLOB: {
       const void* p = sqlite3_value_blob(v);
       int n = sqlite3_value_bytes(v);
-      return SqlValue::Blob(n > 0 ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))
-                                  : std::string_view());
+      return SqlValue::Blob(
+          n > 0 ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n))
+                : std::string_view());
     }
-    default: return SqlValue::Null();
+    default:
+      return SqlValue::Null();
   }
 }
 
@@ -128,16 +136,25 @@ SqlValue ConstraintValue(sqlite3_value* v, Affinity affinity, std::string* scrat
 
 void ResultValue(sqlite3_context* ctx, const SqlValue& v) {
   switch (v.type) {
-    case SqlValue::Type::kNull: sqlite3_result_null(ctx); break;
-    case SqlValue::Type::kInteger: sqlite3_result_int64(ctx, v.i); break;
-    case SqlValue::Type::kReal: sqlite3_result_double(ctx, v.r); break;
+    case SqlValue::Type::kNull:
+      sqlite3_result_null(ctx);
+      break;
+    case SqlValue::Type::kInteger:
+      sqlite3_result_int64(ctx, v.i);
+      break;
+    case SqlValue::Type::kReal:
+      sqlite3_result_double(ctx, v.r);
+      break;
     case SqlValue::Type::kText:
-      sqlite3_result_text(ctx, v.bytes.empty() ? "" : v.bytes.data(), static_cast<int>(v.bytes.size()),
-                          SQLITE_TRANSIENT);
+      sqlite3_result_text(ctx, v.bytes.empty() ? "" : v.bytes.data(),
+                          static_cast<int>(v.bytes.size()), SQLITE_TRANSIENT);
       break;
     case SqlValue::Type::kBlob:
-      if (v.bytes.empty()) sqlite3_result_zeroblob(ctx, 0);
-      else sqlite3_result_blob(ctx, v.bytes.data(), static_cast<int>(v.bytes.size()), SQLITE_TRANSIENT);
+      if (v.bytes.empty())
+        sqlite3_result_zeroblob(ctx, 0);
+      else
+        sqlite3_result_blob(ctx, v.bytes.data(), static_cast<int>(v.bytes.size()),
+                            SQLITE_TRANSIENT);
       break;
   }
 }

@@ -36,6 +36,11 @@ if [[ ! -f $dir/CMakeCache.txt ]] && command -v ninja >/dev/null; then
   args+=(-G Ninja)
 fi
 
+# ccache (installed by setup.sh) makes rebuilds of unchanged files free.
+if command -v ccache >/dev/null; then
+  args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
 echo "build: $flavour in $dir/"
 cmake -S . -B "$dir" "${args[@]}"
 cmake --build "$dir" -j "$(nproc)"

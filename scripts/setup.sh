@@ -10,9 +10,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PACKAGES=(
   # build
-  cmake g++ make ninja-build pkg-config
+  cmake g++ make ninja-build pkg-config clang-format ccache
   # engine and extension
   libsqlite3-dev sqlite3 liblz4-dev libzstd-dev libxxhash-dev liburing-dev libhwy-dev
+  # packaged helpers: JSON, command-line flags, ELF/DWARF symbols
+  nlohmann-json3-dev libcli11-dev libdw-dev
   # tests
   libgtest-dev python3-pytest python3-prometheus-client
   # bench: the engines we compare against

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/test.sh — runs every test; what CI runs (.ci/run).
 #
-#   1. scripts/setup.sh
+#   1. scripts/setup.sh, then scripts/format.sh --check (clang-format)
 #   2. release build/       ctest: every test
 #   3. asan    build-asan/  ctest -LE long         (ASan + UBSan)
 #   4. tsan    build-tsan/  ctest -L concurrency   (TSan)
@@ -42,6 +42,7 @@ summary() {
 }
 
 scripts/setup.sh
+scripts/format.sh --check
 
 scripts/build.sh release
 run_ctest build --no-tests=error

@@ -1,9 +1,9 @@
 #include "vfs/page_store.h"
 
-#include "vfs/lightning_vfs.h"
-
 #include <algorithm>
 #include <cstring>
+
+#include "vfs/lightning_vfs.h"
 
 namespace lightning::vfs {
 namespace {
@@ -35,7 +35,8 @@ std::string Fixed(uint64_t v, int bytes) {
 bool DecodeFixed(Slice s, int bytes, uint64_t* v) {
   if (s.size() != static_cast<size_t>(bytes)) return false;
   *v = 0;
-  for (int i = 0; i < bytes; i++) *v |= static_cast<uint64_t>(static_cast<uint8_t>(s[i])) << (8 * i);
+  for (int i = 0; i < bytes; i++)
+    *v |= static_cast<uint64_t>(static_cast<uint8_t>(s[i])) << (8 * i);
   return true;
 }
 
@@ -236,7 +237,8 @@ Status PageStore::ReadStoredBlock(ReadTxn* txn, uint32_t b, char* dst) {
 Status PageStore::Read(uint64_t offset, size_t n, char* dst, size_t* got, ReadCache* cache) {
   counters_.reads.fetch_add(1, std::memory_order_relaxed);
   const uint64_t size = size_.load();
-  const size_t avail = offset >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(n, size - offset));
+  const size_t avail =
+      offset >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(n, size - offset));
   std::memset(dst + avail, 0, n - avail);
   *got = avail;
   if (avail == 0) return Status::OK();
@@ -534,12 +536,15 @@ std::vector<Metric> PageStore::Metrics() const {
       "pages served from writes not yet synced");
   add("vfs_bytes_read", get(c.bytes_read), "bytes", "bytes returned to SQLite");
   add("vfs_writes", get(c.writes), "count", "xWrite calls on the database file");
-  add("vfs_pages_written", get(c.blocks_written), "count", "pages (blocks) written, whole or in part");
+  add("vfs_pages_written", get(c.blocks_written), "count",
+      "pages (blocks) written, whole or in part");
   add("vfs_bytes_written", get(c.bytes_written), "bytes", "bytes written by SQLite");
   add("vfs_syncs", get(c.syncs), "count", "xSync calls");
   add("vfs_commits", get(c.commits), "count", "engine transactions that made writes durable");
-  add("vfs_committed_pages", get(c.committed_blocks), "count", "pages stored by those transactions");
-  add("vfs_spills", get(c.spills), "count", "early commits because pending writes passed spill_size");
+  add("vfs_committed_pages", get(c.committed_blocks), "count",
+      "pages stored by those transactions");
+  add("vfs_spills", get(c.spills), "count",
+      "early commits because pending writes passed spill_size");
   add("vfs_read_errors", get(c.read_errors), "count", "page reads that failed (checksum or I/O)");
   add("vfs_commit_errors", get(c.commit_errors), "count", "commits that failed");
   add("vfs_background_checkpoints", get(c.background_checkpoints), "count",
@@ -551,14 +556,17 @@ std::vector<Metric> PageStore::Metrics() const {
     add("vfs_pending_pages", static_cast<double>(pending_.size()), "count",
         "pages written but not yet synced");
   }
-  add("vfs_file_size", static_cast<double>(size_.load()), "bytes", "logical size of the SQLite file");
-  add("vfs_page_size", block_size_.load(), "bytes", "block size (the SQLite page size at creation)");
+  add("vfs_file_size", static_cast<double>(size_.load()), "bytes",
+      "logical size of the SQLite file");
+  add("vfs_page_size", block_size_.load(), "bytes",
+      "block size (the SQLite page size at creation)");
   std::vector<Metric> engine = db_->Metrics();
   const Options o = db_->GetOptions();
   for (const Metric& e : engine) {
     if (e.name == "cache_misses") {
       add("vfs_checksum_checks", o.checksum ? e.value : 0, "count",
-          "extent loads from disk, each verifying its XXH3 checksum (= cache_misses with checksum=on)");
+          "extent loads from disk, each verifying its XXH3 checksum (= cache_misses with "
+          "checksum=on)");
     }
   }
   m.insert(m.end(), engine.begin(), engine.end());

@@ -106,11 +106,11 @@ struct PageStoreCounters {
   std::atomic<uint64_t> writes{0};
   std::atomic<uint64_t> blocks_written{0};
   std::atomic<uint64_t> bytes_written{0};
-  std::atomic<uint64_t> syncs{0};          // Sync() calls
-  std::atomic<uint64_t> commits{0};        // engine transactions committed
+  std::atomic<uint64_t> syncs{0};    // Sync() calls
+  std::atomic<uint64_t> commits{0};  // engine transactions committed
   std::atomic<uint64_t> committed_blocks{0};
-  std::atomic<uint64_t> spills{0};         // early commits past spill_size
-  std::atomic<uint64_t> read_errors{0};    // reads that failed (checksum, I/O)
+  std::atomic<uint64_t> spills{0};       // early commits past spill_size
+  std::atomic<uint64_t> read_errors{0};  // reads that failed (checksum, I/O)
   std::atomic<uint64_t> commit_errors{0};
   std::atomic<uint64_t> background_checkpoints{0};
   std::atomic<uint64_t> background_checkpoint_errors{0};
@@ -157,7 +157,9 @@ class PageStore {
   uint64_t Size() const;
   // Commits every pending change in one engine transaction (no-op if none).
   Status Sync();
-  bool HasPending() const { return pending_count_.load(std::memory_order_acquire) != 0 || dirty_meta_.load(); }
+  bool HasPending() const {
+    return pending_count_.load(std::memory_order_acquire) != 0 || dirty_meta_.load();
+  }
 
   // The block size, 0 until the first write of a new file.
   uint32_t block_size() const { return block_size_.load(); }
@@ -208,11 +210,11 @@ class PageStore {
   // Blocks at or above this index were cut off by Truncate since the last
   // commit: they read as zeros unless pending. UINT32_MAX: none.
   std::atomic<uint32_t> cut_from_{UINT32_MAX};
-  std::atomic<bool> dirty_meta_{false};          // size or block size changed
-  std::mutex commit_mu_;                         // one Commit at a time
-  std::atomic<uint64_t> version_{0};             // commits so far
+  std::atomic<bool> dirty_meta_{false};  // size or block size changed
+  std::mutex commit_mu_;                 // one Commit at a time
+  std::atomic<uint64_t> version_{0};     // commits so far
   std::mutex caches_mu_;
-  std::vector<ReadCache*> caches_;               // GUARDED_BY(caches_mu_)
+  std::vector<ReadCache*> caches_;  // GUARDED_BY(caches_mu_)
 
   mutable PageStoreCounters counters_;
 

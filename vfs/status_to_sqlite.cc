@@ -8,16 +8,26 @@ int StatusToSqliteCode(const Status& status, SqliteContext context) {
   using Code = Status::Code;
   const bool opening = context == SqliteContext::kOpen;
   switch (status.code()) {
-    case Code::kOk: return SQLITE_OK;
-    case Code::kBusy: return SQLITE_BUSY;
-    case Code::kLocked: return SQLITE_BUSY;
-    case Code::kCorruption: return SQLITE_CORRUPT;
-    case Code::kIOError: return opening ? SQLITE_CANTOPEN : SQLITE_IOERR;
-    case Code::kNoSpace: return SQLITE_FULL;
-    case Code::kNoMemory: return SQLITE_NOMEM;
-    case Code::kReadOnly: return SQLITE_READONLY;
-    case Code::kAborted: return SQLITE_ABORT;
-    case Code::kNotSupported: return opening ? SQLITE_CANTOPEN : SQLITE_ERROR;
+    case Code::kOk:
+      return SQLITE_OK;
+    case Code::kBusy:
+      return SQLITE_BUSY;
+    case Code::kLocked:
+      return SQLITE_BUSY;
+    case Code::kCorruption:
+      return SQLITE_CORRUPT;
+    case Code::kIOError:
+      return opening ? SQLITE_CANTOPEN : SQLITE_IOERR;
+    case Code::kNoSpace:
+      return SQLITE_FULL;
+    case Code::kNoMemory:
+      return SQLITE_NOMEM;
+    case Code::kReadOnly:
+      return SQLITE_READONLY;
+    case Code::kAborted:
+      return SQLITE_ABORT;
+    case Code::kNotSupported:
+      return opening ? SQLITE_CANTOPEN : SQLITE_ERROR;
     case Code::kInvalidArgument:
       if (context == SqliteContext::kWrite) return SQLITE_TOOBIG;
       if (opening) return SQLITE_NOTADB;

@@ -28,7 +28,7 @@ constexpr UriOption kUriOptions[] = {
 };
 
 // URI parameters SQLite itself interprets (uri.html) plus the VFS selector.
-constexpr const char* kSqliteParameters[] = {"vfs",   "mode",      "cache", "psow",
+constexpr const char* kSqliteParameters[] = {"vfs",    "mode",      "cache", "psow",
                                              "nolock", "immutable", "modeof"};
 
 size_t EditDistance(const std::string& a, const std::string& b) {
@@ -37,7 +37,8 @@ size_t EditDistance(const std::string& a, const std::string& b) {
   for (size_t i = 1; i <= a.size(); i++) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); j++) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     }
     std::swap(prev, cur);
   }
@@ -84,8 +85,9 @@ Status ParseUriOptions(const UriLookup& lookup, const std::vector<std::string>& 
       Status s = std::string(value) == "off" ? Status::OK() : ParseBytes(value, &bytes);
       if (!s.ok()) return BadParameter(o.uri_name, value, s);
       if (bytes != 0 && bytes < (1u << 20)) {
-        return BadParameter(o.uri_name, value,
-                            Status::InvalidArgument("must be 0 or off (no background thread) or at least 1MiB"));
+        return BadParameter(
+            o.uri_name, value,
+            Status::InvalidArgument("must be 0 or off (no background thread) or at least 1MiB"));
       }
       out->background_checkpoint = bytes;
       continue;

@@ -50,8 +50,8 @@ inline constexpr uint64_t kVfsDefaultCacheSize = 256ull << 20;
 // Returns the value of URI parameter `name`, or nullptr when absent.
 using UriLookup = std::function<const char*(const char* name)>;
 
-// Fills *out from the parameters (starting from the VFS's defaults). `present` lists every parameter name in the
-// URI (for the misspelling check; may be empty).
+// Fills *out from the parameters (starting from the VFS's defaults). `present` lists every
+// parameter name in the URI (for the misspelling check; may be empty).
 Status ParseUriOptions(const UriLookup& lookup, const std::vector<std::string>& present,
                        StoreOptions* out);
 

@@ -70,8 +70,9 @@ void WarnAboutIgnoredOptions(const PageStore& store, const StoreOptions& options
   for (const auto& [name, value] : options.given) {
     std::string now;
     if (current.Get(name, &now).ok() && now != value) {
-      Log(SQLITE_WARNING, "lightning VFS: " + store.path() + " is already open in this process with " +
-                              name + "=" + now + "; " + name + "=" + value + " is ignored");
+      Log(SQLITE_WARNING, "lightning VFS: " + store.path() +
+                              " is already open in this process with " + name + "=" + now + "; " +
+                              name + "=" + value + " is ignored");
     }
   }
 }
@@ -95,8 +96,9 @@ int OpenMainDb(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags
     f->~LightningFile();
     std::string message = "lightning VFS: cannot open " + std::string(name) + ": ";
     if (opened.status().IsInvalidArgument()) {
-      message += "to convert a plain SQLite database, open it normally and run "
-                 "VACUUM INTO 'file:new.db?vfs=lightning'; ";
+      message +=
+          "to convert a plain SQLite database, open it normally and run "
+          "VACUUM INTO 'file:new.db?vfs=lightning'; ";
     }
     message += opened.status().ToString();
     return OpenFailed(message, StatusToSqliteCode(opened.status(), SqliteContext::kOpen));

@@ -1,13 +1,14 @@
 // The io_methods of a main database opened through the lightning VFS: reads,
 // writes, truncation, size and sync go to the PageStore; locks and the WAL
 // index go to the lower file (one line each, as in cksumvfs.c).
+#include "vfs/vfs_file.h"
+
 #include <algorithm>
 #include <cstring>
 #include <new>
 #include <string>
 
 #include "vfs/lightning_vfs.h"
-#include "vfs/vfs_file.h"
 
 namespace lightning::vfs {
 namespace {
@@ -252,11 +253,20 @@ int ReportError(const Status& status, int fallback, const char* operation) {
   if (status.ok()) return SQLITE_OK;
   int code = fallback;
   switch (status.code()) {
-    case Status::Code::kCorruption: code = SQLITE_IOERR_DATA; break;
-    case Status::Code::kNoMemory: code = SQLITE_IOERR_NOMEM; break;
-    case Status::Code::kNoSpace: code = SQLITE_FULL; break;
-    case Status::Code::kBusy: code = SQLITE_BUSY; break;
-    default: break;
+    case Status::Code::kCorruption:
+      code = SQLITE_IOERR_DATA;
+      break;
+    case Status::Code::kNoMemory:
+      code = SQLITE_IOERR_NOMEM;
+      break;
+    case Status::Code::kNoSpace:
+      code = SQLITE_FULL;
+      break;
+    case Status::Code::kBusy:
+      code = SQLITE_BUSY;
+      break;
+    default:
+      break;
   }
   Log(code, std::string("lightning VFS: ") + operation + " failed: " + status.ToString());
   return code;

@@ -60,7 +60,8 @@ TEST(FuzzFindingsTest, HugeNextPageIdInTheSuperblock) {
     std::string data = ReadFile(path);
     ASSERT_GE(data.size(), 8192u);
     // The newer of the two superblocks.
-    const size_t slot = DecodeFixed64(data.data() + 16) > DecodeFixed64(data.data() + 4096 + 16) ? 0 : 4096;
+    const size_t slot =
+        DecodeFixed64(data.data() + 16) > DecodeFixed64(data.data() + 4096 + 16) ? 0 : 4096;
     EncodeFixed64(data.data() + slot + 32, next);
     EncodeFixed64(data.data() + slot + 120, Checksum64(data.data() + slot, 120));
     ASSERT_TRUE(WriteFile(path, data));

@@ -1,6 +1,5 @@
 // Node layout invariants that the B+tree code relies on.
 #include "engine/node.h"
-#include "engine/node_search.h"
 
 #include <gtest/gtest.h>
 #include <hwy/targets.h>
@@ -10,6 +9,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include "engine/node_search.h"
 
 namespace lightning::test {
 namespace {
@@ -35,28 +36,31 @@ TEST(NodeTest, InitClearsTheWholePage) {
 // array's range.
 TEST(NodeSearchTest, SimdAndScalarMatchLowerBound) {
   for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
-  hwy::SetSupportedTargetsForTest(target);  // every SIMD target this CPU can run
-  SCOPED_TRACE(hwy::TargetName(target));
-  std::mt19937_64 rng(7);
-  for (uint32_t n = 0; n <= 700; n += (n < 80 ? 1 : 13)) {
-    for (int round = 0; round < 20; round++) {
-      // Few distinct values in some rounds: long runs of equal prefixes.
-      const uint64_t spread = round % 3 == 0 ? 5 : UINT64_MAX;
-      std::vector<uint64_t> a(n);
-      for (auto& v : a) v = spread == UINT64_MAX ? rng() : rng() % spread;
-      std::sort(a.begin(), a.end());
-      std::vector<uint64_t> probes = {0, UINT64_MAX, rng(), rng() % 7};
-      for (uint32_t i = 0; i < n; i += 1 + n / 16) probes.push_back(a[i]), probes.push_back(a[i] + 1);
-      for (uint64_t key : probes) {
-        const auto expect = static_cast<uint32_t>(std::lower_bound(a.begin(), a.end(), key) - a.begin());
-        ASSERT_EQ(PrefixLowerBoundScalar(a.data(), n, key), expect) << "scalar, n=" << n;
-        SetNodeSearch(NodeSearch::kSimd);
-        ASSERT_EQ(PrefixLowerBound(a.data(), n, key), expect) << "simd " << NodeSearchTarget() << ", n=" << n;
-        SetNodeSearch(NodeSearch::kScalar);
-        ASSERT_EQ(PrefixLowerBound(a.data(), n, key), expect) << "scalar mode, n=" << n;
+    hwy::SetSupportedTargetsForTest(target);  // every SIMD target this CPU can run
+    SCOPED_TRACE(hwy::TargetName(target));
+    std::mt19937_64 rng(7);
+    for (uint32_t n = 0; n <= 700; n += (n < 80 ? 1 : 13)) {
+      for (int round = 0; round < 20; round++) {
+        // Few distinct values in some rounds: long runs of equal prefixes.
+        const uint64_t spread = round % 3 == 0 ? 5 : UINT64_MAX;
+        std::vector<uint64_t> a(n);
+        for (auto& v : a) v = spread == UINT64_MAX ? rng() : rng() % spread;
+        std::sort(a.begin(), a.end());
+        std::vector<uint64_t> probes = {0, UINT64_MAX, rng(), rng() % 7};
+        for (uint32_t i = 0; i < n; i += 1 + n / 16)
+          probes.push_back(a[i]), probes.push_back(a[i] + 1);
+        for (uint64_t key : probes) {
+          const auto expect =
+              static_cast<uint32_t>(std::lower_bound(a.begin(), a.end(), key) - a.begin());
+          ASSERT_EQ(PrefixLowerBoundScalar(a.data(), n, key), expect) << "scalar, n=" << n;
+          SetNodeSearch(NodeSearch::kSimd);
+          ASSERT_EQ(PrefixLowerBound(a.data(), n, key), expect)
+              << "simd " << NodeSearchTarget() << ", n=" << n;
+          SetNodeSearch(NodeSearch::kScalar);
+          ASSERT_EQ(PrefixLowerBound(a.data(), n, key), expect) << "scalar mode, n=" << n;
+        }
       }
     }
-  }
   }
   hwy::SetSupportedTargetsForTest(0);  // back to what the CPU supports
   SetNodeSearch(NodeSearch::kSimd);
@@ -73,7 +77,8 @@ TEST(NodeSearchTest, NodeSearchesBreakPrefixTiesWithWholeKeys) {
     std::vector<std::string> keys;
     for (int group = 0; group < 12; group++) {
       for (int i = 0; i < 9; i++) {
-        keys.push_back(std::string(1, static_cast<char>('a' + group)) + "-same-middle-" + std::to_string(i));
+        keys.push_back(std::string(1, static_cast<char>('a' + group)) + "-same-middle-" +
+                       std::to_string(i));
       }
     }
     keys.push_back("b");  // shorter than the prefix: zero padded, ties with nothing

@@ -92,14 +92,15 @@ void ExpectProfileMatchesWall(DB& db, const char* what, double tolerance, Loop l
     const auto p = ProfileSeconds(db);
     totals.push_back(p.at("total") / wall);
     components.push_back(Components(p) / wall);
-    std::printf("[ profile  ] %s (attempt %d, not preempted): wall %.4f s, profile total %.1f%%, "
-                "components %.1f%%, unattributed %.4f s\n",
-                what, attempt, wall, 100 * totals.back(), 100 * components.back(),
-                p.at("unattributed"));
+    std::printf(
+        "[ profile  ] %s (attempt %d, not preempted): wall %.4f s, profile total %.1f%%, "
+        "components %.1f%%, unattributed %.4f s\n",
+        what, attempt, wall, 100 * totals.back(), 100 * components.back(), p.at("unattributed"));
   }
   if (totals.size() < kRuns) {
-    GTEST_SKIP() << what << ": only " << totals.size() << " of " << kRuns
-                 << " runs escaped preemption (the machine is busy); the comparison needs a quiet CPU";
+    GTEST_SKIP()
+        << what << ": only " << totals.size() << " of " << kRuns
+        << " runs escaped preemption (the machine is busy); the comparison needs a quiet CPU";
   }
   auto median = [](std::vector<double> v) {
     std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());

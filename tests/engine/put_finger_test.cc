@@ -77,8 +77,9 @@ class PutFingerTest : public ::testing::Test {
 TEST_F(PutFingerTest, AscendingDescendingAndOverwritesInOneTransaction) {
   std::map<std::string, std::string> model;
   ASSERT_OK_AND_ASSIGN(auto txn, db_->BeginWrite());
-  for (uint64_t i = 0; i < 20000; i += 2) Put(txn.get(), i, 0, &model);      // ascending: many splits
-  for (uint64_t i = 19999; i < 20000; i -= 2) Put(txn.get(), i, 0, &model);  // descending, in between
+  for (uint64_t i = 0; i < 20000; i += 2) Put(txn.get(), i, 0, &model);  // ascending: many splits
+  for (uint64_t i = 19999; i < 20000; i -= 2)
+    Put(txn.get(), i, 0, &model);  // descending, in between
   for (uint64_t i = 0; i < 20000; i += 3) {
     Put(txn.get(), i, 1, &model);  // overwrite, then the neighbour: same leaf
     Put(txn.get(), i + 1, 1, &model);
@@ -147,7 +148,8 @@ TEST_F(PutFingerTest, DeletesAndRollbacksBetweenPuts) {
       model.clear();
       ASSERT_OK_AND_ASSIGN(auto r, db_->BeginRead());
       ASSERT_OK_AND_ASSIGN(auto c, r->NewCursor(tree_));
-      for (c->SeekToFirst(); c->Valid(); c->Next()) model[std::string(c->key())] = std::string(c->value());
+      for (c->SeekToFirst(); c->Valid(); c->Next())
+        model[std::string(c->key())] = std::string(c->value());
       ASSERT_OK(c->status());
     } else {
       ASSERT_OK(txn->Commit());

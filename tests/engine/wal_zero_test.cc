@@ -25,7 +25,8 @@ TEST(WalZeroTest, ZeroedTailIsTheLogsEndAtRecovery) {
   }
   for (int i = 0; i < 50; i++) {
     ASSERT_OK_AND_ASSIGN(auto w, db->BeginWrite());
-    ASSERT_OK(w->Put(tree, "k" + std::to_string(i), std::string(100, static_cast<char>('a' + i % 26))));
+    ASSERT_OK(
+        w->Put(tree, "k" + std::to_string(i), std::string(100, static_cast<char>('a' + i % 26))));
     ASSERT_OK(w->Commit());
   }
   const std::string wal = StorePath(dir) + "-wal";

@@ -21,7 +21,8 @@ class SqliteOrder {
  public:
   SqliteOrder() {
     EXPECT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
-    EXPECT_EQ(sqlite3_prepare_v2(db_, "SELECT (?1 > ?2) - (?1 < ?2)", -1, &stmt_, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_prepare_v2(db_, "SELECT (?1 > ?2) - (?1 < ?2)", -1, &stmt_, nullptr),
+              SQLITE_OK);
   }
   ~SqliteOrder() {
     sqlite3_finalize(stmt_);
@@ -38,14 +39,22 @@ class SqliteOrder {
  private:
   void Bind(int i, const SqlValue& v) {
     switch (v.type) {
-      case SqlValue::Type::kNull: sqlite3_bind_null(stmt_, i); break;
-      case SqlValue::Type::kInteger: sqlite3_bind_int64(stmt_, i, v.i); break;
-      case SqlValue::Type::kReal: sqlite3_bind_double(stmt_, i, v.r); break;
+      case SqlValue::Type::kNull:
+        sqlite3_bind_null(stmt_, i);
+        break;
+      case SqlValue::Type::kInteger:
+        sqlite3_bind_int64(stmt_, i, v.i);
+        break;
+      case SqlValue::Type::kReal:
+        sqlite3_bind_double(stmt_, i, v.r);
+        break;
       case SqlValue::Type::kText:
-        sqlite3_bind_text(stmt_, i, v.bytes.data(), static_cast<int>(v.bytes.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_text(stmt_, i, v.bytes.data(), static_cast<int>(v.bytes.size()),
+                          SQLITE_TRANSIENT);
         break;
       case SqlValue::Type::kBlob:
-        sqlite3_bind_blob(stmt_, i, v.bytes.data(), static_cast<int>(v.bytes.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_blob(stmt_, i, v.bytes.data(), static_cast<int>(v.bytes.size()),
+                          SQLITE_TRANSIENT);
         break;
     }
   }
@@ -59,15 +68,24 @@ class ValueGen {
   explicit ValueGen(uint32_t seed) : rng_(seed) {}
   SqlValue Next() {
     switch (rng_() % 9) {
-      case 0: return SqlValue::Null();
-      case 1: return SqlValue::Integer(static_cast<int64_t>(rng_()) % 200 - 100);
-      case 2: return SqlValue::Integer(Edge());
-      case 3: return SqlValue::Integer(static_cast<int64_t>(Wide()));
-      case 4: return SqlValue::Real(static_cast<double>(static_cast<int64_t>(rng_() % 200) - 100) / 4);
-      case 5: return SqlValue::Real(static_cast<double>(Edge()) + Pick({0.0, 0.5, -0.5, 1e-9}));
-      case 6: return SqlValue::Real(RandomDouble());
-      case 7: return SqlValue::Text(Store(RandomBytes(true)));
-      default: return SqlValue::Blob(Store(RandomBytes(false)));
+      case 0:
+        return SqlValue::Null();
+      case 1:
+        return SqlValue::Integer(static_cast<int64_t>(rng_()) % 200 - 100);
+      case 2:
+        return SqlValue::Integer(Edge());
+      case 3:
+        return SqlValue::Integer(static_cast<int64_t>(Wide()));
+      case 4:
+        return SqlValue::Real(static_cast<double>(static_cast<int64_t>(rng_() % 200) - 100) / 4);
+      case 5:
+        return SqlValue::Real(static_cast<double>(Edge()) + Pick({0.0, 0.5, -0.5, 1e-9}));
+      case 6:
+        return SqlValue::Real(RandomDouble());
+      case 7:
+        return SqlValue::Text(Store(RandomBytes(true)));
+      default:
+        return SqlValue::Blob(Store(RandomBytes(false)));
     }
   }
 
@@ -91,18 +109,21 @@ class ValueGen {
   uint64_t Wide() { return (static_cast<uint64_t>(rng_()) << 32) | rng_(); }
   double RandomDouble() {
     switch (rng_() % 5) {
-      case 0: return Pick({0.0, -0.0, INFINITY, -INFINITY, 9223372036854775808.0,
-                           -9223372036854775808.0, 9223372036854775807.0, 1e300, -1e300,
-                           4.9e-324, -4.9e-324, 0.1, -0.1});
+      case 0:
+        return Pick({0.0, -0.0, INFINITY, -INFINITY, 9223372036854775808.0, -9223372036854775808.0,
+                     9223372036854775807.0, 1e300, -1e300, 4.9e-324, -4.9e-324, 0.1, -0.1});
       case 1: {
         double d;
         uint64_t u = Wide();
         std::memcpy(&d, &u, sizeof d);
         return std::isnan(d) ? 0.5 : d;
       }
-      case 2: return std::ldexp(static_cast<double>(rng_()) + 0.25, static_cast<int>(rng_() % 80));
-      case 3: return -std::ldexp(static_cast<double>(rng_()) + 0.75, static_cast<int>(rng_() % 80));
-      default: return static_cast<double>(static_cast<int64_t>(Wide()));
+      case 2:
+        return std::ldexp(static_cast<double>(rng_()) + 0.25, static_cast<int>(rng_() % 80));
+      case 3:
+        return -std::ldexp(static_cast<double>(rng_()) + 0.75, static_cast<int>(rng_() % 80));
+      default:
+        return static_cast<double>(static_cast<int64_t>(Wide()));
     }
   }
   std::string RandomBytes(bool text) {
@@ -126,7 +147,8 @@ class ValueGen {
 
 uint32_t Seed() {
   const char* env = std::getenv("LIGHTNING_TEST_SEED");
-  uint32_t seed = env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : std::random_device{}();
+  uint32_t seed =
+      env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : std::random_device{}();
   std::printf("key_codec_test seed=%u (set LIGHTNING_TEST_SEED to replay)\n", seed);
   return seed;
 }

@@ -15,16 +15,21 @@ namespace {
 bool Same(const SqlValue& a, const SqlValue& b) {
   if (a.type != b.type) return false;
   switch (a.type) {
-    case SqlValue::Type::kNull: return true;
-    case SqlValue::Type::kInteger: return a.i == b.i;
-    case SqlValue::Type::kReal: return std::memcmp(&a.r, &b.r, sizeof a.r) == 0;
-    default: return a.bytes == b.bytes;
+    case SqlValue::Type::kNull:
+      return true;
+    case SqlValue::Type::kInteger:
+      return a.i == b.i;
+    case SqlValue::Type::kReal:
+      return std::memcmp(&a.r, &b.r, sizeof a.r) == 0;
+    default:
+      return a.bytes == b.bytes;
   }
 }
 
 TEST(Record, RoundTripRandomRows) {
   const char* env = std::getenv("LIGHTNING_TEST_SEED");
-  uint32_t seed = env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : std::random_device{}();
+  uint32_t seed =
+      env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : std::random_device{}();
   std::printf("record_test seed=%u\n", seed);
   std::mt19937_64 rng(seed);
   std::vector<std::string> storage(64);
@@ -34,7 +39,9 @@ TEST(Record, RoundTripRandomRows) {
     std::vector<SqlValue> row(n);
     for (size_t c = 0; c < n; ++c) {
       switch (rng() % 6) {
-        case 0: row[c] = SqlValue::Null(); break;
+        case 0:
+          row[c] = SqlValue::Null();
+          break;
         case 1: {
           int shift = static_cast<int>(rng() % 64);
           row[c] = SqlValue::Integer(static_cast<int64_t>(rng()) >> shift);
@@ -53,7 +60,8 @@ TEST(Record, RoundTripRandomRows) {
           row[c] = rng() % 2 ? SqlValue::Text(storage[c]) : SqlValue::Blob(storage[c]);
           break;
         }
-        default: row[c] = SqlValue::Integer(static_cast<int64_t>(rng() % 3));
+        default:
+          row[c] = SqlValue::Integer(static_cast<int64_t>(rng() % 3));
       }
     }
     uint8_t flags = rng() % 2 ? kRecordKeyIsReal : 0;
@@ -94,7 +102,8 @@ TEST(Record, RejectsTruncatedRecords) {
   std::string text = "hello world";
   EncodeRecord({SqlValue::Text(text), SqlValue::Integer(123456)}, 0, &rec);
   RecordReader r;
-  for (size_t len = 0; len < rec.size(); ++len) EXPECT_FALSE(r.Parse(std::string_view(rec).substr(0, len)));
+  for (size_t len = 0; len < rec.size(); ++len)
+    EXPECT_FALSE(r.Parse(std::string_view(rec).substr(0, len)));
   EXPECT_TRUE(r.Parse(rec));
   EXPECT_FALSE(r.Parse(rec + "x"));
 }

@@ -21,12 +21,14 @@ TEST(StatusToSqlite, Codes) {
   EXPECT_EQ(StatusToSqliteCode(Status::InvalidArgument("i"), SqliteContext::kWrite), SQLITE_TOOBIG);
   EXPECT_EQ(StatusToSqliteCode(Status::InvalidArgument("i"), SqliteContext::kOpen), SQLITE_NOTADB);
   EXPECT_EQ(StatusToSqliteCode(Status::NotFound("f")), SQLITE_ERROR);
-  EXPECT_EQ(StatusToSqliteCode(Status::NotFound("f"), SqliteContext::kFileControl), SQLITE_NOTFOUND);
+  EXPECT_EQ(StatusToSqliteCode(Status::NotFound("f"), SqliteContext::kFileControl),
+            SQLITE_NOTFOUND);
 }
 
 TEST(StatusToSqlite, Messages) {
   EXPECT_EQ(StatusToSqliteMessage(Status::OK()), "");
-  EXPECT_EQ(StatusToSqliteMessage(Status::Busy("writer busy for 5000 ms")), "writer busy for 5000 ms");
+  EXPECT_EQ(StatusToSqliteMessage(Status::Busy("writer busy for 5000 ms")),
+            "writer busy for 5000 ms");
   EXPECT_EQ(StatusToSqliteMessage(Status::Busy("")), "Busy");
 }
 

@@ -5,9 +5,12 @@
 namespace lightning::ext {
 namespace {
 
-const std::vector<std::string> kOptions = {"file", "cache_size", "page_size", "sync", "compression"};
+const std::vector<std::string> kOptions = {"file", "cache_size", "page_size", "sync",
+                                           "compression"};
 
-Status Parse(std::vector<std::string_view> args, TableSchema* s) { return ParseTableArgs(args, kOptions, s); }
+Status Parse(std::vector<std::string_view> args, TableSchema* s) {
+  return ParseTableArgs(args, kOptions, s);
+}
 
 TEST(TableSchema, RowidTable) {
   TableSchema s;
@@ -53,10 +56,11 @@ TEST(TableSchema, OtherKeysAreWithoutRowid) {
 
 TEST(TableSchema, TypeNamesAndAffinity) {
   TableSchema s;
-  ASSERT_TRUE(Parse({"a VARCHAR(20)", "b DOUBLE PRECISION", "c UNSIGNED BIG INT", "d DECIMAL(10, 5)",
-                     "e FLOATING POINT", "f", "g BOOLEAN", "h CLOB COLLATE NOCASE"},
-                    &s)
-                  .ok());
+  ASSERT_TRUE(
+      Parse({"a VARCHAR(20)", "b DOUBLE PRECISION", "c UNSIGNED BIG INT", "d DECIMAL(10, 5)",
+             "e FLOATING POINT", "f", "g BOOLEAN", "h CLOB COLLATE NOCASE"},
+            &s)
+          .ok());
   EXPECT_EQ(s.columns[0].type, "VARCHAR(20)");
   EXPECT_EQ(s.columns[0].affinity, Affinity::kText);
   EXPECT_EQ(s.columns[1].affinity, Affinity::kReal);

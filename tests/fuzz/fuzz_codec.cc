@@ -46,10 +46,14 @@ uint64_t Bits(double d) {
 bool Identical(const SqlValue& a, const SqlValue& b) {
   if (a.type != b.type) return false;
   switch (a.type) {
-    case SqlValue::Type::kNull: return true;
-    case SqlValue::Type::kInteger: return a.i == b.i;
-    case SqlValue::Type::kReal: return Bits(a.r) == Bits(b.r);
-    default: return a.bytes == b.bytes;
+    case SqlValue::Type::kNull:
+      return true;
+    case SqlValue::Type::kInteger:
+      return a.i == b.i;
+    case SqlValue::Type::kReal:
+      return Bits(a.r) == Bits(b.r);
+    default:
+      return a.bytes == b.bytes;
   }
 }
 
@@ -67,8 +71,13 @@ std::vector<SqlValue> ReadValues(const uint8_t* p, size_t n) {
     const uint8_t tag = p[i++] % 8;
     uint64_t u = 0;
     switch (tag) {
-      case 0: values.push_back(SqlValue::Null()); break;
-      case 1: fixed64(&u); values.push_back(SqlValue::Integer(static_cast<int64_t>(u))); break;
+      case 0:
+        values.push_back(SqlValue::Null());
+        break;
+      case 1:
+        fixed64(&u);
+        values.push_back(SqlValue::Integer(static_cast<int64_t>(u)));
+        break;
       case 2: {
         fixed64(&u);
         double d;
@@ -112,7 +121,8 @@ void FuzzKeyBytes(std::string_view key) {
     std::string again;
     ext::EncodeKey(v, &again);
     SqlValue w;
-    if (!ext::DecodeKey(again, prefer_real, &w)) Fail("a decoded key re-encodes to an undecodable key");
+    if (!ext::DecodeKey(again, prefer_real, &w))
+      Fail("a decoded key re-encodes to an undecodable key");
     if (ext::CompareSqlValues(v, w) != 0) Fail("a decoded key re-encodes to another value");
     (void)ext::KeyIsWholeNumber(key);
   }
@@ -139,8 +149,11 @@ void FuzzKeyValues(const std::vector<SqlValue>& values) {
   for (size_t i = 0; i + 1 < values.size(); i++) {
     for (size_t j = i + 1; j < values.size() && j < i + 4; j++) {
       if (keys[i].empty() || keys[j].empty()) continue;
-      const int by_bytes = Sign(std::memcmp(keys[i].data(), keys[j].data(), std::min(keys[i].size(), keys[j].size())));
-      const int bytes_order = by_bytes != 0 ? by_bytes : Sign(static_cast<int>(keys[i].size()) - static_cast<int>(keys[j].size()));
+      const int by_bytes = Sign(
+          std::memcmp(keys[i].data(), keys[j].data(), std::min(keys[i].size(), keys[j].size())));
+      const int bytes_order =
+          by_bytes != 0 ? by_bytes
+                        : Sign(static_cast<int>(keys[i].size()) - static_cast<int>(keys[j].size()));
       if (bytes_order != Sign(ext::CompareSqlValues(values[i], values[j])))
         Fail("key byte order differs from SQLite's value order");
     }
@@ -162,7 +175,8 @@ void FuzzRecordBytes(std::string_view bytes) {
   ext::EncodeRecord(cols, r.flags(), &again);
   ext::RecordReader r2;
   if (!r2.Parse(again)) Fail("a parsed record re-encodes to an unparsable record");
-  if (r2.flags() != r.flags() || r2.size() != cols.size()) Fail("record re-encoding changes its header");
+  if (r2.flags() != r.flags() || r2.size() != cols.size())
+    Fail("record re-encoding changes its header");
   for (size_t i = 0; i < cols.size(); i++)
     if (!Identical(cols[i], r2.Column(i))) Fail("record re-encoding changes a column");
 }
@@ -191,10 +205,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t n = size - 1;
   std::string_view bytes(reinterpret_cast<const char*>(p), n);
   switch (sel % 4) {
-    case 0: FuzzKeyBytes(bytes); break;
-    case 1: FuzzKeyValues(ReadValues(p, n)); break;
-    case 2: FuzzRecordBytes(bytes); break;
-    case 3: FuzzRecordValues(ReadValues(p, n), static_cast<uint8_t>(sel >> 2) & ext::kRecordKeyIsReal); break;
+    case 0:
+      FuzzKeyBytes(bytes);
+      break;
+    case 1:
+      FuzzKeyValues(ReadValues(p, n));
+      break;
+    case 2:
+      FuzzRecordBytes(bytes);
+      break;
+    case 3:
+      FuzzRecordValues(ReadValues(p, n), static_cast<uint8_t>(sel >> 2) & ext::kRecordKeyIsReal);
+      break;
   }
   return 0;
 }

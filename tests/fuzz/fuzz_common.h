@@ -51,7 +51,8 @@ class BufferFile : public File {
   }
   Status WriteAt(uint64_t offset, const char* data, size_t n) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (offset > kMaxFileBytes || n > kMaxFileBytes - offset) return Status::NoSpace("fuzz file limit");
+    if (offset > kMaxFileBytes || n > kMaxFileBytes - offset)
+      return Status::NoSpace("fuzz file limit");
     if (offset + n > data_->size()) data_->resize(offset + n);
     std::memcpy(data_->data() + offset, data, n);
     return Status::OK();
@@ -247,10 +248,12 @@ inline std::string BuildBaseStore() {
     Status s = txn->CreateTree("a", &a);
     if (s.ok()) s = txn->CreateTree("b", &b);
     for (int i = 0; s.ok() && i < 40; i++) {
-      std::string value(static_cast<size_t>(i % 10 == 0 ? 1500 : 10 + i), static_cast<char>('A' + i % 26));
+      std::string value(static_cast<size_t>(i % 10 == 0 ? 1500 : 10 + i),
+                        static_cast<char>('A' + i % 26));
       s = txn->Put(a, "key" + std::to_string(i), value);
     }
-    for (int i = 0; s.ok() && i < 400; i++) s = txn->Put(b, "b" + std::to_string(i * 7919 % 1000), "v");
+    for (int i = 0; s.ok() && i < 400; i++)
+      s = txn->Put(b, "b" + std::to_string(i * 7919 % 1000), "v");
     if (s.ok()) s = txn->Commit();
     if (s.ok()) s = db->Checkpoint();
     if (!s.ok()) Fail("base store: " + s.ToString());
@@ -264,7 +267,8 @@ inline uint64_t StoreLsn(const std::string& d) {
   for (uint64_t slot : {uint64_t{0}, uint64_t{4096}}) {
     if (d.size() < slot + 128) continue;
     const char* p = d.data() + slot;
-    if (DecodeFixed64(p) != 0x524F5453474E544CULL || DecodeFixed64(p + 120) != Checksum64(p, 120)) continue;
+    if (DecodeFixed64(p) != 0x524F5453474E544CULL || DecodeFixed64(p + 120) != Checksum64(p, 120))
+      continue;
     if (DecodeFixed64(p + 16) >= best_gen) {
       best_gen = DecodeFixed64(p + 16);
       lsn = DecodeFixed64(p + 24);

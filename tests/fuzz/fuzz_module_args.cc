@@ -54,10 +54,12 @@ void CheckOption(const std::string& name, const std::string& value) {
     return;
   }
   std::string text;
-  if (!o.Get(name, &text).ok()) Fail("Options::Get fails for option " + name + " that Set accepted");
+  if (!o.Get(name, &text).ok())
+    Fail("Options::Get fails for option " + name + " that Set accepted");
   Options again;
   s = again.Set(name, text);
-  if (!s.ok()) Fail("Options::Set refuses what Get printed: " + name + "=" + text + ": " + s.ToString());
+  if (!s.ok())
+    Fail("Options::Set refuses what Get printed: " + name + "=" + text + ": " + s.ToString());
   std::string text2;
   (void)again.Get(name, &text2);
   if (text2 != text) Fail("option " + name + " does not round-trip: " + text + " -> " + text2);
@@ -82,21 +84,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Every line also as a bare "name=value" handed to Options::Set.
   for (std::string_view a : args) {
     size_t eq = a.find('=');
-    if (eq != std::string_view::npos) CheckOption(std::string(a.substr(0, eq)), std::string(a.substr(eq + 1)));
+    if (eq != std::string_view::npos)
+      CheckOption(std::string(a.substr(0, eq)), std::string(a.substr(eq + 1)));
   }
 
   TableSchema schema;
   Status s = ParseTableArgs(args, OptionNames(), &schema);
   (void)ClosestName(input.substr(0, 64), OptionNames());
   if (!s.ok()) {
-    if (!s.IsInvalidArgument() || s.message().empty()) Fail("ParseTableArgs fails without a usable error");
+    if (!s.IsInvalidArgument() || s.message().empty())
+      Fail("ParseTableArgs fails without a usable error");
     return 0;
   }
   const int n = static_cast<int>(schema.columns.size());
   if (n == 0) Fail("a schema without columns is accepted");
   for (int i = 0; i < n; i++) {
     if (schema.FindColumn(schema.columns[i].name) != i) Fail("duplicate or unfindable column name");
-    if (schema.columns[i].primary_key != (i == schema.key_column)) Fail("PRIMARY KEY flag disagrees with key_column");
+    if (schema.columns[i].primary_key != (i == schema.key_column))
+      Fail("PRIMARY KEY flag disagrees with key_column");
   }
   switch (schema.key_kind) {
     case KeyKind::kRowid:

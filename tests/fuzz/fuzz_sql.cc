@@ -78,8 +78,12 @@ Outcome Run(sqlite3* db, const std::string& sql) {
       std::string row;
       for (int i = 0; i < sqlite3_column_count(stmt); i++) {
         switch (sqlite3_column_type(stmt, i)) {
-          case SQLITE_NULL: row += "N|"; break;
-          case SQLITE_INTEGER: row += "I" + std::to_string(sqlite3_column_int64(stmt, i)) + "|"; break;
+          case SQLITE_NULL:
+            row += "N|";
+            break;
+          case SQLITE_INTEGER:
+            row += "I" + std::to_string(sqlite3_column_int64(stmt, i)) + "|";
+            break;
           case SQLITE_FLOAT: {
             char buf[40];
             std::snprintf(buf, sizeof buf, "F%.17g|", sqlite3_column_double(stmt, i));
@@ -87,8 +91,10 @@ Outcome Run(sqlite3* db, const std::string& sql) {
             break;
           }
           case SQLITE_TEXT:
-            row += "T" + std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)),
-                                     sqlite3_column_bytes(stmt, i)) + "|";
+            row += "T" +
+                   std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)),
+                               sqlite3_column_bytes(stmt, i)) +
+                   "|";
             break;
           default: {
             const char* b = static_cast<const char*>(sqlite3_column_blob(stmt, i));
@@ -126,18 +132,33 @@ class Gen {
       return in_->ConsumeBool() ? "NULL" : std::to_string(in_->ConsumeIntegralInRange<int>(-8, 40));
     }
     switch (in_->ConsumeIntegralInRange<int>(0, 12)) {
-      case 0: return "NULL";
-      case 1: case 2: case 3: return std::to_string(in_->ConsumeIntegralInRange<int>(-8, 40));
+      case 0:
+        return "NULL";
+      case 1:
+      case 2:
+      case 3:
+        return std::to_string(in_->ConsumeIntegralInRange<int>(-8, 40));
       case 4: {
-        static const char* const kReals[] = {"1.5", "-0.0", "3.0", "2.5e300", "-7.25", "0.1", "1e-300", "40.0"};
+        static const char* const kReals[] = {"1.5",   "-0.0", "3.0",    "2.5e300",
+                                             "-7.25", "0.1",  "1e-300", "40.0"};
         return kReals[in_->ConsumeIntegralInRange<int>(0, 7)];
       }
-      case 5: case 6: case 7: return "'" + Word() + "'";
-      case 8: return "x'" + Hex() + "'";
-      case 9: return "'" + std::to_string(in_->ConsumeIntegralInRange<int>(-3, 30)) + "'";  // affinity
-      case 10: return "(SELECT max(" + std::string(kKey[table]) + ") FROM {" + std::to_string(table) + "})";
-      case 11: return "zeroblob(" + std::to_string(in_->ConsumeIntegralInRange<int>(0, 900)) + ")";  // keys stay under page_size/4
-      default: return "'" + std::string(in_->ConsumeIntegralInRange<size_t>(0, 900), 'p') + "'";
+      case 5:
+      case 6:
+      case 7:
+        return "'" + Word() + "'";
+      case 8:
+        return "x'" + Hex() + "'";
+      case 9:
+        return "'" + std::to_string(in_->ConsumeIntegralInRange<int>(-3, 30)) + "'";  // affinity
+      case 10:
+        return "(SELECT max(" + std::string(kKey[table]) + ") FROM {" + std::to_string(table) +
+               "})";
+      case 11:
+        return "zeroblob(" + std::to_string(in_->ConsumeIntegralInRange<int>(0, 900)) +
+               ")";  // keys stay under page_size/4
+      default:
+        return "'" + std::string(in_->ConsumeIntegralInRange<size_t>(0, 900), 'p') + "'";
     }
     (void)col;
   }
@@ -165,16 +186,37 @@ class Gen {
     const std::string col = kCols[t][in_->ConsumeIntegralInRange<int>(0, 2)];
     std::string c;
     switch (in_->ConsumeIntegralInRange<int>(0, 11)) {
-      case 0: c = key + " = " + Value(t, -1); break;
-      case 1: c = key + " IN (" + Value(t, -1) + ", " + Value(t, -1) + ", " + Value(t, -1) + ")"; break;
-      case 2: c = key + " BETWEEN " + Value(t, -1) + " AND " + Value(t, -1); break;
-      case 3: c = key + (in_->ConsumeBool() ? " > " : " <= ") + Value(t, -1); break;
-      case 4: c = key + (in_->ConsumeBool() ? " >= " : " < ") + Value(t, -1) + " AND " + key + " < " + Value(t, -1); break;
-      case 5: c = col + " IS NULL"; break;
-      case 6: c = col + " LIKE '" + Word() + "%'"; break;
-      case 7: c = key + " != " + Value(t, -1); break;
-      case 8: c = col + " = " + Value(t, 1); break;
-      case 9: c = Cond(t) + (in_->ConsumeBool() ? " AND " : " OR ") + Cond(t); break;
+      case 0:
+        c = key + " = " + Value(t, -1);
+        break;
+      case 1:
+        c = key + " IN (" + Value(t, -1) + ", " + Value(t, -1) + ", " + Value(t, -1) + ")";
+        break;
+      case 2:
+        c = key + " BETWEEN " + Value(t, -1) + " AND " + Value(t, -1);
+        break;
+      case 3:
+        c = key + (in_->ConsumeBool() ? " > " : " <= ") + Value(t, -1);
+        break;
+      case 4:
+        c = key + (in_->ConsumeBool() ? " >= " : " < ") + Value(t, -1) + " AND " + key + " < " +
+            Value(t, -1);
+        break;
+      case 5:
+        c = col + " IS NULL";
+        break;
+      case 6:
+        c = col + " LIKE '" + Word() + "%'";
+        break;
+      case 7:
+        c = key + " != " + Value(t, -1);
+        break;
+      case 8:
+        c = col + " = " + Value(t, 1);
+        break;
+      case 9:
+        c = Cond(t) + (in_->ConsumeBool() ? " AND " : " OR ") + Cond(t);
+        break;
       case 10: {
         // A subquery column carries its affinity: against t1's TEXT key an
         // INTEGER one compares numerically ('1.0' = 1), which a key lookup
@@ -184,13 +226,16 @@ class Gen {
             std::to_string((t + 1) % 3) + "})";
         break;
       }
-      default: c = "1"; break;
+      default:
+        c = "1";
+        break;
     }
     return c;
   }
 
   std::string Conflict() {
-    static const char* const kOr[] = {"", "OR REPLACE ", "OR IGNORE ", "OR ABORT ", "OR FAIL ", "OR ROLLBACK "};
+    static const char* const kOr[] = {"",          "OR REPLACE ", "OR IGNORE ",
+                                      "OR ABORT ", "OR FAIL ",    "OR ROLLBACK "};
     return kOr[in_->ConsumeIntegralInRange<int>(0, 5)];
   }
 
@@ -199,12 +244,15 @@ class Gen {
     const std::string T = "{" + std::to_string(t) + "}";
     *is_select = false;
     switch (in_->ConsumeIntegralInRange<int>(0, 9)) {
-      case 0: case 1: case 2: {
-        std::string sql = "INSERT " + Conflict() + "INTO " + T + "(" + kCols[t][0] + ", " + kCols[t][1] + ", " +
-                          kCols[t][2] + ") VALUES ";
+      case 0:
+      case 1:
+      case 2: {
+        std::string sql = "INSERT " + Conflict() + "INTO " + T + "(" + kCols[t][0] + ", " +
+                          kCols[t][1] + ", " + kCols[t][2] + ") VALUES ";
         int rows = in_->ConsumeIntegralInRange<int>(1, 4);
         for (int r = 0; r < rows; r++)
-          sql += std::string(r ? ", " : "") + "(" + Value(t, 0) + ", " + Value(t, 1) + ", " + Value(t, 2) + ")";
+          sql += std::string(r ? ", " : "") + "(" + Value(t, 0) + ", " + Value(t, 1) + ", " +
+                 Value(t, 2) + ")";
         return sql;
       }
       case 3: {
@@ -212,34 +260,52 @@ class Gen {
         // Into t0's rowid alias: small integers (past rowid 2^63-1 both
         // SQLite and lightning pick random new rowids: not comparable).
         const std::string first = std::string(kCols[s][0]) + (in_->ConsumeBool() ? " + 1" : "");
-        return "INSERT " + Conflict() + "INTO " + T + "(" + kCols[t][0] + ", " + kCols[t][1] + ", " +
-               kCols[t][2] + ") SELECT " + (t == 0 ? "CAST(" + first + " AS INTEGER) % 1000" : first) + ", " +
-               kCols[s][1] + ", " + kCols[s][2] + " FROM {" + std::to_string(s) + "} WHERE " + Cond(s) +
-               " ORDER BY " + kKey[s] + " LIMIT " + std::to_string(in_->ConsumeIntegralInRange<int>(0, 20));
+        return "INSERT " + Conflict() + "INTO " + T + "(" + kCols[t][0] + ", " + kCols[t][1] +
+               ", " + kCols[t][2] + ") SELECT " +
+               (t == 0 ? "CAST(" + first + " AS INTEGER) % 1000" : first) + ", " + kCols[s][1] +
+               ", " + kCols[s][2] + " FROM {" + std::to_string(s) + "} WHERE " + Cond(s) +
+               " ORDER BY " + kKey[s] + " LIMIT " +
+               std::to_string(in_->ConsumeIntegralInRange<int>(0, 20));
       }
-      case 4: case 5: {
+      case 4:
+      case 5: {
         std::string set;
         switch (in_->ConsumeIntegralInRange<int>(0, 3)) {
-          case 0: set = std::string(kCols[t][0]) + " = " + kCols[t][0] + " + " + std::to_string(in_->ConsumeIntegralInRange<int>(-2, 3)); break;
-          case 1: set = std::string(kCols[t][1]) + " = " + Value(t, 1); break;
-          case 2: set = std::string(kCols[t][2]) + " = " + Value(t, 2) + ", " + kCols[t][0] + " = " + Value(t, 0); break;
-          default: set = std::string(kCols[t][1]) + " = " + kCols[t][2] + ", " + kCols[t][2] + " = " + kCols[t][1]; break;
+          case 0:
+            set = std::string(kCols[t][0]) + " = " + kCols[t][0] + " + " +
+                  std::to_string(in_->ConsumeIntegralInRange<int>(-2, 3));
+            break;
+          case 1:
+            set = std::string(kCols[t][1]) + " = " + Value(t, 1);
+            break;
+          case 2:
+            set = std::string(kCols[t][2]) + " = " + Value(t, 2) + ", " + kCols[t][0] + " = " +
+                  Value(t, 0);
+            break;
+          default:
+            set = std::string(kCols[t][1]) + " = " + kCols[t][2] + ", " + kCols[t][2] + " = " +
+                  kCols[t][1];
+            break;
         }
         std::string conflict = Conflict();
         // Known difference (README.md): OR REPLACE while moving several keys
         // onto each other resurrects a replaced row's values. Not generated.
-        if (conflict == "OR REPLACE " && set.find(std::string(kCols[t][0]) + " = ") != std::string::npos)
+        if (conflict == "OR REPLACE " &&
+            set.find(std::string(kCols[t][0]) + " = ") != std::string::npos)
           conflict = "OR IGNORE ";
         return "UPDATE " + conflict + T + " SET " + set + " WHERE " + Cond(t);
       }
-      case 6: return "DELETE FROM " + T + " WHERE " + Cond(t);
+      case 6:
+        return "DELETE FROM " + T + " WHERE " + Cond(t);
       default: {
         *is_select = true;
-        std::string sql = "SELECT " + std::string(t == 2 ? "rowid, " : "") + "* FROM " + T + " WHERE " + Cond(t) +
-                          " ORDER BY " + kKey[t] + (in_->ConsumeBool() ? " DESC" : "");
+        std::string sql = "SELECT " + std::string(t == 2 ? "rowid, " : "") + "* FROM " + T +
+                          " WHERE " + Cond(t) + " ORDER BY " + kKey[t] +
+                          (in_->ConsumeBool() ? " DESC" : "");
         if (in_->ConsumeBool()) {
           sql += " LIMIT " + std::to_string(in_->ConsumeIntegralInRange<int>(0, 5));
-          if (in_->ConsumeBool()) sql += " OFFSET " + std::to_string(in_->ConsumeIntegralInRange<int>(0, 5));
+          if (in_->ConsumeBool())
+            sql += " OFFSET " + std::to_string(in_->ConsumeIntegralInRange<int>(0, 5));
         }
         return sql;
       }
@@ -248,8 +314,13 @@ class Gen {
 
   std::string TableOptions(bool file_mode) {
     std::string o = file_mode ? ", sync=off" : "";
-    static const char* const kOpts[] = {"page_size=4096", "cache_size='1MB'", "compression=lz4", "compression=zstd",
-                                        "checksum=off", "checkpoint_wal_size='64KB'", "checkpoint_dirty_size='64KB'",
+    static const char* const kOpts[] = {"page_size=4096",
+                                        "cache_size='1MB'",
+                                        "compression=lz4",
+                                        "compression=zstd",
+                                        "checksum=off",
+                                        "checkpoint_wal_size='64KB'",
+                                        "checkpoint_dirty_size='64KB'",
                                         "compression_level=3"};
     uint8_t bits = in_->ConsumeIntegral<uint8_t>();
     for (int i = 0; i < 8; i++)
@@ -264,7 +335,8 @@ class Gen {
 std::string Subst(std::string sql, const char* prefix) {
   for (int t = 0; t < 3; t++) {
     const std::string ph = "{" + std::to_string(t) + "}";
-    for (size_t p; (p = sql.find(ph)) != std::string::npos;) sql.replace(p, ph.size(), prefix + std::to_string(t));
+    for (size_t p; (p = sql.find(ph)) != std::string::npos;)
+      sql.replace(p, ph.size(), prefix + std::to_string(t));
   }
   return sql;
 }
@@ -274,13 +346,16 @@ const char* const kDecl[3] = {"a INTEGER PRIMARY KEY, b TEXT, c", "k TEXT PRIMAR
 
 sqlite3* OpenDb(const std::string& path, long* progress) {
   sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) Fail(std::string("sqlite3_open: ") + sqlite3_errmsg(db));
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK)
+    Fail(std::string("sqlite3_open: ") + sqlite3_errmsg(db));
   sqlite3_progress_handler(db, 1000, Progress, progress);
   Run(db, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF");
   return db;
 }
 
-bool Same(const Outcome& a, const Outcome& b) { return (a.rc == SQLITE_OK) == (b.rc == SQLITE_OK) && a.rows == b.rows; }
+bool Same(const Outcome& a, const Outcome& b) {
+  return (a.rc == SQLITE_OK) == (b.rc == SQLITE_OK) && a.rows == b.rows;
+}
 
 }  // namespace
 
@@ -331,10 +406,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   long progress = 0;
   sqlite3* db = OpenDb(path, &progress);
   for (int t = 0; t < 3; t++) {
-    Outcome c = Run(db, "CREATE VIRTUAL TABLE t" + std::to_string(t) + " USING lightning(" + kDecl[t] +
-                           gen.TableOptions(file_mode) + ")");
+    Outcome c = Run(db, "CREATE VIRTUAL TABLE t" + std::to_string(t) + " USING lightning(" +
+                            kDecl[t] + gen.TableOptions(file_mode) + ")");
     if (c.rc != SQLITE_OK) Fail("CREATE VIRTUAL TABLE fails: " + c.error);
-    Run(db, "CREATE TABLE n" + std::to_string(t) + "(" + kDecl[t] + ")" + (t == 1 ? " WITHOUT ROWID" : ""));
+    Run(db, "CREATE TABLE n" + std::to_string(t) + "(" + kDecl[t] + ")" +
+                (t == 1 ? " WITHOUT ROWID" : ""));
   }
   bool diverged = false;  // a statement was interrupted: the twins may differ
   int savepoints = 0;
@@ -357,27 +433,41 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (l.rc == SQLITE_INTERRUPT || n.rc == SQLITE_INTERRUPT) {
         diverged = true;
       } else if (g_diff && !Same(l, n)) {
-        Fail("lightning and native disagree on: " + sql + "\n  lightning: rc " + std::to_string(l.rc) + " " +
-             l.error + ", " + std::to_string(l.rows.size()) + " rows\n  native: rc " + std::to_string(n.rc) + " " +
-             n.error + ", " + std::to_string(n.rows.size()) + " rows");
+        Fail("lightning and native disagree on: " + sql + "\n  lightning: rc " +
+             std::to_string(l.rc) + " " + l.error + ", " + std::to_string(l.rows.size()) +
+             " rows\n  native: rc " + std::to_string(n.rc) + " " + n.error + ", " +
+             std::to_string(n.rows.size()) + " rows");
       }
       continue;
     }
     const std::string sp = "s" + std::to_string(in.ConsumeIntegralInRange<int>(0, savepoints));
     const std::string table = "t" + std::to_string(in.ConsumeIntegralInRange<int>(0, 2));
     switch (kind) {
-      case 10: Run(db, in.ConsumeBool() ? "BEGIN" : "COMMIT"); break;
-      case 11: Run(db, "ROLLBACK"); break;
-      case 12: Run(db, "SAVEPOINT s" + std::to_string(++savepoints)); break;
-      case 13: Run(db, (in.ConsumeBool() ? "RELEASE " : "ROLLBACK TO ") + sp); break;
+      case 10:
+        Run(db, in.ConsumeBool() ? "BEGIN" : "COMMIT");
+        break;
+      case 11:
+        Run(db, "ROLLBACK");
+        break;
+      case 12:
+        Run(db, "SAVEPOINT s" + std::to_string(++savepoints));
+        break;
+      case 13:
+        Run(db, (in.ConsumeBool() ? "RELEASE " : "ROLLBACK TO ") + sp);
+        break;
       case 14: {
-        static const char* const kFns[] = {
-            "SELECT count(*) FROM lightning_stats('%s')", "SELECT count(*) FROM lightning_check('%s')",
-            "SELECT count(*) FROM lightning_checkpoint('%s')", "SELECT count(*) FROM lightning_config('%s')",
-            "SELECT count(*) FROM lightning_latency('%s')", "SELECT count(*) FROM lightning_recommendations('%s')",
-            "UPDATE lightning_config SET value = '2MB' WHERE name = 'cache_size' AND \"table\" = '%s'",
-            "SELECT count(*) FROM lightning_compact('%s')", "SELECT lightning_version()",
-            "SELECT count(*) FROM lightning_profile('%s')", "SELECT count(*) FROM lightning_metrics()"};
+        static const char* const kFns[] = {"SELECT count(*) FROM lightning_stats('%s')",
+                                           "SELECT count(*) FROM lightning_check('%s')",
+                                           "SELECT count(*) FROM lightning_checkpoint('%s')",
+                                           "SELECT count(*) FROM lightning_config('%s')",
+                                           "SELECT count(*) FROM lightning_latency('%s')",
+                                           "SELECT count(*) FROM lightning_recommendations('%s')",
+                                           "UPDATE lightning_config SET value = '2MB' WHERE name = "
+                                           "'cache_size' AND \"table\" = '%s'",
+                                           "SELECT count(*) FROM lightning_compact('%s')",
+                                           "SELECT lightning_version()",
+                                           "SELECT count(*) FROM lightning_profile('%s')",
+                                           "SELECT count(*) FROM lightning_metrics()"};
         char buf[200];
         std::snprintf(buf, sizeof buf, kFns[in.ConsumeIntegralInRange<int>(0, 10)], table.c_str());
         Outcome o = Run(db, buf);
@@ -398,11 +488,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (g_diff && !diverged) {
     Run(db, "COMMIT");
     for (int t = 0; t < 3; t++) {
-      const std::string sql = std::string("SELECT ") + (t == 2 ? "rowid, " : "") + "* FROM {" + std::to_string(t) +
-                              "} ORDER BY " + kKey[t];
+      const std::string sql = std::string("SELECT ") + (t == 2 ? "rowid, " : "") + "* FROM {" +
+                              std::to_string(t) + "} ORDER BY " + kKey[t];
       Outcome l = Run(db, Subst(sql, "t")), n = Run(db, Subst(sql, "n"));
       if (l.rc == SQLITE_INTERRUPT || n.rc == SQLITE_INTERRUPT) break;
-      if (!Same(l, n)) Fail("table t" + std::to_string(t) + " differs from its native twin at the end");
+      if (!Same(l, n))
+        Fail("table t" + std::to_string(t) + " differs from its native twin at the end");
     }
   }
   if (sqlite3_close(db) != SQLITE_OK) Fail(std::string("sqlite3_close: ") + sqlite3_errmsg(db));

@@ -78,11 +78,14 @@ bool ReadFile(PageStore* ps, std::string* out, uint64_t* bad_offset = nullptr) {
     size_t got = 0;
     Status s = ps->Read(off, n, out->data() + off, &got);
     if (!s.ok()) {
-      if (std::getenv("LIGHTNING_FUZZ_VFS_DEBUG")) std::fprintf(stderr, "read at %llu: %s\n", (unsigned long long)off, s.ToString().c_str());
+      if (std::getenv("LIGHTNING_FUZZ_VFS_DEBUG"))
+        std::fprintf(stderr, "read at %llu: %s\n", (unsigned long long)off, s.ToString().c_str());
       if (bad_offset) *bad_offset = s.IsCorruption() ? off + n : UINT64_MAX;  // end of the piece
       return false;
     }
-    if (got != n) Fail("PageStore::Read returned " + std::to_string(got) + " of " + std::to_string(n) + " bytes inside the file");
+    if (got != n)
+      Fail("PageStore::Read returned " + std::to_string(got) + " of " + std::to_string(n) +
+           " bytes inside the file");
     off += n;
     piece = piece == 4096 ? 1000 : 4096;
   }
@@ -119,7 +122,8 @@ void FuzzStore(const uint8_t* data, size_t size) {
     for (int i = 0; s.ok() && i < 64 && !in.done(); i++) {
       uint64_t b = in.Le(4);
       std::string key(4, '\0');
-      for (int k = 0; k < 4; k++) key[k] = static_cast<char>(b >> (8 * k));  // as read: big-endian bytes
+      for (int k = 0; k < 4; k++)
+        key[k] = static_cast<char>(b >> (8 * k));  // as read: big-endian bytes
       s = txn->Put(pages, key, in.Bytes(static_cast<size_t>(in.Le(2))));
     }
     if (s.ok()) s = txn->Commit();
@@ -138,7 +142,9 @@ void FuzzStore(const uint8_t* data, size_t size) {
     for (int i = 0; i < 4 && !in.done(); i++) {
       const uint64_t off = in.Le(1) % 16 * (in.Le(1) & 1 ? bs : 700);
       const std::string bytes = in.Bytes(in.Le(1) & 1 ? bs : in.Le(1) * 13);
-      if (debug) std::fprintf(stderr, "write %zu bytes at %llu (size %llu)\n", bytes.size(), (unsigned long long)off, (unsigned long long)ps->Size());
+      if (debug)
+        std::fprintf(stderr, "write %zu bytes at %llu (size %llu)\n", bytes.size(),
+                     (unsigned long long)off, (unsigned long long)ps->Size());
       if (!ps->Write(off, bytes.data(), bytes.size()).ok()) return;
       if (bytes.empty()) continue;  // like pwrite: writing nothing extends nothing
       if (model.size() < off + bytes.size()) model.resize(off + bytes.size(), '\0');
@@ -152,7 +158,8 @@ void FuzzStore(const uint8_t* data, size_t size) {
     }
     if (!ps->Sync().ok()) return;
     if (ps->Size() != model.size())
-      Fail("PageStore::Size is " + std::to_string(ps->Size()) + " after writes that make " + std::to_string(model.size()));
+      Fail("PageStore::Size is " + std::to_string(ps->Size()) + " after writes that make " +
+           std::to_string(model.size()));
     std::string back;
     uint64_t bad = UINT64_MAX;
     if (!ReadFile(ps.get(), &back, &bad)) {
@@ -191,7 +198,8 @@ void Query(sqlite3* db, const std::string& sql, std::vector<std::string>* first_
 
 void FuzzSqlite(const uint8_t* data, size_t size) {
   const std::string path = g_dir + "/db";
-  for (const char* suffix : {"", "-lwal", "-lock", "-journal", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
+  for (const char* suffix : {"", "-lwal", "-lock", "-journal", "-wal", "-shm"})
+    ::unlink((path + suffix).c_str());
   const std::string image(reinterpret_cast<const char*>(data), size);
   {
     StoreOptions so;
@@ -209,7 +217,8 @@ void FuzzSqlite(const uint8_t* data, size_t size) {
   }
   sqlite3* db = nullptr;
   const std::string uri = "file:" + path + "?vfs=lightning";
-  if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) == SQLITE_OK) {
+  if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) ==
+      SQLITE_OK) {
     long progress = 0;
     sqlite3_progress_handler(db, 1000, Progress, &progress);
     std::vector<std::string> tables;

@@ -38,7 +38,8 @@ std::string FramePayloads(const uint8_t* p, size_t n) {
     i += 2;
     len = std::min(len, n - i);
     lsn++;
-    AppendWalRecord(&wal, lsn, lsn - 1, std::string_view(reinterpret_cast<const char*>(p + i), len), kFuzzSalt);
+    AppendWalRecord(&wal, lsn, lsn - 1, std::string_view(reinterpret_cast<const char*>(p + i), len),
+                    kFuzzSalt);
     i += len;
   }
   return wal;

@@ -29,7 +29,8 @@ fs::path g_root;
 void Write(const std::string& target, const std::string& name, const std::string& bytes) {
   fs::create_directories(g_root / target);
   FILE* f = std::fopen((g_root / target / name).c_str(), "wb");
-  if (!f || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) Fail("cannot write " + name);
+  if (!f || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size())
+    Fail("cannot write " + name);
   std::fclose(f);
 }
 
@@ -63,7 +64,8 @@ void Fill(DB* db, const std::string& tree, int n, int big_every) {
   if (s.IsNotFound()) s = txn->CreateTree(tree, &id);
   Must(s);
   for (int i = 0; i < n; i++) {
-    std::string v(static_cast<size_t>(big_every && i % big_every == 0 ? 1200 : 8 + i % 20), static_cast<char>('a' + i % 26));
+    std::string v(static_cast<size_t>(big_every && i % big_every == 0 ? 1200 : 8 + i % 20),
+                  static_cast<char>('a' + i % 26));
     Must(txn->Put(id, tree + std::to_string(i), v));
   }
   Must(txn->Commit());
@@ -76,7 +78,9 @@ void StoreCorpus() {
     const char* name;
     Codec codec;
     bool checksum;
-  } cases[] = {{"plain", Codec::kNone, true}, {"lz4", Codec::kLz4, true}, {"zstd", Codec::kZstd, true},
+  } cases[] = {{"plain", Codec::kNone, true},
+               {"lz4", Codec::kLz4, true},
+               {"zstd", Codec::kZstd, true},
                {"nosum", Codec::kNone, false}};
   for (const Case& c : cases) {
     Options o = small;
@@ -158,10 +162,16 @@ void WalCorpus() {
 
 void CodecCorpus() {
   using ext::SqlValue;
-  const SqlValue values[] = {SqlValue::Null(), SqlValue::Integer(0), SqlValue::Integer(-1),
-                             SqlValue::Integer((int64_t{1} << 53) + 1), SqlValue::Integer(INT64_MAX),
-                             SqlValue::Integer(INT64_MIN), SqlValue::Real(3.0), SqlValue::Real(-0.5),
-                             SqlValue::Text("hello"), SqlValue::Blob(std::string_view("\0\1", 2))};
+  const SqlValue values[] = {SqlValue::Null(),
+                             SqlValue::Integer(0),
+                             SqlValue::Integer(-1),
+                             SqlValue::Integer((int64_t{1} << 53) + 1),
+                             SqlValue::Integer(INT64_MAX),
+                             SqlValue::Integer(INT64_MIN),
+                             SqlValue::Real(3.0),
+                             SqlValue::Real(-0.5),
+                             SqlValue::Text("hello"),
+                             SqlValue::Blob(std::string_view("\0\1", 2))};
   int i = 0;
   for (const SqlValue& v : values) {
     std::string key;
@@ -173,15 +183,27 @@ void CodecCorpus() {
   Write("fuzz_codec", "record", std::string(1, '\2') + rec);
   // Value lists (ReadValues in fuzz_codec.cc).
   std::string list;
-  list += '\0';                                      // NULL
-  list += '\1'; list += std::string("\0\0\0\0\0\0\0\5", 8);  // INTEGER 5
-  list += '\2'; list += std::string("\x40\x08\0\0\0\0\0\0", 8);  // REAL 3.0
-  list += '\3'; list += '\3'; list += "abc";         // TEXT
-  list += '\4'; list += '\2'; list += "\xff\x00";    // BLOB
-  list += '\5'; list += '\7'; list += '\1';          // near 2^53
-  list += '\6'; list += '\3'; list += '\0';          // near 2^63
-  list += '\7'; list += '\6';                        // 3 (INTEGER)
-  list += '\7'; list += '\7';                        // 3.0 (REAL)
+  list += '\0';  // NULL
+  list += '\1';
+  list += std::string("\0\0\0\0\0\0\0\5", 8);  // INTEGER 5
+  list += '\2';
+  list += std::string("\x40\x08\0\0\0\0\0\0", 8);  // REAL 3.0
+  list += '\3';
+  list += '\3';
+  list += "abc";  // TEXT
+  list += '\4';
+  list += '\2';
+  list += "\xff\x00";  // BLOB
+  list += '\5';
+  list += '\7';
+  list += '\1';  // near 2^53
+  list += '\6';
+  list += '\3';
+  list += '\0';  // near 2^63
+  list += '\7';
+  list += '\6';  // 3 (INTEGER)
+  list += '\7';
+  list += '\7';  // 3.0 (REAL)
   Write("fuzz_codec", "values-key", std::string(1, '\1') + list);
   Write("fuzz_codec", "values-record", std::string(1, '\3') + list);
 }

@@ -22,8 +22,9 @@ namespace fs = std::filesystem;
 class PageStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vfs_page_store_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("vfs_page_store_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     path_ = (dir_ / "app.db").string();
@@ -44,8 +45,10 @@ class PageStoreTest : public ::testing::Test {
     std::string out(n, '?');
     size_t got = 0;
     Status st = s.Read(offset, n, out.data(), &got);
-    if (status) *status = st;
-    else EXPECT_TRUE(st.ok()) << st.ToString();
+    if (status)
+      *status = st;
+    else
+      EXPECT_TRUE(st.ok()) << st.ToString();
     out.resize(got);
     return out;
   }
@@ -100,9 +103,9 @@ TEST_F(PageStoreTest, BlockSizeComesFromTheFirstWriteAndMisalignedWritesWork) {
     auto s = Open();
     ASSERT_TRUE(s->Write(0, Page('p', 8192).data(), 8192).ok());
     EXPECT_EQ(s->block_size(), 8192u);
-    ASSERT_TRUE(s->Write(100, "hello", 5).ok());          // read-modify-write, pending
+    ASSERT_TRUE(s->Write(100, "hello", 5).ok());  // read-modify-write, pending
     ASSERT_TRUE(s->Sync().ok());
-    ASSERT_TRUE(s->Write(8190, "XYZW", 4).ok());           // spans two blocks, grows
+    ASSERT_TRUE(s->Write(8190, "XYZW", 4).ok());  // spans two blocks, grows
     ASSERT_TRUE(s->Sync().ok());
   }
   auto s = Open();
@@ -121,7 +124,7 @@ TEST_F(PageStoreTest, TruncateDropsBytesAndRegrowthReadsZeros) {
     ASSERT_TRUE(s->Sync().ok());
     ASSERT_TRUE(s->Truncate(4096 + 10).ok());  // mid-block: the tail is zeroed
     EXPECT_EQ(s->Size(), 4106u);
-    ASSERT_TRUE(s->Truncate(4 * 4096).ok());   // grow again before the sync
+    ASSERT_TRUE(s->Truncate(4 * 4096).ok());  // grow again before the sync
     EXPECT_EQ(ReadAll(*s, 4096, 4096), std::string(10, 'b') + std::string(4086, '\0'));
     EXPECT_EQ(ReadAll(*s, 3 * 4096, 4096), std::string(4096, '\0'));
     ASSERT_TRUE(s->Sync().ok());
@@ -163,7 +166,8 @@ TEST_F(PageStoreTest, SpillCommitsEarlyPastSpillSize) {
   StoreOptions o;
   o.spill_size = 1 << 20;
   auto s = Open(o);
-  for (int i = 0; i < 600; i++) ASSERT_TRUE(s->Write(uint64_t(i) * 4096, Page('s').data(), 4096).ok());
+  for (int i = 0; i < 600; i++)
+    ASSERT_TRUE(s->Write(uint64_t(i) * 4096, Page('s').data(), 4096).ok());
   EXPECT_GE(s->counters().spills.load(), 2u);
   EXPECT_EQ(ReadAll(*s, 599 * 4096, 4096), Page('s'));
 }
@@ -194,9 +198,14 @@ TEST_F(PageStoreTest, OneInstancePerPathAndMetrics) {
 TEST_F(PageStoreTest, OptionsGivenAtCreationAreRemembered) {
   {
     StoreOptions o;
-    ASSERT_TRUE(ParseUriOptions([](const char* k) -> const char* {
-                  return std::string(k) == "compression" ? "ZSTD" : std::string(k) == "level" ? "5" : nullptr;
-                }, {"compression", "level", "vfs"}, &o).ok());
+    ASSERT_TRUE(ParseUriOptions(
+                    [](const char* k) -> const char* {
+                      return std::string(k) == "compression" ? "ZSTD"
+                             : std::string(k) == "level"     ? "5"
+                                                             : nullptr;
+                    },
+                    {"compression", "level", "vfs"}, &o)
+                    .ok());
     auto s = Open(o);
     std::string v;
     ASSERT_TRUE(s->db()->GetOptions().Get("compression", &v).ok());
@@ -268,7 +277,8 @@ TEST_F(PageStoreTest, DamagedExtentIsCorruptionNamingThePage) {
 }
 
 TEST_F(PageStoreTest, RandomOperationsMatchAModel) {
-  const uint32_t seed = std::getenv("LIGHTNING_SEED") ? std::atoi(std::getenv("LIGHTNING_SEED")) : std::random_device{}();
+  const uint32_t seed = std::getenv("LIGHTNING_SEED") ? std::atoi(std::getenv("LIGHTNING_SEED"))
+                                                      : std::random_device{}();
   SCOPED_TRACE("LIGHTNING_SEED=" + std::to_string(seed));
   std::mt19937 rng(seed);
   std::string model, durable;
@@ -385,10 +395,12 @@ TEST(UriOptionsTest, BadValuesAndMisspellingsNameTheParameter) {
   auto parse = [](std::map<std::string, std::string> uri, StoreOptions* o) {
     std::vector<std::string> keys;
     for (auto& [k, v] : uri) keys.push_back(k);
-    return ParseUriOptions([&](const char* k) -> const char* {
-      auto it = uri.find(k);
-      return it == uri.end() ? nullptr : it->second.c_str();
-    }, keys, o);
+    return ParseUriOptions(
+        [&](const char* k) -> const char* {
+          auto it = uri.find(k);
+          return it == uri.end() ? nullptr : it->second.c_str();
+        },
+        keys, o);
   };
   StoreOptions o;
   Status s = parse({{"compression", "brotli"}}, &o);
@@ -410,9 +422,14 @@ TEST(UriOptionsTest, BadValuesAndMisspellingsNameTheParameter) {
   ASSERT_TRUE(parse({{"background_checkpoint", "4MB"}}, &off).ok());
   EXPECT_EQ(off.background_checkpoint, 4u << 20);
   StoreOptions ok;
-  ASSERT_TRUE(parse({{"compression", "lz4"}, {"checksum", "off"}, {"cache_size", "16MB"},
-                     {"mode", "rwc"}, {"other_extension_flag", "1"}, {"store_page_size", "16384"}},
-                    &ok).ok());
+  ASSERT_TRUE(parse({{"compression", "lz4"},
+                     {"checksum", "off"},
+                     {"cache_size", "16MB"},
+                     {"mode", "rwc"},
+                     {"other_extension_flag", "1"},
+                     {"store_page_size", "16384"}},
+                    &ok)
+                  .ok());
   EXPECT_EQ(ok.engine.compression, Codec::kLz4);
   EXPECT_FALSE(ok.engine.checksum);
   EXPECT_EQ(ok.engine.cache_size, 16u << 20);
