@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/db.h"
+#include "lightning/db.h"
 
 namespace {
 

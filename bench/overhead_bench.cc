@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/db.h"
+#include "lightning/db.h"
 
 namespace {
 

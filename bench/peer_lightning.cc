@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "bench/kv_engine.h"
-#include "engine/db.h"
+#include "lightning/db.h"
 
 namespace lightning_bench {
 namespace {

@@ -22,7 +22,7 @@
 
 #include "engine/node.h"
 #include "engine/pager.h"
-#include "engine/status.h"
+#include "lightning/status.h"
 
 namespace lightning {
 

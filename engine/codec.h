@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <string>
 
-#include "engine/options.h"
-#include "engine/status.h"
+#include "lightning/options.h"
+#include "lightning/status.h"
 
 namespace lightning {
 

@@ -30,7 +30,6 @@
 #include <vector>
 
 #include "engine/btree.h"
-#include "engine/db.h"
 #include "engine/free_space.h"
 #include "engine/histogram.h"
 #include "engine/io.h"
@@ -38,6 +37,7 @@
 #include "engine/profile.h"
 #include "engine/stats.h"
 #include "engine/writer_lock.h"
+#include "lightning/db.h"
 
 namespace lightning {
 

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/options.h"
-#include "engine/status.h"
+#include "lightning/options.h"
+#include "lightning/status.h"
 
 namespace lightning {
 

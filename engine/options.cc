@@ -1,4 +1,4 @@
-#include "engine/options.h"
+#include "lightning/options.h"
 
 #include <algorithm>
 #include <charconv>

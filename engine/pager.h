@@ -27,9 +27,9 @@
 #include "engine/io.h"
 #include "engine/node.h"
 #include "engine/node_search.h"
-#include "engine/options.h"
 #include "engine/stats.h"
-#include "engine/status.h"
+#include "lightning/options.h"
+#include "lightning/status.h"
 
 namespace lightning {
 

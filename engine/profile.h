@@ -36,6 +36,7 @@
 
 #include "engine/histogram.h"
 #include "engine/stats.h"
+#include "lightning/metrics.h"
 
 namespace lightning {
 
@@ -268,16 +269,6 @@ class ProfileRoot {
   Histogram* latency_ = nullptr;
   uint64_t start_ = 0;
   std::optional<ProfileScope> nested_;
-};
-
-// One row of a profile report (see DB::Profile in db.h).
-struct ProfileRow {
-  std::string component;  // a component name, "unattributed" or "total"
-  double seconds = 0;     // estimated time, scaled up from the measured operations
-  double share = 0;       // seconds / total seconds
-  uint64_t measured = 0;  // measured operations that spent time here
-  std::string method;     // how it was measured
-  std::string description;
 };
 
 // The report for `stats`: one row per component, then "unattributed" (kOther)

@@ -1,4 +1,4 @@
-#include "engine/status.h"
+#include "lightning/status.h"
 
 namespace lightning {
 

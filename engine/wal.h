@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "engine/io.h"
-#include "engine/status.h"
+#include "lightning/status.h"
 
 namespace lightning {
 

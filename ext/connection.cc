@@ -5,7 +5,7 @@
 #include <unordered_map>
 
 #include "ext/session.h"
-#include "ext/vtab.h"
+#include "ext/vtab/vtab.h"
 
 namespace lightning::ext {
 namespace {

@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/db.h"
 #include "ext/sqlite_api.h"
+#include "lightning/db.h"
 
 namespace lightning::ext {
 

@@ -35,9 +35,9 @@ SQLITE_EXTENSION_INIT1
 #include <string>
 
 #include "ext/connection.h"
-#include "ext/functions.h"
+#include "ext/functions/functions.h"
 #include "ext/sqlite_api.h"
-#include "ext/vtab.h"
+#include "ext/vtab/vtab.h"
 #include "vfs/lightning_vfs.h"
 
 namespace lightning::ext {

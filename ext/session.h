@@ -31,7 +31,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "engine/db.h"
+#include "lightning/db.h"
 
 namespace lightning::ext {
 

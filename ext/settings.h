@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/db.h"
+#include "lightning/db.h"
 
 namespace lightning::ext {
 

@@ -19,8 +19,8 @@
 
 #include <string>
 
-#include "engine/status.h"
 #include "ext/sqlite_api.h"
+#include "lightning/status.h"
 
 namespace lightning::ext {
 

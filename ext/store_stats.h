@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/db.h"
 #include "ext/store_lookup.h"
+#include "lightning/db.h"
 
 namespace lightning::ext {
 

@@ -16,7 +16,7 @@ PACKAGES=(
   # packaged helpers: JSON, command-line flags, ELF/DWARF symbols
   nlohmann-json3-dev libcli11-dev libdw-dev
   # tests
-  libgtest-dev python3-pytest python3-prometheus-client
+  libgtest-dev python3-pytest python3-prometheus-client python3-cram
   # bench: the engines we compare against
   liblmdb-dev librocksdb-dev libleveldb-dev
   # fuzzing: clang plus its runtime (libFuzzer), which clang only recommends

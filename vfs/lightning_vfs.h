@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/db.h"
+#include "lightning/db.h"
 
 struct sqlite3_file;
 

@@ -63,7 +63,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/db.h"
+#include "lightning/db.h"
 
 namespace lightning::vfs {
 

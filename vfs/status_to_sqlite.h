@@ -27,7 +27,7 @@
 
 #include <string>
 
-#include "engine/status.h"
+#include "lightning/status.h"
 
 namespace lightning {
 

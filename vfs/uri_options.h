@@ -40,7 +40,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/status.h"
+#include "lightning/status.h"
 #include "vfs/page_store.h"
 
 namespace lightning::vfs {

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/db.h"
+#include "lightning/db.h"
 
 namespace lightning::test {
 

@@ -19,7 +19,7 @@
 #include <map>
 #include <thread>
 
-#include "engine/db.h"
+#include "lightning/db.h"
 #include "tests/engine/test_util.h"
 
 namespace lightning::test {

@@ -28,11 +28,11 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/db.h"
-#include "engine/options.h"
-#include "engine/result.h"
-#include "engine/status.h"
 #include "gtest/gtest.h"
+#include "lightning/db.h"
+#include "lightning/options.h"
+#include "lightning/result.h"
+#include "lightning/status.h"
 
 // True when built with AddressSanitizer or ThreadSanitizer: tests scale their
 // work down (about 10x) so that the sanitizer CI jobs stay within budget.

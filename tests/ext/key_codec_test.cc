@@ -1,5 +1,5 @@
 // Property tests: memcmp order of encoded keys == SQLite's order of the values.
-#include "ext/key_codec.h"
+#include "ext/vtab/key_codec.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

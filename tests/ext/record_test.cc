@@ -1,4 +1,4 @@
-#include "ext/record.h"
+#include "ext/vtab/record.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <limits>
 #include <random>
 
-#include "ext/key_codec.h"
+#include "ext/vtab/key_codec.h"
 
 namespace lightning::ext {
 namespace {

@@ -1,4 +1,4 @@
-#include "ext/table_schema.h"
+#include "ext/vtab/table_schema.h"
 
 #include <gtest/gtest.h>
 

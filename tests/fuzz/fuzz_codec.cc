@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "ext/key_codec.h"
-#include "ext/record.h"
+#include "ext/vtab/key_codec.h"
+#include "ext/vtab/record.h"
 
 using lightning::ext::SqlValue;
 namespace ext = lightning::ext;

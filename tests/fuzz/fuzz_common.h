@@ -23,10 +23,10 @@
 
 #include "engine/checksum.h"
 #include "engine/coding.h"
-#include "engine/db.h"
 #include "engine/io.h"
 #include "engine/pager.h"
 #include "engine/wal.h"
+#include "lightning/db.h"
 
 namespace lightning::fuzz {
 

@@ -21,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/options.h"
-#include "ext/table_schema.h"
+#include "ext/vtab/table_schema.h"
+#include "lightning/options.h"
 
 using namespace lightning;
 using namespace lightning::ext;

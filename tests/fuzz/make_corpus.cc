@@ -14,8 +14,8 @@
 #include <filesystem>
 #include <string>
 
-#include "ext/key_codec.h"
-#include "ext/record.h"
+#include "ext/vtab/key_codec.h"
+#include "ext/vtab/record.h"
 #include "tests/fuzz/fuzz_common.h"
 
 using namespace lightning;

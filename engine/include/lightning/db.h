@@ -1,0 +1,180 @@
+// Lightning engine: the public facade used by ext/, vfs/, tests and examples.
+//
+// A DB is one store: a data file plus its write-ahead log (`<path>-wal`) and
+// lock file (`<path>-lock`), or a purely in-memory store (path ":memory:" or
+// ""). A store holds any number of named trees (ordered byte-string maps),
+// listed in a catalog.
+//
+// Concurrency: any number of read transactions, each on a consistent snapshot;
+// one write transaction at a time. Readers take no lock and never block the
+// writer or each other; a writer waiting for another writer gives up after
+// busy_timeout with Busy. One process opens a store at a time (a second gets
+// Locked, naming the holder's pid); inside a process every DB::Open of the
+// same path returns the same shared instance.
+//
+// A DB object is thread-safe. A transaction and its cursors belong to one
+// thread at a time. Every transaction and cursor must be destroyed before the
+// last shared_ptr to its DB.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lightning/metrics.h"
+#include "lightning/options.h"
+#include "lightning/result.h"
+#include "lightning/status.h"
+
+namespace lightning {
+
+using Slice = std::string_view;
+
+// Size limits. Keys also must not exceed page_size / 4.
+inline constexpr size_t kMaxKeySize = 8192;
+inline constexpr size_t kMaxValueSize = 256u << 20;  // 256 MiB
+inline constexpr size_t kMaxTreeNameSize = 1024;
+
+// Identifies a tree for the lifetime of the store; survives renames.
+using TreeId = uint64_t;
+
+struct TreeInfo {
+  std::string name;
+  TreeId id = 0;
+  uint64_t entries = 0;  // number of keys
+  uint32_t depth = 0;    // 0 for an empty tree, 1 for a single leaf
+};
+
+class DB;
+class Cursor;
+
+// Operations common to read and write transactions.
+class Txn {
+ public:
+  virtual ~Txn() = default;
+
+  // Looks up `name` in the catalog. NotFound if there is no such tree.
+  virtual Status OpenTree(Slice name, TreeId* id) = 0;
+  // Trees in name order, with their entry counts and depths.
+  virtual Status ListTrees(std::vector<TreeInfo>* trees) = 0;
+  virtual Status GetTreeInfo(TreeId tree, TreeInfo* info) = 0;
+
+  // Copies the value stored for `key` into `*value`. NotFound if absent.
+  virtual Status Get(TreeId tree, Slice key, std::string* value) = 0;
+  // Points `*value` at the stored bytes without copying. The view stays valid
+  // until this transaction ends or (in a write transaction) its next change.
+  virtual Status GetView(TreeId tree, Slice key, Slice* value) = 0;
+
+  // A cursor over `tree` at this transaction's view. It starts not Valid().
+  virtual Result<std::unique_ptr<Cursor>> NewCursor(TreeId tree) = 0;
+
+  // The transaction id of the snapshot (read) or of the commit to be (write).
+  virtual uint64_t id() const = 0;
+};
+
+// A snapshot. Dropping it ends it; it never blocks writers.
+class ReadTxn : public Txn {};
+
+// The single writer. Changes are visible to this transaction at once and to
+// others after Commit(). Destroying a WriteTxn that did not commit aborts it.
+class WriteTxn : public Txn {
+ public:
+  // InvalidArgument if a key exceeds the key limit or a value 256 MiB.
+  virtual Status Put(TreeId tree, Slice key, Slice value) = 0;
+  // Deletes `key`; sets *existed (if given) to whether it was there.
+  virtual Status Delete(TreeId tree, Slice key, bool* existed = nullptr) = 0;
+
+  // InvalidArgument if the name exists already, is empty or too long.
+  virtual Status CreateTree(Slice name, TreeId* id) = 0;
+  // Removes the tree and all its entries. NotFound if absent.
+  virtual Status DropTree(Slice name) = 0;
+  // NotFound if `from` is absent; InvalidArgument if `to` exists.
+  virtual Status RenameTree(Slice from, Slice to) = 0;
+  // Deletes every entry of the tree, keeping the tree.
+  virtual Status ClearTree(TreeId tree) = 0;
+
+  // Nested savepoints. Savepoint() returns a depth (1 = outermost);
+  // RollbackTo(d) undoes every change since savepoint d was taken and keeps
+  // it; Release(d) forgets savepoints d and deeper, keeping the changes.
+  virtual Status Savepoint(int* depth) = 0;
+  virtual Status RollbackTo(int depth) = 0;
+  virtual Status Release(int depth) = 0;
+
+  // Makes every change durable (per Options::sync) and visible. After an
+  // error the transaction is finished and nothing of it is visible.
+  virtual Status Commit() = 0;
+  // Discards every change. Always succeeds.
+  virtual void Abort() = 0;
+};
+
+// An ordered iterator over one tree. Stable while the write transaction it
+// belongs to modifies the tree: after a change it re-finds its position by
+// key (a deleted current key leaves it before the next greater key).
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  // Positions at the first key >= target (Seek) or last key <= target
+  // (SeekForPrev); invalid if there is none.
+  virtual void Seek(Slice target) = 0;
+  virtual void SeekForPrev(Slice target) = 0;
+  virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
+  // REQUIRES: Valid()
+  virtual void Next() = 0;
+  virtual void Prev() = 0;
+  virtual bool Valid() const = 0;
+  // REQUIRES: Valid(). Views valid until the cursor moves or the tree changes.
+  // A cursor is Valid() only where its value could be read: a page that
+  // fails its checksum ends the iteration with a non-OK status().
+  virtual Slice key() const = 0;
+  virtual Slice value() const = 0;
+  // Non-OK if a page could not be read (the cursor is then not Valid()).
+  virtual Status status() const = 0;
+};
+
+class DB {
+ public:
+  // Opens or creates the store at `path` (":memory:" or "" for in-memory).
+  // Returns the existing instance when this process has `path` open already
+  // (its options stay; the new ones are ignored). Errors: Locked (another
+  // process), Corruption (damaged file, naming what), NotSupported (newer
+  // format), InvalidArgument (not a Lightning store), IOError.
+  static Result<std::shared_ptr<DB>> Open(const std::string& path, const Options& options);
+
+  virtual ~DB() = default;
+
+  virtual Result<std::unique_ptr<ReadTxn>> BeginRead() = 0;
+  // Waits up to busy_timeout for the writer lock, then returns Busy.
+  virtual Result<std::unique_ptr<WriteTxn>> BeginWrite() = 0;
+
+  // Writes every committed page and a new superblock, then truncates the WAL.
+  virtual Status Checkpoint() = 0;
+  // Moves pages out of the file's tail and truncates it, giving space back.
+  virtual Status Compact() = 0;
+  // Verifies every reachable page: checksum, structure, key order, counts.
+  // Appends one line per problem to *problems (empty = healthy).
+  virtual Status Check(std::vector<std::string>* problems) = 0;
+
+  // Changes a live option (see Options); InvalidArgument for a bad value,
+  // NotSupported for an option that needs a reopen.
+  virtual Status SetOption(Slice name, Slice value) = 0;
+  virtual Options GetOptions() const = 0;
+
+  // Every counter and gauge of the store.
+  virtual std::vector<Metric> Metrics() const = 0;
+  // Zeroes the counters, latency histograms and profile (gauges keep their
+  // values); counted in stats_resets.
+  virtual void ResetStats() = 0;
+  // Latency of each operation kind since the last reset.
+  virtual std::vector<LatencySummary> Latency() const = 0;
+  // Where the time of the engine's operations went since the last reset:
+  // one row per component, then "total" (see engine/profile.h).
+  virtual std::vector<ProfileRow> Profile() const = 0;
+
+  virtual const std::string& path() const = 0;
+  virtual bool in_memory() const = 0;
+};
+
+}  // namespace lightning

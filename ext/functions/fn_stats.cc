@@ -1,0 +1,154 @@
+/*
+** lightning_stats([table]): live counters and gauges of the store behind a
+** lightning table; lightning_stats_reset([table]): zero its counters.
+**
+** USAGE
+**
+**   SELECT * FROM lightning_stats('users');   -- the store of table users
+**   SELECT * FROM lightning_stats;            -- every store of this connection
+**   SELECT * FROM lightning_stats('main');    -- a database opened with ?vfs=lightning
+**   SELECT lightning_stats_reset('users');    -- or: UPDATE lightning_stats SET value = 0
+**
+** EXAMPLE
+**
+**   sqlite> SELECT name, value, unit FROM lightning_stats('users') WHERE name LIKE 'cache%';
+**   cache_size|67108864|bytes
+**   cache_used|1220608|bytes
+**   cache_hits|40211|count
+**   ...
+**
+** IMPLEMENTATION NOTES
+**
+**   One row per metric per store (DB::Metrics plus fsyncs and memory_total),
+**   then two rows per tree (entries, depth): the table's tree when a table is
+**   named, every tree of the store otherwise. Counters are relaxed atomic
+**   sums; gauges are read from the live structures. A reset zeroes the
+**   counters, latency histograms and profile of the store (not the gauges),
+**   increments stats_resets and restarts stats_age_seconds. An UPDATE of any
+**   column resets each store it touches once.
+**
+** LIMITATIONS
+**
+**   The *_per_second rates cover the interval since the previous read of the
+**   store's metrics by anyone (lightning_stats, lightning_metrics,
+**   lightning_recommendations). Counters are per store, not per table.
+*/
+#include <mutex>
+#include <set>
+
+#include "ext/functions/functions.h"
+#include "ext/functions/tvf.h"
+#include "ext/session.h"
+#include "ext/store_stats.h"
+
+namespace lightning::ext {
+namespace {
+
+int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::string* err) {
+  std::vector<StoreTarget> targets;
+  std::string table = args[0] ? ValueText(args[0]) : "";
+  int rc = FindStores(db, args[0] ? table.c_str() : nullptr, &targets, err);
+  // lightning VFS databases: all of them without an argument, or the one named.
+  std::vector<std::pair<std::string, Metric>> vfs_rows;
+  const bool vfs_named = args[0] && rc != SQLITE_OK && CollectVfsStats(db, table, &vfs_rows);
+  if (vfs_named) err->clear();
+  if (rc != SQLITE_OK && !vfs_named) return rc;
+  if (!args[0]) CollectVfsStats(db, "", &vfs_rows);
+  for (auto& [path, m] : vfs_rows) {
+    Row row{path, Cell(), m.name, Cell(), m.unit, m.description};
+    if (IsIntegerUnit(m.unit))
+      row[3] = static_cast<int64_t>(m.value);
+    else
+      row[3] = m.value;
+    rows->push_back(std::move(row));
+  }
+  for (const StoreTarget& t : targets) {
+    std::vector<StatRow> stats;
+    Status s = CollectStats(t, &stats);
+    if (!s.ok()) {
+      *err = "lightning_stats: " + s.ToString();
+      return SQLITE_ERROR;
+    }
+    for (const StatRow& r : stats) {
+      const Metric& m = r.metric;
+      Row row{t.label, Cell(), m.name, Cell(), m.unit, m.description};
+      if (!r.tree.empty()) row[1] = r.tree;
+      if (IsIntegerUnit(m.unit)) {
+        row[3] = static_cast<int64_t>(m.value);
+      } else {
+        row[3] = m.value;
+      }
+      rows->push_back(std::move(row));
+    }
+  }
+  return SQLITE_OK;
+}
+
+// UPDATE lightning_stats SET ...: resets each store the statement touches, once.
+int UpdateStats(sqlite3* db, sqlite3_value** values, uint64_t statement, std::string* err) {
+  static std::mutex mu;
+  static std::set<std::pair<uint64_t, DB*>> done;  // (statement, store) already reset
+  const std::string label = ValueText(values[0]);
+  Session* session = FindSessionByLabel(db, label);
+  std::vector<std::pair<std::string, Metric>> vfs_rows;
+  if (session == nullptr && CollectVfsStats(db, label, &vfs_rows)) return SQLITE_OK;  // not reset
+  if (session == nullptr) {
+    *err = "lightning_stats: store " + label + " is not open on this connection";
+    return SQLITE_ERROR;
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  if (done.size() > 1024) done.clear();
+  if (done.insert({statement, session->db()}).second) session->db()->ResetStats();
+  return SQLITE_OK;
+}
+
+const TvfSpec kStats = {
+    .name = "lightning_stats",
+    .schema =
+        "CREATE TABLE x("
+        " store TEXT,"       /* 0 the store's path, or :memory: */
+        " tree TEXT,"        /* 1 NULL for store-wide figures, else the tree (table) */
+        " name TEXT,"        /* 2 metric name */
+        " value,"            /* 3 INTEGER for counts and bytes, else REAL */
+        " unit TEXT,"        /* 4 count, bytes, seconds, ratio, ... */
+        " description TEXT," /* 5 one line */
+        " table_name HIDDEN" /* 6 argument: a lightning table */
+        ")",
+    .num_columns = 7,
+    .num_args = 1,
+    .required_args = 0,
+    .usage = "lightning_stats([table])",
+    .fill = FillStats,
+    .update = UpdateStats,
+};
+
+// lightning_stats_reset([table]): resets the counters of the table's store
+// (every store of the connection without an argument); returns how many.
+void ResetFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
+  try {
+    sqlite3* db = sqlite3_context_db_handle(ctx);
+    if (argc == 1 && sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+    std::string table = argc == 1 ? ValueText(argv[0]) : "";
+    std::vector<StoreTarget> targets;
+    std::string err;
+    if (FindStores(db, argc == 1 ? table.c_str() : nullptr, &targets, &err) != SQLITE_OK)
+      return sqlite3_result_error(ctx, ("lightning_stats_reset: " + err).c_str(), -1);
+    for (const StoreTarget& t : targets) t.db->ResetStats();
+    sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(targets.size()));
+  } catch (...) {
+    sqlite3_result_error_nomem(ctx);
+  }
+}
+
+}  // namespace
+
+int RegisterStatsFunctions(sqlite3* db) {
+  int rc = RegisterTvf(db, &kStats);
+  for (int n = 0; n <= 1 && rc == SQLITE_OK; n++) {
+    rc = sqlite3_create_function_v2(db, "lightning_stats_reset", n, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                    nullptr, ResetFunc, nullptr, nullptr, nullptr);
+  }
+  return rc;
+}
+
+}  // namespace lightning::ext

@@ -1,0 +1,17 @@
+#include "ext/functions/functions.h"
+
+namespace lightning::ext {
+
+int RegisterFunctions(sqlite3* db) {
+  int (*const all[])(sqlite3*) = {RegisterStatsFunctions,       RegisterLatencyFunctions,
+                                  RegisterConfigFunctions,      RegisterAdvisorFunctions,
+                                  RegisterProfileFunctions,     RegisterMetricsFunctions,
+                                  RegisterMaintenanceFunctions, RegisterBenchFunctions};
+  for (auto* reg : all) {
+    int rc = reg(db);
+    if (rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
+}  // namespace lightning::ext

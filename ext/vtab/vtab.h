@@ -1,0 +1,126 @@
+// The `lightning` virtual-table module: shared declarations of its pieces.
+//
+//   vtab.cc          the module object, xCreate/xConnect/xDestroy/xRename and
+//                    the transaction methods
+//   vtab_index.cc    xBestIndex (the idxNum bit table lives there)
+//   vtab_cursor.cc   xOpen/xFilter/xNext/xEof/xColumn/xRowid/xClose
+//   vtab_update.cc   xUpdate
+//   vtab_values.cc   sqlite3_value <-> SqlValue, affinity, results
+//   ../store_path.cc where a table's store lives (and the file= rule)
+//
+// Every x-method is noexcept: no exception crosses into SQLite; std::bad_alloc
+// becomes SQLITE_NOMEM and any other exception SQLITE_INTERNAL.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ext/sql_value.h"
+#include "ext/sqlite_api.h"
+#include "ext/vtab/table_schema.h"
+#include "lightning/db.h"
+
+namespace lightning::ext {
+
+class Connection;
+class Session;
+struct LightningCursor;
+
+// Deletes a cursor (vtab_cursor.cc, where the type is complete).
+void FreeCursor(LightningCursor* c) noexcept;
+
+// One lightning table as seen by one connection (SQLite's sqlite3_vtab).
+struct LightningTable {
+  ~LightningTable() {
+    if (spare_cursor != nullptr) FreeCursor(spare_cursor);
+  }
+
+  sqlite3_vtab base;  // must stay first: SQLite sees only this part
+  sqlite3* db = nullptr;
+  Connection* conn = nullptr;
+  Session* session = nullptr;
+  std::string schema_name;  // "main", "temp", or an ATTACH name
+  std::string name;         // the table's name == its tree's name
+  TableSchema schema;
+  TreeId tree = 0;
+  size_t max_key_size = 0;  // min(kMaxKeySize, page_size / 4)
+  // For each column, its slot in the row record, or -1 for the key column.
+  std::vector<int> record_slot;
+  size_t record_width = 0;
+
+  // xUpdate's working buffers (vtab_update.cc), kept from call to call so
+  // that writing a row allocates nothing once they have grown.
+  struct UpdateBuffers {
+    std::vector<std::string> scratch;  // bytes of affinity conversions, per column
+    std::vector<SqlValue> values;      // the new row, per column
+    std::vector<SqlValue> stored;      // the columns in the record
+    std::string new_key, old_key, record;
+  } update_buffers;
+
+  // A closed cursor kept for the next xOpen (a statement opens one per
+  // execution), with its buffers; owned, nullptr if none.
+  LightningCursor* spare_cursor = nullptr;
+
+  bool has_rowid() const { return schema.key_kind != KeyKind::kWithoutRowid; }
+  // The column holding the key, -1 for a plain rowid table.
+  int key_column() const { return schema.key_column; }
+  Affinity key_affinity() const {
+    return schema.key_kind == KeyKind::kWithoutRowid ? schema.columns[schema.key_column].affinity
+                                                     : Affinity::kInteger;
+  }
+  const std::string& column_name(int i) const { return schema.columns[i].name; }
+  std::string key_name() const {
+    return schema.key_column >= 0 ? schema.columns[schema.key_column].name : std::string("rowid");
+  }
+};
+
+// Sets the table's error message (replacing any earlier one); returns `rc`.
+int SetTableError(LightningTable* t, int rc, const std::string& message);
+// Same, from an engine Status (code chosen by context).
+int SetTableStatus(LightningTable* t, const Status& status, int context);
+
+// Runs `body` (returning an SQLite code), turning exceptions into codes.
+template <typename F>
+int Guarded(LightningTable* t, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  } catch (const std::exception& e) {
+    return t ? SetTableError(t, SQLITE_INTERNAL,
+                             std::string("lightning: internal error: ") + e.what())
+             : SQLITE_INTERNAL;
+  } catch (...) {
+    return SQLITE_INTERNAL;
+  }
+}
+
+// ---- vtab_values.cc
+// `v` as SqlValue; TEXT/BLOB views point into `v` (valid until it changes).
+SqlValue FromSqlite(sqlite3_value* v);
+// Applies column affinity as SQLite does when storing into a column declared
+// with that affinity (datatype3.html §3). Conversions that need SQLite's own
+// number/text formatting produce bytes kept in `*scratch`.
+SqlValue ApplyAffinity(sqlite3_value* v, Affinity affinity, std::string* scratch);
+// The value a key constraint compares against, converted the way SQLite
+// converts the other operand of a comparison with a column of `affinity`.
+SqlValue ConstraintValue(sqlite3_value* v, Affinity affinity, std::string* scratch);
+void ResultValue(sqlite3_context* ctx, const SqlValue& v);
+
+// ---- vtab_index.cc / vtab_cursor.cc / vtab_update.cc
+int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept;
+int LightningOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept;
+int LightningClose(sqlite3_vtab_cursor* cur) noexcept;
+int LightningFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc,
+                    sqlite3_value** argv) noexcept;
+int LightningNext(sqlite3_vtab_cursor* cur) noexcept;
+int LightningEof(sqlite3_vtab_cursor* cur) noexcept;
+int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noexcept;
+int LightningRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) noexcept;
+int LightningUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
+                    sqlite3_int64* rowid) noexcept;
+
+// Registers the module on `db` with `conn` as its client data.
+int RegisterLightningModule(sqlite3* db, Connection* conn);
+
+}  // namespace lightning::ext
