@@ -1,6 +1,6 @@
 // example.js: lightning tables from Node with better-sqlite3.
 //
-//   npm install --prefix tests/node        (or: npm install better-sqlite3)
+//   npm install --prefix tests/js          (or: npm install better-sqlite3)
 //   node examples/example.js [path/to/lightning.so] [database]
 //
 // better-sqlite3 bundles its own SQLite; the extension loads into it all the same.
@@ -10,7 +10,7 @@ function loadBetterSqlite3() {
   try {
     return require('better-sqlite3');
   } catch {
-    return require(path.join(__dirname, '..', 'tests', 'node', 'node_modules', 'better-sqlite3'));
+    return require(path.join(__dirname, '..', 'tests', 'js', 'node_modules', 'better-sqlite3'));
   }
 }
 

@@ -4,7 +4,7 @@
 # missing. Runs as root, or through sudo otherwise.
 #
 # Downloads nothing but Debian packages (apt-get) and, for the Node tests, npm
-# packages (npm install into tests/node/node_modules).
+# packages (npm install into tests/js/node_modules).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -49,13 +49,13 @@ else
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [[ ! -f tests/node/package.json ]]; then
-  say "npm: no tests/node/package.json, skipped"
+if [[ ! -f tests/js/package.json ]]; then
+  say "npm: no tests/js/package.json, skipped"
 elif ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   say "npm: node or npm not found, Node tests cannot run"
-elif [[ -d tests/node/node_modules ]]; then
-  say "npm: tests/node/node_modules present"
+elif [[ -d tests/js/node_modules ]]; then
+  say "npm: tests/js/node_modules present"
 else
-  say "npm install --prefix tests/node"
-  npm install --prefix tests/node --no-audit --no-fund
+  say "npm install --prefix tests/js"
+  npm install --prefix tests/js --no-audit --no-fund
 fi

@@ -1,5 +1,5 @@
 // lightning.so loaded into Node's better-sqlite3 (which bundles its own SQLite).
-// Run: npm install --prefix tests/node && LIGHTNING_EXT=build/lightning.so node --test tests/node
+// Run: npm install --prefix tests/js && LIGHTNING_EXT=build/lightning.so node --test tests/js
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, existsSync } from 'node:fs';
