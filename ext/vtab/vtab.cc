@@ -47,6 +47,7 @@
 #include "ext/session.h"
 #include "ext/settings.h"
 #include "ext/store_path.h"
+#include "ext/vtab/key_codec.h"
 #include "vfs/status_to_sqlite.h"
 
 namespace lightning::ext {
@@ -193,7 +194,7 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     }
   }
   Options actual = session->db()->GetOptions();
-  table->max_key_size = std::min<size_t>(kMaxKeySize, actual.page_size / 4);
+  table->max_key_value_size = MaxKeyValueSize(actual.page_size);
   int slot = 0;
   for (int i = 0; i < static_cast<int>(table->schema.columns.size()); ++i)
     table->record_slot.push_back(table->schema.StoredInRecord(i) ? slot++ : -1);

@@ -43,7 +43,8 @@ struct LightningTable {
   std::string name;         // the table's name == its tree's name
   TableSchema schema;
   TreeId tree = 0;
-  size_t max_key_size = 0;  // min(kMaxKeySize, page_size / 4)
+  // The longest TEXT/BLOB key value in bytes: MaxKeyValueSize(page_size).
+  size_t max_key_value_size = 0;
   // For each column, its slot in the row record, or -1 for the key column.
   std::vector<int> record_slot;
   size_t record_width = 0;

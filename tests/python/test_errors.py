@@ -80,9 +80,24 @@ def test_oversized_keys(db):
     db.execute("INSERT INTO t VALUES ('ok', 1)")
     e = error_of(db, "INSERT INTO t VALUES (?, 2)", ("x" * 5000,))
     assert e.sqlite_errorcode == SQLITE_TOOBIG
-    assert "key of 5001 bytes exceeds the 2048-byte key limit of table t" in str(e), str(e)
+    assert "key of 5000 bytes exceeds the 2047-byte key limit of table t" in str(e), str(e)
     db.execute("INSERT INTO t VALUES (?, 3)", ("y" * 2000,))  # under the limit
     assert db.execute("SELECT count(*) FROM t").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("page_size,limit", [(4096, 1023), (8192, 2047), (32768, 8191)])
+def test_key_limit_is_exactly_the_documented_one(tmp_path, ext_path, page_size, limit):
+    """docs/vtab.md: a TEXT or BLOB key holds at most page_size/4 - 1 bytes."""
+    db = connect(str(tmp_path / "app.db"))
+    db.execute(f"CREATE VIRTUAL TABLE t USING lightning(k PRIMARY KEY, v, page_size={page_size})")
+    db.execute("INSERT INTO t VALUES (?, 1)", ("x" * limit,))
+    db.execute("INSERT INTO t VALUES (?, 2)", (b"\x01" * limit,))
+    for key in ("y" * (limit + 1), b"\x02" * (limit + 1)):
+        e = error_of(db, "INSERT INTO t VALUES (?, 3)", (key,))
+        assert e.sqlite_errorcode == SQLITE_TOOBIG
+        assert f"key of {limit + 1} bytes exceeds the {limit}-byte key limit of table t" in str(e), str(e)
+    assert db.execute("SELECT length(k), v FROM t ORDER BY v").fetchall() == [(limit, 1), (limit, 2)]
+    assert db.execute("SELECT v FROM t WHERE k = ?", ("x" * limit,)).fetchall() == [(1,)]
 
 
 def two_databases_sharing_a_store(tmp_path, busy_timeout):
