@@ -176,14 +176,16 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   Session* session = table->session;
   s = create ? CreateTree(session, table->name, &table->tree)
              : OpenExistingTree(session, table->name, &table->tree);
-  if (!s.ok()) {
-    if (s.IsNotFound())
-      *err_out = sqlite3_mprintf(
-          "lightning: table %s has no tree in store %s (was the store file replaced or "
-          "deleted?)",
-          argv[2], session->label().c_str());
-    else
-      *err_out = Mprintf("lightning: table " + table->name + ": " + StatusToSqliteMessage(s));
+  if (s.IsNotFound() && !create) {
+    // The store lost the table (its file was deleted or replaced). Connect it
+    // anyway, unusable, so that DROP TABLE can still remove it from the schema.
+    table->missing_tree = "lightning: table " + table->name + " has no tree in store " +
+                          session->label() +
+                          " (was the store file replaced or deleted?); DROP TABLE " +
+                          table->name + " removes the table";
+    sqlite3_log(SQLITE_WARNING, "%s", table->missing_tree.c_str());
+  } else if (!s.ok()) {
+    *err_out = Mprintf("lightning: table " + table->name + ": " + StatusToSqliteMessage(s));
     return StatusToSqliteCode(s);
   }
   if (create) {
@@ -256,7 +258,8 @@ int CatalogChange(LightningTable* t, const char* what, F&& change) {
 int xDestroy(sqlite3_vtab* vtab) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
-    int rc = CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
+    // A table whose tree is gone has nothing in the store to drop.
+    int rc = !t->missing_tree.empty() ? SQLITE_OK : CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
       Status s = txn->DropTree(t->name);
       return s.IsNotFound() ? Status::OK() : s;
     });
@@ -271,6 +274,7 @@ int xDestroy(sqlite3_vtab* vtab) noexcept {
 int xRename(sqlite3_vtab* vtab, const char* new_name) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
+    if (int rc = MissingTreeError(t)) return rc;
     int rc = CatalogChange(t, "ALTER TABLE RENAME",
                            [&](WriteTxn* txn) { return txn->RenameTree(t->name, new_name); });
     if (rc == SQLITE_OK) t->name = new_name;
@@ -357,6 +361,11 @@ const sqlite3_module kLightningModule = {
 };
 
 }  // namespace
+
+int MissingTreeError(LightningTable* t) {
+  if (t->missing_tree.empty()) return SQLITE_OK;
+  return SetTableError(t, SQLITE_ERROR, t->missing_tree);
+}
 
 int SetTableError(LightningTable* t, int rc, const std::string& message) {
   sqlite3_free(t->base.zErrMsg);

@@ -225,6 +225,7 @@ int LightningUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
                     sqlite3_int64* rowid) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
+    if (int rc = MissingTreeError(t)) return rc;
     if (!t->session->writing())
       return SetTableError(t, SQLITE_MISUSE,
                            "lightning: write to table " + t->name + " outside a transaction");
