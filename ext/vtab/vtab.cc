@@ -41,6 +41,7 @@
 */
 #include "ext/vtab/vtab.h"
 
+#include <chrono>
 #include <memory>
 
 #include "ext/connection.h"
@@ -284,10 +285,24 @@ int xRename(sqlite3_vtab* vtab, const char* new_name) noexcept {
 
 // ---- transactions: see session.h for the mapping
 
+// The connection's SQLite busy timeout (sqlite3_busy_timeout, PRAGMA
+// busy_timeout, the shell's .timeout; 0 if none). SQLite has no getter but
+// the pragma; it is asked only when another writer holds the store.
+std::chrono::milliseconds ConnectionBusyTimeout(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  int64_t ms = 0;
+  if (sqlite3_prepare_v2(db, "PRAGMA busy_timeout", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW)
+    ms = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  return std::chrono::milliseconds(ms > 0 ? ms : 0);
+}
+
 int xBegin(sqlite3_vtab* vtab) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
-    Status s = t->session->Begin(!sqlite3_get_autocommit(t->db));
+    Status s = t->session->Begin(!sqlite3_get_autocommit(t->db),
+                                 [t] { return ConnectionBusyTimeout(t->db); });
     if (s.ok()) return SQLITE_OK;
     return SetTableError(t, StatusToSqliteCode(s),
                          "lightning: cannot start a write transaction on table " + t->name + ": " +
