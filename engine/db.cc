@@ -31,7 +31,8 @@ Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite(std::chrono::milliseconds m
   if (max_wait.count() < 0) max_wait = std::chrono::milliseconds(0);
   std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
   if (!lock.try_lock()) {
-    if (max_wait.count() == 0) return Status::Busy("the store is busy: another write transaction holds the writer lock");
+    if (max_wait.count() == 0)
+      return Status::Busy("the store is busy: another write transaction holds the writer lock");
     stats_.writer_waits.Add();
     const uint64_t t0 = NowNanos();
     const bool got = lock.try_lock_for(max_wait);

@@ -69,7 +69,8 @@ class Session {
   // When another writer holds the store, waits up to the longer of the
   // store's busy_timeout and connection_wait() (called only then: the
   // connection's SQLite busy timeout), then returns Busy.
-  Status Begin(bool explicit_txn, const std::function<std::chrono::milliseconds()>& connection_wait);
+  Status Begin(bool explicit_txn,
+               const std::function<std::chrono::milliseconds()>& connection_wait);
   // Commits the write transaction if one is open.
   Status Commit();
   // Aborts the write transaction if one is open.

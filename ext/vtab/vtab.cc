@@ -182,8 +182,8 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     // anyway, unusable, so that DROP TABLE can still remove it from the schema.
     table->missing_tree = "lightning: table " + table->name + " has no tree in store " +
                           session->label() +
-                          " (was the store file replaced or deleted?); DROP TABLE " +
-                          table->name + " removes the table";
+                          " (was the store file replaced or deleted?); DROP TABLE " + table->name +
+                          " removes the table";
     sqlite3_log(SQLITE_WARNING, "%s", table->missing_tree.c_str());
   } else if (!s.ok()) {
     *err_out = Mprintf("lightning: table " + table->name + ": " + StatusToSqliteMessage(s));
@@ -260,10 +260,11 @@ int xDestroy(sqlite3_vtab* vtab) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
     // A table whose tree is gone has nothing in the store to drop.
-    int rc = !t->missing_tree.empty() ? SQLITE_OK : CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
-      Status s = txn->DropTree(t->name);
-      return s.IsNotFound() ? Status::OK() : s;
-    });
+    int rc =
+        !t->missing_tree.empty() ? SQLITE_OK : CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
+          Status s = txn->DropTree(t->name);
+          return s.IsNotFound() ? Status::OK() : s;
+        });
     if (rc == SQLITE_OK) {
       t->conn->RemoveTable(t);
       delete t;

@@ -11,3 +11,4 @@ same figure.
   > EOF
   Runtime error near line 4: lightning: key of 2048 bytes exceeds the 2047-byte key limit of table t (18)
   2047|1
+  [1]

@@ -15,3 +15,4 @@ removes it (no writable_schema needed).
   > EOF
   Parse error near line 2: lightning: table t has no tree in store */app.db-lightning (was the store file replaced or deleted?); DROP TABLE t removes the table (glob)
   0
+  [1]
