@@ -144,7 +144,9 @@ bool ResolveVfsDatabase(sqlite3* db, const std::string& name, StoreTarget* out) 
     out->db = store;
     out->vfs_file = file;
     out->label = path != nullptr ? path : store->path();
-    out->schema = schema;
+    // The name that finds it again (lightning_compact('aux') in advice).
+    out->table = schema;
+    out->schema = "main";
     return true;
   }
   return false;

@@ -31,8 +31,9 @@ struct StoreTarget {
   sqlite3_file* vfs_file = nullptr;  // the VFS database's main file, else nullptr
   DB* db = nullptr;
   std::string label;       // the store's path, or ":memory:"
-  std::string table;       // the table asked for, or one table of the store (for SQL advice)
-  std::string schema;      // that table's schema
+  std::string table;       // the table asked for, or one table of the store (for SQL advice);
+                           // for a VFS database its schema name
+  std::string schema;      // that table's schema ("main" for a VFS database)
   bool one_table = false;  // true: a table was named; per-tree rows cover it only
 };
 

@@ -67,8 +67,9 @@ DB* FileStore(sqlite3_file* file);
 Status CompactFile(sqlite3_file* file);
 
 // Why the last failed open of a lightning database on this thread failed
-// ("" if none): SQLite's xOpen can return only a code, so the message also
-// goes to sqlite3_log.
+// ("" if none; a successful open through the VFS on this thread clears it):
+// SQLite's xOpen can return only a code, so the message also goes to
+// sqlite3_log. SQL: lightning_vfs_error().
 std::string LastOpenError();
 
 }  // namespace lightning::vfs
