@@ -52,9 +52,8 @@ int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
   // (by this connection's schema name or path, or the path of one open in
   // the process).
   std::vector<std::pair<std::string, Metric>> vfs_rows;
-  const bool vfs_named =
-      args[0] && (rc == SQLITE_OK ? targets[0].vfs_file != nullptr
-                                  : CollectVfsStats(db, table, &vfs_rows));
+  const bool vfs_named = args[0] && (rc == SQLITE_OK ? targets[0].vfs_file != nullptr
+                                                     : CollectVfsStats(db, table, &vfs_rows));
   if (vfs_named && rc == SQLITE_OK) {
     targets.clear();
     CollectVfsStats(db, table, &vfs_rows);
