@@ -183,6 +183,99 @@ bool KeyIsWholeNumber(std::string_view key) {
   return d >= -kTwoPow63 && d < kTwoPow63 && std::floor(d) == d;
 }
 
+namespace {
+
+constexpr size_t kComponentNumberSize = 11;
+
+void AppendEscaped(uint8_t tag, std::string_view bytes, std::string* out) {
+  out->push_back(static_cast<char>(tag));
+  for (char c : bytes) {
+    out->push_back(c);
+    if (c == '\0') out->push_back('\xff');
+  }
+  out->push_back('\0');
+  out->push_back('\x01');
+}
+
+}  // namespace
+
+void AppendKeyComponent(const SqlValue& value, bool desc, std::string* out) {
+  const size_t start = out->size();
+  switch (value.type) {
+    case SqlValue::Type::kNull:
+      out->push_back(static_cast<char>(kKeyTagNull));
+      break;
+    case SqlValue::Type::kInteger:
+    case SqlValue::Type::kReal: {
+      std::string number;
+      EncodeKey(value, &number);
+      number.resize(kComponentNumberSize, '\0');  // a remainder of 0 when absent
+      out->append(number);
+      break;
+    }
+    case SqlValue::Type::kText:
+      AppendEscaped(kKeyTagText, value.bytes, out);
+      break;
+    case SqlValue::Type::kBlob:
+      AppendEscaped(kKeyTagBlob, value.bytes, out);
+      break;
+  }
+  if (desc)
+    for (size_t i = start; i < out->size(); ++i) (*out)[i] = static_cast<char>(~(*out)[i]);
+}
+
+bool DecodeKeyComponent(std::string_view key, size_t* pos, bool desc, bool prefer_real,
+                        std::string* scratch, SqlValue* value) {
+  const uint8_t flip = desc ? 0xff : 0;
+  auto byte = [&](size_t i) { return static_cast<uint8_t>(static_cast<uint8_t>(key[i]) ^ flip); };
+  size_t p = *pos;
+  if (p >= key.size()) return false;
+  const uint8_t tag = byte(p);
+  if (tag == kKeyTagNull) {
+    *value = SqlValue::Null();
+    *pos = p + 1;
+    return true;
+  }
+  if (tag == kKeyTagNumber) {
+    if (key.size() - p < kComponentNumberSize) return false;
+    char number[kComponentNumberSize];
+    for (size_t i = 0; i < kComponentNumberSize; ++i) number[i] = static_cast<char>(byte(p + i));
+    const bool has_remainder = number[9] != 0 || number[10] != 0;
+    if (!DecodeKey(std::string_view(number, has_remainder ? 11 : 9), prefer_real, value))
+      return false;
+    *pos = p + kComponentNumberSize;
+    return true;
+  }
+  if (tag != kKeyTagText && tag != kKeyTagBlob) return false;
+  scratch->clear();
+  for (size_t i = p + 1; i < key.size(); ++i) {
+    const uint8_t c = byte(i);
+    if (c != 0) {
+      scratch->push_back(static_cast<char>(c));
+      continue;
+    }
+    if (i + 1 >= key.size()) return false;
+    const uint8_t next = byte(i + 1);
+    if (next == 0xff) {
+      scratch->push_back('\0');
+      ++i;
+      continue;
+    }
+    if (next != 0x01) return false;
+    *value = tag == kKeyTagText ? SqlValue::Text(*scratch) : SqlValue::Blob(*scratch);
+    *pos = i + 2;
+    return true;
+  }
+  return false;
+}
+
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string s(prefix);
+  while (!s.empty() && static_cast<uint8_t>(s.back()) == 0xff) s.pop_back();
+  if (!s.empty()) s.back() = static_cast<char>(static_cast<uint8_t>(s.back()) + 1);
+  return s;
+}
+
 int CompareSqlValues(const SqlValue& a, const SqlValue& b) {
   auto rank = [](SqlValue::Type t) {
     switch (t) {

@@ -70,6 +70,34 @@ bool DecodeIntegerKey(std::string_view key, int64_t* value);
 // faithfully (a whole number that could be either INTEGER or REAL).
 bool KeyIsWholeNumber(std::string_view key);
 
+// ---- Composite keys: PRIMARY KEY(a, b DESC, ...)
+//
+// A tuple key is the concatenation of one component per key column, in key
+// order. Components are prefix-free (none is a prefix of another), so memcmp
+// order of tuple keys is the lexicographic order of their components, and a
+// component's order can be reversed by inverting its bytes:
+//   0x05                          NULL
+//   0x11 + 8 bytes + 2 bytes      a number, as above, the remainder always
+//                                 present (0 when there is none): 11 bytes
+//   0x20 + escaped bytes + 00 01  TEXT; each 0x00 byte is written 00 FF
+//   0x30 + escaped bytes + 00 01  BLOB, the same way
+// A DESC column's component has every byte inverted (b ^ 0xFF). Single-column
+// keys keep the plain encoding above (EncodeKey): existing stores are unchanged.
+
+// Appends the component of `value` to *out, inverted when `desc`.
+void AppendKeyComponent(const SqlValue& value, bool desc, std::string* out);
+
+// Decodes the component at key[*pos] (inverted when `desc`) and advances
+// *pos past it. TEXT and BLOB bytes are copied to *scratch (the value's view
+// points there; they are unescaped). `prefer_real` as for DecodeKey. Returns
+// false if the component is malformed or truncated.
+bool DecodeKeyComponent(std::string_view key, size_t* pos, bool desc, bool prefer_real,
+                        std::string* scratch, SqlValue* value);
+
+// The smallest string greater than every string that starts with `prefix`,
+// or "" when there is none (`prefix` is empty or all 0xFF bytes).
+std::string PrefixSuccessor(std::string_view prefix);
+
 // Compares two values in SQLite's order (BINARY collation); <0, 0, >0.
 // The reference the codec is tested against.
 int CompareSqlValues(const SqlValue& a, const SqlValue& b);

@@ -287,28 +287,81 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
-// "PRIMARY KEY (col)" given as its own argument.
-Status ParseTableConstraint(std::string_view arg, const std::vector<Token>& t, TableSchema* schema,
-                            std::string* pk_name) {
+struct KeyPart {
+  std::string name;
+  bool desc = false;
+};
+
+// "PRIMARY KEY (col [COLLATE c] [ASC|DESC], ...)" given as its own argument.
+Status ParseTableConstraint(std::string_view arg, const std::vector<Token>& t,
+                            std::vector<KeyPart>* parts) {
   size_t p = 0;
   if (IsKeyword(t[p], "constraint")) p += 2;
-  if (p < t.size() && IsKeyword(t[p], "primary")) {
-    if (p + 4 < t.size() && IsKeyword(t[p + 1], "key") && t[p + 2].value == "(" &&
-        IsName(t[p + 3])) {
-      size_t q = p + 4;
-      if (q < t.size() && (IsKeyword(t[q], "asc") || IsKeyword(t[q], "desc"))) ++q;
-      if (q < t.size() && t[q].value == ")" && q + 1 == t.size()) {
-        *pk_name = t[p + 3].value;
-        return Status::OK();
-      }
-      if (q < t.size() && t[q].value == ",")
-        return Status::InvalidArgument(
-            "a PRIMARY KEY of more than one column is not supported: \"" + std::string(arg) + "\"");
-    }
+  auto malformed = [&] {
     return Status::InvalidArgument("malformed table constraint \"" + std::string(arg) + "\"");
+  };
+  if (p >= t.size() || !IsKeyword(t[p], "primary"))
+    return Status::InvalidArgument(
+        "table constraint \"" + std::string(arg) +
+        "\" is not supported on lightning tables (only PRIMARY KEY(col, ...))");
+  if (p + 2 >= t.size() || !IsKeyword(t[p + 1], "key") || t[p + 2].value != "(") return malformed();
+  size_t q = p + 3;
+  for (;;) {
+    if (q >= t.size() || !IsName(t[q])) return malformed();
+    KeyPart part;
+    part.name = t[q++].value;
+    if (q + 1 < t.size() && IsKeyword(t[q], "collate") && IsName(t[q + 1])) {
+      if (Lower(t[q + 1].value) != "binary")
+        return Status::InvalidArgument("COLLATE " + t[q + 1].value + " on PRIMARY KEY column \"" +
+                                       part.name +
+                                       "\" is not supported (keys are ordered by BINARY)");
+      q += 2;
+    }
+    if (q < t.size() && (IsKeyword(t[q], "asc") || IsKeyword(t[q], "desc")))
+      part.desc = IsKeyword(t[q++], "desc");
+    for (const KeyPart& other : *parts)
+      if (Lower(other.name) == Lower(part.name))
+        return Status::InvalidArgument("column \"" + part.name +
+                                       "\" appears twice in the PRIMARY KEY");
+    parts->push_back(std::move(part));
+    if (q < t.size() && t[q].value == ",") {
+      ++q;
+      continue;
+    }
+    if (q < t.size() && t[q].value == ")" && q + 1 == t.size()) return Status::OK();
+    if (q + 1 < t.size() && t[q].value == ")" && IsKeyword(t[q + 1], "on"))
+      return Status::InvalidArgument(
+          "ON CONFLICT in a PRIMARY KEY constraint is not supported; use INSERT OR "
+          "REPLACE/IGNORE/... in the statement instead");
+    return malformed();
   }
-  return Status::InvalidArgument("table constraint \"" + std::string(arg) +
-                                 "\" is not supported on lightning tables (only PRIMARY KEY(col))");
+}
+
+// A composite key: key_columns, key_desc, NOT NULL key columns, the hidden
+// column's name.
+Status SetCompositeKey(const std::vector<KeyPart>& parts, TableSchema* schema) {
+  if (static_cast<int>(parts.size()) > kMaxKeyColumns)
+    return Status::InvalidArgument("a PRIMARY KEY of " + std::to_string(parts.size()) +
+                                   " columns is more than the " + std::to_string(kMaxKeyColumns) +
+                                   " lightning tables support");
+  schema->key_kind = KeyKind::kComposite;
+  for (const KeyPart& part : parts) {
+    int c = schema->FindColumn(part.name);
+    if (c < 0)
+      return Status::InvalidArgument("PRIMARY KEY names unknown column \"" + part.name + "\"");
+    ColumnDef& col = schema->columns[c];
+    if (!col.collation.empty() && Lower(col.collation) != "binary")
+      return Status::InvalidArgument("COLLATE " + col.collation + " on the PRIMARY KEY column \"" +
+                                     col.name + "\" is not supported (keys are ordered by BINARY)");
+    col.primary_key = true;
+    col.not_null = true;  // as in a native WITHOUT ROWID table
+    schema->key_columns.push_back(c);
+    schema->key_desc.push_back(part.desc);
+  }
+  std::string hidden = "lightning_key";
+  while (schema->FindColumn(hidden) >= 0) hidden += "_";
+  schema->hidden_key_name = hidden;
+  return Status::OK();
 }
 
 }  // namespace
@@ -385,15 +438,16 @@ std::string TableSchema::DeclareSql() const {
     if (!c.collation.empty()) sql += " COLLATE " + QuoteIdentifier(c.collation);
     if (static_cast<int>(i) == key_column) sql += " PRIMARY KEY";
   }
+  if (composite()) sql += ", " + QuoteIdentifier(hidden_key_name) + " HIDDEN PRIMARY KEY";
   sql += ")";
-  if (key_kind == KeyKind::kWithoutRowid) sql += " WITHOUT ROWID";
+  if (key_kind == KeyKind::kWithoutRowid || composite()) sql += " WITHOUT ROWID";
   return sql;
 }
 
 Status ParseTableArgs(const std::vector<std::string_view>& args,
                       const std::vector<std::string>& option_names, TableSchema* schema) {
   *schema = TableSchema();
-  std::string table_pk;
+  std::vector<KeyPart> table_pk;
   bool pk_desc = false;
   for (std::string_view raw : args) {
     std::string_view arg = Trim(raw);
@@ -423,7 +477,7 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
         IsKeyword(toks[0], "check") || IsKeyword(toks[0], "foreign") ||
         IsKeyword(toks[0], "constraint")) {
       if (!table_pk.empty()) return Status::InvalidArgument("more than one PRIMARY KEY");
-      LIGHTNING_RETURN_IF_ERROR(ParseTableConstraint(arg, toks, schema, &table_pk));
+      LIGHTNING_RETURN_IF_ERROR(ParseTableConstraint(arg, toks, &table_pk));
       continue;
     }
     if (!IsName(toks[0]))
@@ -437,7 +491,7 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
     if (col.primary_key) {
       if (schema->key_column >= 0)
         return Status::InvalidArgument(
-            "more than one PRIMARY KEY (a key of several columns is not supported)");
+            "more than one PRIMARY KEY (declare a key of several columns as PRIMARY KEY(a, b))");
       schema->key_column = static_cast<int>(schema->columns.size());
       pk_desc = parser.pk_desc();
     }
@@ -446,9 +500,11 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
   if (schema->columns.empty()) return Status::InvalidArgument("no columns declared");
   if (!table_pk.empty()) {
     if (schema->key_column >= 0) return Status::InvalidArgument("more than one PRIMARY KEY");
-    schema->key_column = schema->FindColumn(table_pk);
+    if (table_pk.size() > 1) return SetCompositeKey(table_pk, schema);
+    schema->key_column = schema->FindColumn(table_pk[0].name);
     if (schema->key_column < 0)
-      return Status::InvalidArgument("PRIMARY KEY names unknown column \"" + table_pk + "\"");
+      return Status::InvalidArgument("PRIMARY KEY names unknown column \"" + table_pk[0].name +
+                                     "\"");
     schema->columns[schema->key_column].primary_key = true;
   }
   if (schema->key_column < 0) {

@@ -9,13 +9,15 @@
 // its second is `=`. Column definitions accept a type name, PRIMARY KEY [ASC|
 // DESC], NOT NULL, NULL, DEFAULT, COLLATE and CONSTRAINT names. Constraints the
 // module cannot enforce (UNIQUE, CHECK, REFERENCES, generated columns,
-// per-column ON CONFLICT, more than one PRIMARY KEY column, a COLLATE other
-// than BINARY on the key) are errors rather than silently ignored.
+// per-column ON CONFLICT, a COLLATE other than BINARY on a key column) are
+// errors rather than silently ignored.
 //
 // The key decides the kind of table, as in SQLite:
 //   no PRIMARY KEY                  kRowid: rows keyed by rowid
 //   `<col> INTEGER PRIMARY KEY`     kIntegerPrimaryKey: <col> is the rowid
 //   any other single-column key     kWithoutRowid: keyed by that column
+//   `PRIMARY KEY(a, b DESC, ...)`   kComposite: keyed by the tuple, each
+//                                   column ASC or DESC (key_codec.h)
 // (As in SQLite, only the exact type name INTEGER makes a rowid alias, and
 // `INTEGER PRIMARY KEY DESC` does not.)
 //
@@ -42,12 +44,24 @@ struct ColumnDef {
   std::string collation;     // "" if none
 };
 
-enum class KeyKind { kRowid, kIntegerPrimaryKey, kWithoutRowid };
+enum class KeyKind { kRowid, kIntegerPrimaryKey, kWithoutRowid, kComposite };
+
+// The most columns a composite PRIMARY KEY may have (xBestIndex packs the
+// plan of a key prefix into idxNum).
+inline constexpr int kMaxKeyColumns = 31;
 
 struct TableSchema {
   std::vector<ColumnDef> columns;
-  int key_column = -1;  // index into columns; -1 for kRowid
+  int key_column = -1;  // index into columns; -1 for kRowid and kComposite
   KeyKind key_kind = KeyKind::kRowid;
+  // kComposite only: the key's columns in key order, whether each is DESC,
+  // and the name of the HIDDEN column that holds the encoded key. SQLite
+  // accepts a writable WITHOUT ROWID virtual table only with a one-column
+  // PRIMARY KEY, so DeclareSql() declares that hidden column as the key;
+  // SQLite reads it (a BLOB) to name the row it passes to xUpdate.
+  std::vector<int> key_columns;
+  std::vector<bool> key_desc;
+  std::string hidden_key_name;
   // Options in the order given, names lower-cased, values unquoted.
   std::vector<std::pair<std::string, std::string>> options;
 
@@ -55,9 +69,15 @@ struct TableSchema {
   std::string DeclareSql() const;
   // Index of the column named `name` (case-insensitive), or -1.
   int FindColumn(std::string_view name) const;
-  // True if column `i` is stored in the row record (everything but the key of
-  // an INTEGER PRIMARY KEY or WITHOUT ROWID table).
-  bool StoredInRecord(int i) const { return key_kind == KeyKind::kRowid || i != key_column; }
+  // True if column `i` is stored in the row record (everything but the key
+  // columns of INTEGER PRIMARY KEY, WITHOUT ROWID and composite-key tables).
+  bool StoredInRecord(int i) const {
+    if (key_kind == KeyKind::kComposite) return !columns[i].primary_key;
+    return key_kind == KeyKind::kRowid || i != key_column;
+  }
+  bool composite() const { return key_kind == KeyKind::kComposite; }
+  // The index SQLite gives the hidden key column (after the declared ones).
+  int hidden_key_index() const { return static_cast<int>(columns.size()); }
 };
 
 // Parses the module arguments (argv[3..] of xCreate/xConnect). `option_names`

@@ -9,7 +9,8 @@
 **   Column definitions are those of CREATE TABLE. Without a PRIMARY KEY the
 **   table is a rowid table; `<col> INTEGER PRIMARY KEY` makes <col> the rowid;
 **   any other single-column PRIMARY KEY makes a WITHOUT ROWID table keyed by
-**   that column. Options are the engine's (cache_size, sync, compression, ...;
+**   that column; PRIMARY KEY(a, b DESC, ...) one keyed by the tuple. Options are the engine's
+*(cache_size, sync, compression, ...;
 **   see engine/options.h) plus file=PATH, which places the store (store_path.h).
 **
 ** EXAMPLE
@@ -35,8 +36,8 @@
 **   A lightning table and a native table changed in one transaction do not
 **   commit as one atomic unit (SQLite commits virtual tables around the main
 **   database). No DEFAULT (other than NULL), UNIQUE, CHECK, foreign keys,
-**   generated columns, AUTOINCREMENT, composite keys, UPSERT, or COLLATE other
-**   than BINARY on the key. CREATE/DROP/RENAME inside BEGIN...COMMIT: see
+**   generated columns, AUTOINCREMENT, UPSERT, or COLLATE other than BINARY on
+**   a key column. CREATE/DROP/RENAME inside BEGIN...COMMIT: see
 **   README.md (section "The lightning virtual table").
 */
 #include "ext/vtab/vtab.h"
@@ -201,6 +202,17 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   int slot = 0;
   for (int i = 0; i < static_cast<int>(table->schema.columns.size()); ++i)
     table->record_slot.push_back(table->schema.StoredInRecord(i) ? slot++ : -1);
+  if (table->schema.composite()) {
+    table->key_position.assign(table->schema.columns.size(), -1);
+    for (size_t j = 0; j < table->schema.key_columns.size(); ++j) {
+      int c = table->schema.key_columns[j];
+      table->key_position[c] = static_cast<int>(j);
+      if (table->schema.columns[c].affinity == Affinity::kBlob) table->key_real_slot = slot;
+    }
+    if (table->key_real_slot >= 0) ++slot;
+    // A composite key is limited as a whole: its encoding, tags included.
+    table->max_key_value_size = MaxKeyValueSize(actual.page_size) + 1;
+  }
   table->record_width = static_cast<size_t>(slot);
   conn->AddTable(table.get());
   *out = &table.release()->base;

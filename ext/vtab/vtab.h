@@ -53,6 +53,12 @@ struct LightningTable {
   // For each column, its slot in the row record, or -1 for the key column.
   std::vector<int> record_slot;
   size_t record_width = 0;
+  // Composite keys: for each column its position in the key, or -1; and the
+  // record slot of the mask of key columns holding a REAL (bit = key
+  // position), -1 when no key column is untyped (only untyped columns keep
+  // 3.0 apart from 3, and the key encodes both alike).
+  std::vector<int> key_position;
+  int key_real_slot = -1;
 
   // xUpdate's working buffers (vtab_update.cc), kept from call to call so
   // that writing a row allocates nothing once they have grown.
@@ -67,7 +73,9 @@ struct LightningTable {
   // execution), with its buffers; owned, nullptr if none.
   LightningCursor* spare_cursor = nullptr;
 
-  bool has_rowid() const { return schema.key_kind != KeyKind::kWithoutRowid; }
+  bool has_rowid() const {
+    return schema.key_kind != KeyKind::kWithoutRowid && schema.key_kind != KeyKind::kComposite;
+  }
   // The column holding the key, -1 for a plain rowid table.
   int key_column() const { return schema.key_column; }
   Affinity key_affinity() const {
@@ -116,6 +124,17 @@ SqlValue ApplyAffinity(sqlite3_value* v, Affinity affinity, std::string* scratch
 // converts the other operand of a comparison with a column of `affinity`.
 SqlValue ConstraintValue(sqlite3_value* v, Affinity affinity, std::string* scratch);
 void ResultValue(sqlite3_context* ctx, const SqlValue& v);
+
+// ---- vtab_composite.cc: composite keys (PRIMARY KEY(a, b DESC, ...))
+// The key of the row `values` (one per column, affinity applied).
+void EncodeKeyTuple(const LightningTable* t, const std::vector<SqlValue>& values, std::string* key);
+// Decodes `key` into one value per key column (in key order); bit j of
+// `real_mask` makes key column j a REAL. TEXT/BLOB bytes live in *bytes.
+// Returns false if `key` is malformed.
+bool DecodeKeyTuple(const LightningTable* t, std::string_view key, uint64_t real_mask,
+                    std::vector<SqlValue>* values, std::vector<std::string>* bytes);
+// "t.a, t.b": the key's columns as native constraint messages name them.
+std::string KeyConstraintName(const LightningTable* t);
 
 // ---- vtab_index.cc / vtab_cursor.cc / vtab_update.cc
 int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept;

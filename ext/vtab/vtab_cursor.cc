@@ -39,11 +39,13 @@ struct LightningCursor {
 
   // The plan (from xFilter).
   int plan = 0;
-  std::vector<std::string> keys;  // kPlanEq / kPlanIn, ascending
+  std::vector<std::string> keys;  // point plans (kPlanEq / kPlanIn), ascending
   size_t next_key = 0;            // index into keys (counting from the end when descending)
-  bool has_lo = false, lo_incl = false, has_hi = false, hi_incl = false;
-  std::string lo, hi;
-  int64_t limit = -1;  // rows still to return, -1 = unlimited
+  // Range plans walk these in key order (backwards when descending); a point
+  // plan checks its keys against ranges[0] when there is one.
+  std::vector<KeyRange> ranges;
+  size_t range_pos = 0;  // index into ranges (counting from the end when descending)
+  int64_t limit = -1;    // rows still to return, -1 = unlimited
 
   // Reading state. `it` must be destroyed before `snapshot`. `txn` is what
   // the cursor reads (the write transaction or snapshot.get()); `it` exists
@@ -63,20 +65,29 @@ struct LightningCursor {
   std::string key_copy, value_copy;
   RecordReader record;
   bool record_parsed = false;
+  // Composite keys: the current key's columns, decoded on first use.
+  std::vector<SqlValue> tuple;
+  std::vector<std::string> tuple_bytes;  // TEXT/BLOB bytes of `tuple`
+  bool tuple_decoded = false;
 
   bool desc() const { return plan & kPlanDesc; }
-  bool point() const { return plan & (kPlanEq | kPlanIn); }
+  bool point() const { return point_plan; }
+  bool point_plan = false;
   bool key_only() const { return plan & kPlanKeyOnly; }
 
+  // The current range. REQUIRES: !ranges.empty()
+  const KeyRange& range() const {
+    return ranges[desc() ? ranges.size() - 1 - range_pos : range_pos];
+  }
   bool AboveLow(std::string_view k) const {
-    if (!has_lo) return true;
-    int c = k.compare(lo);
-    return c > 0 || (c == 0 && lo_incl);
+    if (ranges.empty() || !range().has_lo) return true;
+    int c = k.compare(range().lo);
+    return c > 0 || (c == 0 && range().lo_incl);
   }
   bool BelowHigh(std::string_view k) const {
-    if (!has_hi) return true;
-    int c = k.compare(hi);
-    return c < 0 || (c == 0 && hi_incl);
+    if (ranges.empty() || !range().has_hi) return true;
+    int c = k.compare(range().hi);
+    return c < 0 || (c == 0 && range().hi_incl);
   }
 
   void Reset() {
@@ -88,9 +99,12 @@ struct LightningCursor {
     eof = true;
     keys.clear();
     next_key = 0;
-    has_lo = has_hi = false;
+    ranges.clear();
+    range_pos = 0;
+    point_plan = false;
     limit = -1;
     record_parsed = false;
+    tuple_decoded = false;
   }
 
   // Opens the engine cursor on what the session reads now.
@@ -132,6 +146,7 @@ struct LightningCursor {
   // else leaves it to Key()/Value().
   void TakeRow() {
     record_parsed = false;
+    tuple_decoded = false;
     if (!on_write) {
       have_key = have_value = false;
       return;
@@ -147,6 +162,7 @@ struct LightningCursor {
   }
 
   // Looks up the next key of the point list; sets eof when there is none.
+  // (`keys` is checked against ranges[0] only: point plans have at most one.)
   Status NextPoint() {
     while (next_key < keys.size()) {
       const std::string& k = desc() ? keys[keys.size() - 1 - next_key] : keys[next_key];
@@ -158,6 +174,7 @@ struct LightningCursor {
       if (!s.ok()) return s;
       // `keys` does not change until the next xFilter: the key can stay a view.
       record_parsed = false;
+      tuple_decoded = false;
       key = k;
       have_key = have_value = true;
       if (key_only()) {
@@ -175,40 +192,54 @@ struct LightningCursor {
     return Status::OK();
   }
 
-  // Checks the engine cursor's position against the range; sets eof or the row.
+  // Checks the engine cursor's position against the current range; moves on
+  // to the next range when it is past its end; sets eof or the row.
   Status SettleRange() {
-    if (!it->Valid()) {
-      eof = true;
-      return it->status();  // a cursor that failed is not Valid()
-    }
-    TakeRow();
-    if (desc() ? has_lo : has_hi) {
-      std::string_view k = Key();
-      if (desc() ? !AboveLow(k) : !BelowHigh(k)) {
+    for (;;) {
+      if (it->Valid()) {
+        TakeRow();
+        const KeyRange& r = range();
+        if (!(desc() ? r.has_lo : r.has_hi) || (desc() ? AboveLow(Key()) : BelowHigh(Key()))) {
+          eof = false;
+          return Status::OK();
+        }
+      } else if (!it->status().ok()) {
+        eof = true;
+        return it->status();  // a cursor that failed is not Valid()
+      }
+      if (++range_pos >= ranges.size()) {
         eof = true;
         return Status::OK();
       }
+      SeekRangeStart();
     }
-    eof = false;
-    return Status::OK();
   }
 
-  Status FirstInRange() {
+  // Positions the engine cursor on the first key of the current range (in
+  // plan order), or past it.
+  void SeekRangeStart() {
+    const KeyRange& r = range();
     if (desc()) {
-      if (has_hi) {
-        it->SeekForPrev(hi);
-        if (it->Valid() && !hi_incl && it->key() == hi) it->Prev();
+      if (r.has_hi) {
+        it->SeekForPrev(r.hi);
+        if (it->Valid() && !r.hi_incl && it->key() == r.hi) it->Prev();
       } else {
         it->SeekToLast();
       }
     } else {
-      if (has_lo) {
-        it->Seek(lo);
-        if (it->Valid() && !lo_incl && it->key() == lo) it->Next();
+      if (r.has_lo) {
+        it->Seek(r.lo);
+        if (it->Valid() && !r.lo_incl && it->key() == r.lo) it->Next();
       } else {
         it->SeekToFirst();
       }
     }
+  }
+
+  Status FirstInRange() {
+    range_pos = 0;
+    if (ranges.empty()) ranges.emplace_back();  // a full scan
+    SeekRangeStart();
     return SettleRange();
   }
 
@@ -243,8 +274,7 @@ struct LightningCursor {
   bool Trim() noexcept {
     constexpr size_t kKeep = 64 << 10;
     if (value_copy.capacity() > kKeep) std::string().swap(value_copy);
-    return keys.capacity() <= 1024 && key_copy.capacity() <= kKeep && lo.capacity() <= kKeep &&
-           hi.capacity() <= kKeep;
+    return keys.capacity() <= 1024 && key_copy.capacity() <= kKeep && ranges.capacity() <= 1024;
   }
 
   void Detach() noexcept {
@@ -285,21 +315,18 @@ bool KeyOf(LightningTable* t, sqlite3_value* v, std::string* out) {
   return true;
 }
 
-int FilterImpl(LightningCursor* c, int idx, int argc, sqlite3_value** argv) {
+// The ranges and keys of a plan on a single-column key (or the rowid).
+int SingleKeyFilter(LightningCursor* c, int idx, sqlite3_value** argv, int* a, bool* empty) {
   LightningTable* t = c->table;
-  c->Reset();
-  c->plan = idx;
-  int a = 0;
-  bool empty = false;
   if (idx & kPlanEq) {
     std::string k;
-    if (KeyOf(t, argv[a++], &k))
+    if (KeyOf(t, argv[(*a)++], &k))
       c->keys.push_back(std::move(k));
     else
-      empty = true;
+      *empty = true;
   }
   if (idx & kPlanIn) {
-    sqlite3_value* list = argv[a++];
+    sqlite3_value* list = argv[(*a)++];
     sqlite3_value* v = nullptr;
     int rc;
     for (rc = sqlite3_vtab_in_first(list, &v); rc == SQLITE_OK && v;
@@ -311,15 +338,39 @@ int FilterImpl(LightningCursor* c, int idx, int argc, sqlite3_value** argv) {
     std::sort(c->keys.begin(), c->keys.end());
     c->keys.erase(std::unique(c->keys.begin(), c->keys.end()), c->keys.end());
   }
-  if (idx & (kPlanLowerGt | kPlanLowerGe)) {
-    c->has_lo = true;
-    c->lo_incl = idx & kPlanLowerGe;
-    if (!KeyOf(t, argv[a++], &c->lo)) empty = true;
+  c->point_plan = idx & (kPlanEq | kPlanIn);
+  if (idx & (kPlanLowerGt | kPlanLowerGe | kPlanUpperLt | kPlanUpperLe)) {
+    KeyRange& r = c->ranges.emplace_back();
+    if (idx & (kPlanLowerGt | kPlanLowerGe)) {
+      r.has_lo = true;
+      r.lo_incl = idx & kPlanLowerGe;
+      if (!KeyOf(t, argv[(*a)++], &r.lo)) *empty = true;
+    }
+    if (idx & (kPlanUpperLt | kPlanUpperLe)) {
+      r.has_hi = true;
+      r.hi_incl = idx & kPlanUpperLe;
+      if (!KeyOf(t, argv[(*a)++], &r.hi)) *empty = true;
+    }
   }
-  if (idx & (kPlanUpperLt | kPlanUpperLe)) {
-    c->has_hi = true;
-    c->hi_incl = idx & kPlanUpperLe;
-    if (!KeyOf(t, argv[a++], &c->hi)) empty = true;
+  return SQLITE_OK;
+}
+
+int FilterImpl(LightningCursor* c, int idx, int argc, sqlite3_value** argv) {
+  LightningTable* t = c->table;
+  c->Reset();
+  c->plan = idx;
+  int a = 0;
+  bool empty = false;
+  if (t->schema.composite()) {
+    int prefix = (idx & kPlanPrefixMask) >> kPlanPrefixShift;
+    a = prefix + ((idx & (kPlanLowerGt | kPlanLowerGe)) ? 1 : 0) +
+        ((idx & (kPlanUpperLt | kPlanUpperLe)) ? 1 : 0);
+    int rc = CompositeFilter(t, idx, argv, &c->keys, &c->ranges, &empty);
+    if (rc != SQLITE_OK) return rc;
+    c->point_plan = c->ranges.empty() && !empty;
+  } else {
+    int rc = SingleKeyFilter(c, idx, argv, &a, &empty);
+    if (rc != SQLITE_OK) return rc;
   }
   int64_t offset = 0;
   if (idx & kPlanLimit) {
@@ -386,11 +437,57 @@ int LightningNext(sqlite3_vtab_cursor* cur) noexcept {
 
 int LightningEof(sqlite3_vtab_cursor* cur) noexcept { return Cur(cur)->eof ? 1 : 0; }
 
+namespace {
+
+// Makes sure the current row's record is parsed; an SQLite code.
+int ParseRecord(LightningCursor* c) {
+  if (c->record_parsed) return SQLITE_OK;
+  if (c->key_only())
+    return SetTableError(c->table, SQLITE_INTERNAL, "lightning: column read in a key-only plan");
+  if (!c->record.Parse(c->Value())) return CorruptRecord(c);
+  c->record_parsed = true;
+  return SQLITE_OK;
+}
+
+// xColumn of a composite-key table: the hidden key column is the key's
+// bytes, key columns come from the decoded key, the others from the record.
+int CompositeColumn(LightningCursor* c, sqlite3_context* ctx, int col) {
+  LightningTable* t = c->table;
+  if (col == t->schema.hidden_key_index()) {
+    std::string_view k = c->Key();
+    sqlite3_result_blob(ctx, k.data(), static_cast<int>(k.size()), SQLITE_TRANSIENT);
+    return SQLITE_OK;
+  }
+  int slot = t->record_slot[col];
+  if (slot >= 0) {
+    if (int rc = ParseRecord(c)) return rc;
+    ResultValue(ctx, c->record.Column(static_cast<size_t>(slot)));
+    return SQLITE_OK;
+  }
+  if (!c->tuple_decoded) {
+    uint64_t real_mask = 0;
+    if (t->key_real_slot >= 0) {
+      if (int rc = ParseRecord(c)) return rc;
+      SqlValue m = c->record.Column(static_cast<size_t>(t->key_real_slot));
+      real_mask = m.type == SqlValue::Type::kInteger ? static_cast<uint64_t>(m.i) : 0;
+    }
+    if (!DecodeKeyTuple(t, c->Key(), real_mask, &c->tuple, &c->tuple_bytes))
+      return SetTableError(t, SQLITE_CORRUPT_VTAB,
+                           "lightning: table " + t->name + ": malformed key");
+    c->tuple_decoded = true;
+  }
+  ResultValue(ctx, c->tuple[static_cast<size_t>(t->key_position[col])]);
+  return SQLITE_OK;
+}
+
+}  // namespace
+
 int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noexcept {
   LightningCursor* c = Cur(cur);
   LightningTable* t = c->table;
   return Guarded(t, [&] {
     if (c->eof) return SQLITE_OK;  // SQLite never asks; NULL if it does
+    if (t->schema.composite()) return CompositeColumn(c, ctx, col);
     int slot = t->record_slot[col];
     int64_t rowid;
     if (slot < 0 && t->has_rowid() && DecodeIntegerKey(c->Key(), &rowid)) {
@@ -398,12 +495,8 @@ int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noe
       return SQLITE_OK;
     }
     bool need_record = slot >= 0 || t->key_affinity() == Affinity::kBlob;
-    if (need_record && !c->record_parsed) {
-      if (c->key_only())
-        return SetTableError(t, SQLITE_INTERNAL, "lightning: column read in a key-only plan");
-      if (!c->record.Parse(c->Value())) return CorruptRecord(c);
-      c->record_parsed = true;
-    }
+    if (need_record)
+      if (int rc = ParseRecord(c)) return rc;
     if (slot >= 0) {
       ResultValue(ctx, c->record.Column(static_cast<size_t>(slot)));
       return SQLITE_OK;

@@ -7,9 +7,7 @@
 #include "ext/vtab/vtab_plan.h"
 
 namespace lightning::ext {
-namespace {
 
-// Entries in the tree, for estimates (0 when unknown).
 uint64_t TreeEntries(LightningTable* t) {
   TreeInfo info;
   Status s;
@@ -22,6 +20,8 @@ uint64_t TreeEntries(LightningTable* t) {
   }
   return s.ok() ? info.entries : 0;
 }
+
+namespace {
 
 bool IsKeyColumn(const LightningTable* t, int column) {
   if (column == -1) return t->has_rowid();  // the rowid is the key of a rowid table
@@ -56,6 +56,7 @@ int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
     if (int rc = MissingTreeError(t)) return rc;
+    if (t->schema.composite()) return CompositeBestIndex(t, info);
     int eq = -1, in = -1, lo = -1, hi = -1, limit = -1, offset = -1;
     bool all_used = true;  // every non-LIMIT/OFFSET constraint has a use
     for (int i = 0; i < info->nConstraint; ++i) {

@@ -1,8 +1,17 @@
-// idxNum bits shared by xBestIndex (vtab_index.cc) and xFilter (vtab_cursor.cc).
-// The table with their meaning and argv order is above LightningBestIndex.
+// idxNum bits shared by xBestIndex (vtab_index.cc, vtab_composite_index.cc)
+// and xFilter (vtab_cursor.cc, vtab_composite.cc). The tables with their
+// meaning and argv order are above LightningBestIndex and CompositeBestIndex.
 #pragma once
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ext/sqlite_api.h"
+
 namespace lightning::ext {
+
+struct LightningTable;
 
 inline constexpr int kPlanEq = 0x001;
 inline constexpr int kPlanIn = 0x002;
@@ -14,5 +23,30 @@ inline constexpr int kPlanDesc = 0x040;
 inline constexpr int kPlanLimit = 0x080;
 inline constexpr int kPlanOffset = 0x100;
 inline constexpr int kPlanKeyOnly = 0x200;
+// Composite keys: the number of leading key columns fixed by = or IN (bits
+// 11..15), and which of them are IN lists (bits 16..30, key columns 0..14).
+inline constexpr int kPlanPrefixShift = 11;
+inline constexpr int kPlanPrefixMask = 0x1f << kPlanPrefixShift;
+inline constexpr int kPlanInShift = 16;
+inline constexpr int kPlanMaxInColumn = 15;  // IN serves key columns 0..14
+
+// A range of encoded keys the cursor walks; bounds are byte strings.
+struct KeyRange {
+  bool has_lo = false, lo_incl = false, has_hi = false, hi_incl = false;
+  std::string lo, hi;
+};
+
+// Entries in the table's tree, for estimates (0 when unknown).
+uint64_t TreeEntries(LightningTable* t);
+
+// xBestIndex of a table with a composite key (vtab_composite_index.cc).
+int CompositeBestIndex(LightningTable* t, sqlite3_index_info* info);
+
+// xFilter's half for a composite key (vtab_composite.cc): turns the plan
+// `idx` and its argv values into exact keys (*points, when every key column
+// is fixed and no range applies) or key ranges (*ranges, ascending, disjoint).
+// Sets *empty when no row can match. Returns an SQLite code.
+int CompositeFilter(LightningTable* t, int idx, sqlite3_value** argv,
+                    std::vector<std::string>* points, std::vector<KeyRange>* ranges, bool* empty);
 
 }  // namespace lightning::ext

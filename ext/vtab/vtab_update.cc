@@ -37,7 +37,8 @@ class Updater {
 
   int Write(int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
     const auto& cols = t_->schema.columns;
-    if (argc != static_cast<int>(cols.size()) + 2)
+    const bool composite = t_->schema.composite();
+    if (argc != static_cast<int>(cols.size()) + 2 + (composite ? 1 : 0))
       return SetTableError(t_, SQLITE_ERROR,
                            "lightning: xUpdate with an unexpected number of values");
     bool insert = sqlite3_value_type(argv[0]) == SQLITE_NULL;
@@ -53,17 +54,24 @@ class Updater {
       if (rc != SQLITE_OK) return rc;
       EncodeKey(SqlValue::Integer(new_rowid), &new_key_);
       if (t_->key_column() >= 0) values_[t_->key_column()] = SqlValue::Integer(new_rowid);
-    } else {
+    } else if (!composite) {
       const SqlValue& k = values_[t_->key_column()];
       if (k.is_null()) return NotNull(t_->key_column());
       EncodeKey(k, &new_key_);
     }
     for (size_t i = 0; i < cols.size(); ++i)
       if (cols[i].not_null && values_[i].is_null()) return NotNull(static_cast<int>(i));
-    if (KeyValueSize(new_key_) > t_->max_key_value_size)
+    if (composite) {
+      if (int rc = CheckHiddenKey(insert, argv)) return rc;
+      EncodeKeyTuple(t_, values_, &new_key_);
+    }
+    // A composite key is limited as a whole (its encoding), others by value.
+    const size_t key_size = composite ? new_key_.size() : KeyValueSize(new_key_);
+    if (key_size > t_->max_key_value_size)
       return SetTableError(t_, SQLITE_TOOBIG,
-                           "lightning: key of " + std::to_string(KeyValueSize(new_key_)) +
-                               " bytes exceeds the " + std::to_string(t_->max_key_value_size) +
+                           std::string("lightning: ") + (composite ? "encoded key" : "key") +
+                               " of " + std::to_string(key_size) + " bytes exceeds the " +
+                               std::to_string(t_->max_key_value_size) +
                                "-byte key limit of table " + t_->name);
 
     // The record.
@@ -71,8 +79,10 @@ class Updater {
     for (size_t i = 0; i < cols.size(); ++i)
       if (t_->record_slot[i] >= 0) stored_.push_back(values_[i]);
     uint8_t flags = 0;
-    if (!t_->has_rowid() && values_[t_->key_column()].type == SqlValue::Type::kReal)
+    if (t_->key_column() >= 0 && !t_->has_rowid() &&
+        values_[t_->key_column()].type == SqlValue::Type::kReal)
       flags |= kRecordKeyIsReal;
+    if (t_->key_real_slot >= 0) stored_.push_back(SqlValue::Integer(KeyRealMask()));
     EncodeRecord(stored_, flags, &record_);
     if (record_.size() > kMaxValueSize)
       return SetTableError(t_, SQLITE_TOOBIG,
@@ -99,7 +109,10 @@ class Updater {
 
  private:
   void OldKey(sqlite3_value* v, std::string* key) {
-    if (t_->has_rowid())
+    if (t_->schema.composite())  // the hidden key column, as xColumn returned it
+      key->assign(static_cast<const char*>(sqlite3_value_blob(v)),
+                  static_cast<size_t>(sqlite3_value_bytes(v)));
+    else if (t_->has_rowid())
       EncodeKey(SqlValue::Integer(sqlite3_value_int64(v)), key);
     else
       EncodeKey(FromSqlite(v), key);  // the key as xColumn returned it
@@ -117,6 +130,34 @@ class Updater {
   int NotNull(int column) {
     return SetTableError(t_, SQLITE_CONSTRAINT_NOTNULL,
                          "NOT NULL constraint failed: " + t_->name + "." + t_->column_name(column));
+  }
+
+  // The hidden key column of a composite key cannot be written: NULL in an
+  // INSERT, unchanged in an UPDATE.
+  int CheckHiddenKey(bool insert, sqlite3_value** argv) {
+    sqlite3_value* given = argv[2 + t_->schema.hidden_key_index()];
+    bool ok = insert
+                  ? sqlite3_value_type(given) == SQLITE_NULL
+                  : sqlite3_value_type(argv[1]) == SQLITE_BLOB &&
+                        sqlite3_value_bytes(argv[1]) == sqlite3_value_bytes(argv[0]) &&
+                        std::string_view(static_cast<const char*>(sqlite3_value_blob(argv[1])),
+                                         static_cast<size_t>(sqlite3_value_bytes(argv[1]))) ==
+                            std::string_view(static_cast<const char*>(sqlite3_value_blob(argv[0])),
+                                             static_cast<size_t>(sqlite3_value_bytes(argv[0])));
+    if (ok) return SQLITE_OK;
+    return SetTableError(t_, SQLITE_ERROR,
+                         "lightning: column " + t_->schema.hidden_key_name + " of table " +
+                             t_->name + " is the encoded key and cannot be written");
+  }
+
+  // Bit j: key column j holds a REAL (record slot key_real_slot).
+  int64_t KeyRealMask() const {
+    int64_t mask = 0;
+    const auto& key_columns = t_->schema.key_columns;
+    for (size_t j = 0; j < key_columns.size(); ++j)
+      if (values_[static_cast<size_t>(key_columns[j])].type == SqlValue::Type::kReal)
+        mask |= int64_t{1} << j;
+    return mask;
   }
 
   int Mismatch() { return SetTableError(t_, SQLITE_MISMATCH, "datatype mismatch"); }
@@ -202,6 +243,9 @@ class Updater {
         return SQLITE_CONSTRAINT;  // SQLite skips this row
       default:
         // As native: a rowid clash is CONSTRAINT_ROWID, a key clash CONSTRAINT_PRIMARYKEY.
+        if (t_->schema.composite())
+          return SetTableError(t_, SQLITE_CONSTRAINT_PRIMARYKEY,
+                               "UNIQUE constraint failed: " + KeyConstraintName(t_));
         return SetTableError(
             t_, t_->key_column() < 0 ? SQLITE_CONSTRAINT_ROWID : SQLITE_CONSTRAINT_PRIMARYKEY,
             "UNIQUE constraint failed: " + t_->name + "." + t_->key_name());

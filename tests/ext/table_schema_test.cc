@@ -54,6 +54,28 @@ TEST(TableSchema, OtherKeysAreWithoutRowid) {
   EXPECT_EQ(s.key_column, 1);
 }
 
+TEST(TableSchema, CompositeKeys) {
+  TableSchema s;
+  ASSERT_TRUE(
+      Parse({"a INTEGER", "b TEXT", "c", "CONSTRAINT pk PRIMARY KEY (b DESC, a)"}, &s).ok());
+  EXPECT_EQ(s.key_kind, KeyKind::kComposite);
+  EXPECT_EQ(s.key_column, -1);
+  EXPECT_EQ(s.key_columns, (std::vector<int>{1, 0}));
+  EXPECT_EQ(s.key_desc, (std::vector<bool>{true, false}));
+  EXPECT_TRUE(s.columns[0].not_null && s.columns[1].not_null && !s.columns[2].not_null);
+  EXPECT_FALSE(s.StoredInRecord(0));
+  EXPECT_FALSE(s.StoredInRecord(1));
+  EXPECT_TRUE(s.StoredInRecord(2));
+  EXPECT_EQ(s.hidden_key_index(), 3);
+  EXPECT_EQ(s.DeclareSql(),
+            "CREATE TABLE x(\"a\" INTEGER NOT NULL, \"b\" TEXT NOT NULL, \"c\", "
+            "\"lightning_key\" HIDDEN PRIMARY KEY) WITHOUT ROWID");
+  // The hidden column's name avoids the table's own columns.
+  ASSERT_TRUE(
+      Parse({"lightning_key", "b", "PRIMARY KEY(lightning_key, b COLLATE BINARY ASC)"}, &s).ok());
+  EXPECT_EQ(s.hidden_key_name, "lightning_key_");
+}
+
 TEST(TableSchema, TypeNamesAndAffinity) {
   TableSchema s;
   ASSERT_TRUE(
@@ -98,7 +120,11 @@ TEST(TableSchema, UnsupportedConstraintsAreErrors) {
            {"a INTEGER PRIMARY KEY AUTOINCREMENT"},
            {"a PRIMARY KEY ON CONFLICT REPLACE"},
            {"a PRIMARY KEY", "b PRIMARY KEY"},
-           {"a", "b", "PRIMARY KEY(a, b)"},
+           {"a", "b", "PRIMARY KEY(a, a)"},
+           {"a", "b", "PRIMARY KEY(a, zz)"},
+           {"a", "b", "PRIMARY KEY(a, b) ON CONFLICT REPLACE"},
+           {"a", "b TEXT COLLATE NOCASE", "PRIMARY KEY(a, b)"},
+           {"a PRIMARY KEY", "b", "PRIMARY KEY(a, b)"},
            {"a", "UNIQUE(a)"},
            {"a TEXT COLLATE NOCASE PRIMARY KEY"},
            {"a", "PRIMARY KEY(zz)"},
