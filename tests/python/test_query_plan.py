@@ -87,3 +87,70 @@ def test_results_follow_the_plan(table):
     assert rows == expected
     assert conn.execute(f"SELECT {k} FROM t ORDER BY {k} LIMIT 2 OFFSET 3").fetchall() == sorted(
         conn.execute(f"SELECT {k} FROM t").fetchall())[3:5]
+
+
+# ---- composite keys: PRIMARY KEY(a, b) and PRIMARY KEY(a DESC, b)
+
+@pytest.fixture(params=["", " DESC"])
+def pair_table(request, tmp_path, ext_path):
+    conn = connect(str(tmp_path / "c.db"))
+    conn.execute(f"CREATE VIRTUAL TABLE t USING lightning(a INTEGER, b TEXT, c, PRIMARY KEY(a{request.param}, b))")
+    conn.execute("INSERT INTO t VALUES " + ", ".join(f"({i % 20}, 'b{i:03}', {i})" for i in range(400)))
+    yield conn, request.param
+    conn.close()
+
+
+@pytest.mark.parametrize("where,expect", [
+    ("a = 3 AND b = 'b003'", "PRIMARY KEY (a=? AND b=?)"),
+    ("a = 3", "PRIMARY KEY (a=?)"),
+    ("a = 3 AND b > 'b1' AND b <= 'b3'", "PRIMARY KEY (a=? AND b>? AND b<=?)"),
+    ("a >= 3 AND a < 5", "PRIMARY KEY (a>=? AND a<?)"),
+    ("a IN (1, 5) AND b = 'b005'", "PRIMARY KEY (a IN (...) AND b=?)"),
+    ("a = 2 AND b IN ('b002', 'b022')", "PRIMARY KEY (a=? AND b IN (...))"),
+])
+def test_composite_key_serves_prefix_and_range(pair_table, where, expect):
+    conn, _ = pair_table
+    p = plan(conn, f"SELECT * FROM t WHERE {where}")
+    assert expect in p and "full scan" not in p, p
+
+
+def test_composite_key_needs_its_first_column(pair_table):
+    conn, _ = pair_table
+    assert "full scan" in plan(conn, "SELECT * FROM t WHERE b = 'b003'")
+
+
+@pytest.mark.parametrize("order,consumed", [
+    ("a{d}, b", True),
+    ("a{r}, b DESC", True),       # the whole key reversed
+    ("a{d}", True),
+    ("a{d}, b DESC", False),      # a mix: SQLite sorts
+    ("b", False),
+])
+def test_composite_order_by_a_key_prefix_needs_no_sort(pair_table, order, consumed):
+    conn, d = pair_table
+    r = "" if d else " DESC"
+    order = order.format(d=d, r=r)
+    p = plan(conn, f"SELECT * FROM t ORDER BY {order}")
+    assert ("TEMP B-TREE" not in p) == consumed, p
+    p = plan(conn, f"SELECT * FROM t WHERE a = 4 ORDER BY b DESC LIMIT 3")
+    assert "TEMP B-TREE" not in p and "PRIMARY KEY (a=?)" in p and "LIMIT" in p, p
+
+
+def test_composite_join_on_the_key_is_a_lookup(pair_table):
+    conn, _ = pair_table
+    p = plan(conn, "SELECT * FROM t x JOIN t y ON y.a = x.a AND y.b = x.b WHERE x.a < 3")
+    assert "PRIMARY KEY (a=? AND b=?)" in p, p
+
+
+def test_composite_results_follow_the_plan(pair_table):
+    conn, d = pair_table
+    rows = [(i % 20, f"b{i:03}", i) for i in range(400)]
+    got = conn.execute("SELECT * FROM t WHERE a = 7 AND b > 'b1' AND b < 'b3' ORDER BY b DESC").fetchall()
+    assert got == sorted([r for r in rows if r[0] == 7 and "b1" < r[1] < "b3"], key=lambda r: r[1], reverse=True)
+    got = conn.execute("SELECT a, b FROM t WHERE a IN (3, 1) AND b <= 'b100' ORDER BY a DESC, b DESC").fetchall()
+    assert got == sorted([r[:2] for r in rows if r[0] in (1, 3) and r[1] <= "b100"], reverse=True)
+    got = conn.execute("SELECT a, b FROM t ORDER BY a, b LIMIT 4 OFFSET 19").fetchall()
+    assert got == sorted(r[:2] for r in rows)[19:23]
+    # Unordered scans walk the key: a descending when the key says so.
+    first = conn.execute("SELECT a FROM t LIMIT 1").fetchone()[0]
+    assert first == (19 if d else 0)
