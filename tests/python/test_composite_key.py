@@ -286,3 +286,35 @@ def test_composite_key_table_matches_native_table(tmp_path, schema, ext_path):
         print(f"  {counts['ok']} statements succeeded, {counts['error']} failed identically; final rows: {len(a)}")
     finally:
         pair.close()
+
+
+SQLITE_ERROR, SQLITE_TOOBIG = 1, 18
+SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_NOTNULL = 1555, 1299
+
+
+def error_of(conn, sql):
+    with pytest.raises(sqlite3.Error) as info:
+        conn.execute(sql)
+    return str(info.value), info.value.sqlite_errorcode
+
+
+def test_composite_key_errors_are_native(db):
+    db.execute("CREATE VIRTUAL TABLE t USING lightning(a INTEGER, b TEXT, c, PRIMARY KEY(a, b DESC))")
+    db.execute("CREATE TABLE n(a INTEGER, b TEXT, c, PRIMARY KEY(a, b DESC)) WITHOUT ROWID")
+    for table in ("t", "n"):
+        db.execute(f"INSERT INTO {table} VALUES (1, 'x', 1)")
+    for sql in ["INSERT INTO {} VALUES (1, 'x', 2)", "INSERT INTO {} VALUES (NULL, 'x', 2)",
+                "INSERT INTO {} VALUES (2, NULL, 2)", "UPDATE {} SET b = NULL"]:
+        native_msg, native_code = error_of(db, sql.format("n"))
+        assert error_of(db, sql.format("t")) == (native_msg.replace("n.", "t."), native_code), sql
+    assert error_of(db, "INSERT INTO t VALUES (1, 'x', 2)") == (
+        "UNIQUE constraint failed: t.a, t.b", SQLITE_CONSTRAINT_PRIMARYKEY)
+    assert error_of(db, "INSERT INTO t VALUES (NULL, 'x', 2)") == (
+        "NOT NULL constraint failed: t.a", SQLITE_CONSTRAINT_NOTNULL)
+    # The hidden key column is read-only; the encoded key is limited as a whole.
+    msg, code = error_of(db, "UPDATE t SET lightning_key = x'00'")
+    assert "lightning_key" in msg and "cannot be written" in msg and code == SQLITE_ERROR
+    msg, code = error_of(db, "INSERT INTO t VALUES (2, printf('%.3000c', 'z'), 0)")
+    assert "encoded key of 3014 bytes exceeds the 2048-byte key limit of table t" in msg and code == SQLITE_TOOBIG
+    assert db.execute("SELECT a, b, c FROM t").fetchall() == [(1, "x", 1)]
+    assert [r[1] for r in db.execute("PRAGMA table_info(t)")] == ["a", "b", "c"]
