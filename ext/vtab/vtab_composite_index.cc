@@ -181,7 +181,7 @@ int CompositeBestIndex(LightningTable* t, sqlite3_index_info* info) {
   info->estimatedCost = scan ? rows_total + 10 : rows + log_n * std::pow(5.0, in_lists);
   info->idxNum = idx;
 
-  // EXPLAIN QUERY PLAN: "INDEX 6153:PRIMARY KEY (a=? AND b>?) ORDER BY a DESC, b".
+  // EXPLAIN QUERY PLAN: "INDEX 2052:PRIMARY KEY (a=? AND b>?) ORDER BY a, b DESC".
   std::string cond, plan;
   auto add = [&](const std::string& part) { cond += (cond.empty() ? "" : " AND ") + part; };
   for (int k = 0; k < prefix; ++k)
