@@ -133,6 +133,8 @@ class ColumnParser {
   }
 
   bool pk_desc() const { return pk_desc_; }
+  // The column's PRIMARY KEY ('P') and UNIQUE ('U') constraints in the order written.
+  const std::string& constraint_order() const { return order_; }
 
  private:
   static bool IsConstraintStart(const Token& t) {
@@ -198,6 +200,7 @@ class ColumnParser {
       if (Accept("autoincrement"))
         return Error(col, "AUTOINCREMENT is not supported (new rowids are the largest + 1)");
       col->primary_key = true;
+      order_ += 'P';
       return Status::OK();
     }
     if (Accept("not")) {
@@ -213,10 +216,13 @@ class ColumnParser {
       return Status::OK();
     }
     if (Accept("default")) return ParseDefault(col);
+    if (Accept("unique")) {
+      LIGHTNING_RETURN_IF_ERROR(RejectConflictClause(col));
+      col->unique = true;
+      order_ += 'U';
+      return Status::OK();
+    }
     const Token& t = t_[pos_];
-    if (IsKeyword(t, "unique"))
-      return Error(col,
-                   "UNIQUE is not supported on lightning tables (only the PRIMARY KEY is unique)");
     if (IsKeyword(t, "check"))
       return Error(col, "CHECK constraints are not supported on lightning tables");
     if (IsKeyword(t, "references"))
@@ -252,6 +258,7 @@ class ColumnParser {
   const std::vector<Token>& t_;
   size_t pos_ = 0;
   bool pk_desc_ = false;
+  std::string order_;
 };
 
 std::string Unquote(std::string_view v) {
@@ -292,27 +299,37 @@ struct KeyPart {
   bool desc = false;
 };
 
-// "PRIMARY KEY (col [COLLATE c] [ASC|DESC], ...)" given as its own argument.
-Status ParseTableConstraint(std::string_view arg, const std::vector<Token>& t,
+// "PRIMARY KEY (col [COLLATE c] [ASC|DESC], ...)" or "UNIQUE (col, ...)"
+// given as its own argument; *unique tells which.
+Status ParseTableConstraint(std::string_view arg, const std::vector<Token>& t, bool* unique,
                             std::vector<KeyPart>* parts) {
   size_t p = 0;
   if (IsKeyword(t[p], "constraint")) p += 2;
   auto malformed = [&] {
     return Status::InvalidArgument("malformed table constraint \"" + std::string(arg) + "\"");
   };
-  if (p >= t.size() || !IsKeyword(t[p], "primary"))
-    return Status::InvalidArgument(
-        "table constraint \"" + std::string(arg) +
-        "\" is not supported on lightning tables (only PRIMARY KEY(col, ...))");
-  if (p + 2 >= t.size() || !IsKeyword(t[p + 1], "key") || t[p + 2].value != "(") return malformed();
-  size_t q = p + 3;
+  *unique = p < t.size() && IsKeyword(t[p], "unique");
+  if (p >= t.size() || !(IsKeyword(t[p], "primary") || *unique))
+    return Status::InvalidArgument("table constraint \"" + std::string(arg) +
+                                   "\" is not supported on lightning tables (only PRIMARY KEY(col, "
+                                   "...) and UNIQUE(col, ...))");
+  size_t q;
+  if (*unique) {
+    if (p + 1 >= t.size() || t[p + 1].value != "(") return malformed();
+    q = p + 2;
+  } else {
+    if (p + 2 >= t.size() || !IsKeyword(t[p + 1], "key") || t[p + 2].value != "(")
+      return malformed();
+    q = p + 3;
+  }
+  const char* what = *unique ? "UNIQUE" : "PRIMARY KEY";
   for (;;) {
     if (q >= t.size() || !IsName(t[q])) return malformed();
     KeyPart part;
     part.name = t[q++].value;
     if (q + 1 < t.size() && IsKeyword(t[q], "collate") && IsName(t[q + 1])) {
       if (Lower(t[q + 1].value) != "binary")
-        return Status::InvalidArgument("COLLATE " + t[q + 1].value + " on PRIMARY KEY column \"" +
+        return Status::InvalidArgument("COLLATE " + t[q + 1].value + " on " + what + " column \"" +
                                        part.name +
                                        "\" is not supported (keys are ordered by BINARY)");
       q += 2;
@@ -321,8 +338,7 @@ Status ParseTableConstraint(std::string_view arg, const std::vector<Token>& t,
       part.desc = IsKeyword(t[q++], "desc");
     for (const KeyPart& other : *parts)
       if (Lower(other.name) == Lower(part.name))
-        return Status::InvalidArgument("column \"" + part.name +
-                                       "\" appears twice in the PRIMARY KEY");
+        return Status::InvalidArgument("column \"" + part.name + "\" appears twice in the " + what);
     parts->push_back(std::move(part));
     if (q < t.size() && t[q].value == ",") {
       ++q;
@@ -330,9 +346,9 @@ Status ParseTableConstraint(std::string_view arg, const std::vector<Token>& t,
     }
     if (q < t.size() && t[q].value == ")" && q + 1 == t.size()) return Status::OK();
     if (q + 1 < t.size() && t[q].value == ")" && IsKeyword(t[q + 1], "on"))
-      return Status::InvalidArgument(
-          "ON CONFLICT in a PRIMARY KEY constraint is not supported; use INSERT OR "
-          "REPLACE/IGNORE/... in the statement instead");
+      return Status::InvalidArgument(std::string("ON CONFLICT in a ") + what +
+                                     " constraint is not supported; use INSERT OR "
+                                     "REPLACE/IGNORE/... in the statement instead");
     return malformed();
   }
 }
@@ -444,11 +460,59 @@ std::string TableSchema::DeclareSql() const {
   return sql;
 }
 
+namespace {
+
+// The key: kind, columns, NOT NULL. `table_pk` is PRIMARY KEY(...) if given.
+Status ResolveKey(const std::vector<KeyPart>& table_pk, bool pk_desc, TableSchema* schema) {
+  if (!table_pk.empty()) {
+    if (schema->key_column >= 0) return Status::InvalidArgument("more than one PRIMARY KEY");
+    if (table_pk.size() > 1) return SetCompositeKey(table_pk, schema);
+    schema->key_column = schema->FindColumn(table_pk[0].name);
+    if (schema->key_column < 0)
+      return Status::InvalidArgument("PRIMARY KEY names unknown column \"" + table_pk[0].name +
+                                     "\"");
+    schema->columns[schema->key_column].primary_key = true;
+  }
+  if (schema->key_column < 0) {
+    schema->key_kind = KeyKind::kRowid;
+    return Status::OK();
+  }
+  ColumnDef& key = schema->columns[schema->key_column];
+  if (!key.collation.empty() && Lower(key.collation) != "binary")
+    return Status::InvalidArgument("COLLATE " + key.collation + " on the PRIMARY KEY column \"" +
+                                   key.name + "\" is not supported (keys are ordered by BINARY)");
+  bool integer_alias = Lower(Trim(key.type)) == "integer" && !pk_desc;
+  schema->key_kind = integer_alias ? KeyKind::kIntegerPrimaryKey : KeyKind::kWithoutRowid;
+  if (schema->key_kind == KeyKind::kWithoutRowid) key.not_null = true;
+  return Status::OK();
+}
+
+// A UNIQUE constraint's columns, by name, into schema->uniques.
+Status AddUnique(const std::vector<KeyPart>& parts, int seq, TableSchema* schema) {
+  UniqueConstraint u;
+  u.seq = seq;
+  for (const KeyPart& part : parts) {
+    int c = schema->FindColumn(part.name);
+    if (c < 0) return Status::InvalidArgument("UNIQUE names unknown column \"" + part.name + "\"");
+    const ColumnDef& col = schema->columns[static_cast<size_t>(c)];
+    if (!col.collation.empty() && Lower(col.collation) != "binary")
+      return Status::InvalidArgument("COLLATE " + col.collation + " on the UNIQUE column \"" +
+                                     col.name + "\" is not supported (compared by BINARY)");
+    u.columns.push_back(c);
+  }
+  schema->uniques.push_back(std::move(u));
+  return Status::OK();
+}
+
+}  // namespace
+
 Status ParseTableArgs(const std::vector<std::string_view>& args,
                       const std::vector<std::string>& option_names, TableSchema* schema) {
   *schema = TableSchema();
   std::vector<KeyPart> table_pk;
   bool pk_desc = false;
+  int seq = 0;  // PRIMARY KEY and UNIQUE constraints in the order declared
+  std::vector<std::pair<std::vector<KeyPart>, int>> uniques;
   for (std::string_view raw : args) {
     std::string_view arg = Trim(raw);
     if (arg.empty()) continue;
@@ -476,8 +540,16 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
     if (IsKeyword(toks[0], "primary") || IsKeyword(toks[0], "unique") ||
         IsKeyword(toks[0], "check") || IsKeyword(toks[0], "foreign") ||
         IsKeyword(toks[0], "constraint")) {
+      std::vector<KeyPart> parts;
+      bool unique = false;
+      LIGHTNING_RETURN_IF_ERROR(ParseTableConstraint(arg, toks, &unique, &parts));
+      if (unique) {
+        uniques.emplace_back(std::move(parts), seq++);
+        continue;
+      }
       if (!table_pk.empty()) return Status::InvalidArgument("more than one PRIMARY KEY");
-      LIGHTNING_RETURN_IF_ERROR(ParseTableConstraint(arg, toks, &table_pk));
+      table_pk = std::move(parts);
+      schema->key_seq = seq++;
       continue;
     }
     if (!IsName(toks[0]))
@@ -495,29 +567,15 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
       schema->key_column = static_cast<int>(schema->columns.size());
       pk_desc = parser.pk_desc();
     }
+    for (char c : parser.constraint_order()) {
+      if (c == 'P') schema->key_seq = seq++;
+      if (c == 'U') uniques.emplace_back(std::vector<KeyPart>{{col.name, false}}, seq++);
+    }
     schema->columns.push_back(std::move(col));
   }
   if (schema->columns.empty()) return Status::InvalidArgument("no columns declared");
-  if (!table_pk.empty()) {
-    if (schema->key_column >= 0) return Status::InvalidArgument("more than one PRIMARY KEY");
-    if (table_pk.size() > 1) return SetCompositeKey(table_pk, schema);
-    schema->key_column = schema->FindColumn(table_pk[0].name);
-    if (schema->key_column < 0)
-      return Status::InvalidArgument("PRIMARY KEY names unknown column \"" + table_pk[0].name +
-                                     "\"");
-    schema->columns[schema->key_column].primary_key = true;
-  }
-  if (schema->key_column < 0) {
-    schema->key_kind = KeyKind::kRowid;
-    return Status::OK();
-  }
-  ColumnDef& key = schema->columns[schema->key_column];
-  if (!key.collation.empty() && Lower(key.collation) != "binary")
-    return Status::InvalidArgument("COLLATE " + key.collation + " on the PRIMARY KEY column \"" +
-                                   key.name + "\" is not supported (keys are ordered by BINARY)");
-  bool integer_alias = Lower(Trim(key.type)) == "integer" && !pk_desc;
-  schema->key_kind = integer_alias ? KeyKind::kIntegerPrimaryKey : KeyKind::kWithoutRowid;
-  if (schema->key_kind == KeyKind::kWithoutRowid) key.not_null = true;
+  LIGHTNING_RETURN_IF_ERROR(ResolveKey(table_pk, pk_desc, schema));
+  for (const auto& [parts, s] : uniques) LIGHTNING_RETURN_IF_ERROR(AddUnique(parts, s, schema));
   return Status::OK();
 }
 

@@ -7,8 +7,9 @@
 //
 // An argument is an option exactly when its first token is an identifier and
 // its second is `=`. Column definitions accept a type name, PRIMARY KEY [ASC|
-// DESC], NOT NULL, NULL, DEFAULT, COLLATE and CONSTRAINT names. Constraints the
-// module cannot enforce (UNIQUE, CHECK, REFERENCES, generated columns,
+// DESC], NOT NULL, NULL, UNIQUE, DEFAULT, COLLATE and CONSTRAINT names, and
+// the table constraints PRIMARY KEY(...) and UNIQUE(...). Constraints the
+// module cannot enforce (CHECK, REFERENCES, generated columns,
 // per-column ON CONFLICT, a COLLATE other than BINARY on a key column) are
 // errors rather than silently ignored.
 //
@@ -40,8 +41,16 @@ struct ColumnDef {
   Affinity affinity = Affinity::kBlob;
   bool not_null = false;
   bool primary_key = false;
+  bool unique = false;       // a UNIQUE column constraint (also in TableSchema::uniques)
   std::string default_expr;  // text after DEFAULT, "" if none
   std::string collation;     // "" if none
+};
+
+// UNIQUE (a column constraint) or UNIQUE(a, b): enforced by the module with
+// a tree of the store per constraint (vtab_unique.cc).
+struct UniqueConstraint {
+  std::vector<int> columns;  // indexes into TableSchema::columns, as declared
+  int seq = 0;               // place among the PRIMARY KEY and UNIQUE constraints declared
 };
 
 enum class KeyKind { kRowid, kIntegerPrimaryKey, kWithoutRowid, kComposite };
@@ -62,6 +71,11 @@ struct TableSchema {
   std::vector<int> key_columns;
   std::vector<bool> key_desc;
   std::string hidden_key_name;
+  // UNIQUE constraints in the order declared; key_seq is the PRIMARY KEY's
+  // place among them (-1 without one). Native SQLite reports the newest
+  // constraint first when several fail.
+  std::vector<UniqueConstraint> uniques;
+  int key_seq = -1;
   // Options in the order given, names lower-cased, values unquoted.
   std::vector<std::pair<std::string, std::string>> options;
 

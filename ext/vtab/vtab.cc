@@ -178,6 +178,12 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   Session* session = table->session;
   s = create ? CreateTree(session, table->name, &table->tree)
              : OpenExistingTree(session, table->name, &table->tree);
+  table->unique_trees.resize(table->schema.uniques.size());
+  for (size_t i = 0; s.ok() && i < table->unique_trees.size(); ++i) {
+    std::string name = UniqueTreeName(table->name, i);
+    s = create ? CreateTree(session, name, &table->unique_trees[i])
+               : OpenExistingTree(session, name, &table->unique_trees[i]);
+  }
   if (s.IsNotFound() && !create) {
     // The store lost the table (its file was deleted or replaced). Connect it
     // anyway, unusable, so that DROP TABLE can still remove it from the schema.
@@ -275,6 +281,8 @@ int xDestroy(sqlite3_vtab* vtab) noexcept {
     int rc =
         !t->missing_tree.empty() ? SQLITE_OK : CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
           Status s = txn->DropTree(t->name);
+          for (size_t i = 0; (s.ok() || s.IsNotFound()) && i < t->unique_trees.size(); ++i)
+            s = txn->DropTree(UniqueTreeName(t->name, i));
           return s.IsNotFound() ? Status::OK() : s;
         });
     if (rc == SQLITE_OK) {
@@ -289,8 +297,12 @@ int xRename(sqlite3_vtab* vtab, const char* new_name) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
     if (int rc = MissingTreeError(t)) return rc;
-    int rc = CatalogChange(t, "ALTER TABLE RENAME",
-                           [&](WriteTxn* txn) { return txn->RenameTree(t->name, new_name); });
+    int rc = CatalogChange(t, "ALTER TABLE RENAME", [&](WriteTxn* txn) {
+      Status s = txn->RenameTree(t->name, new_name);
+      for (size_t i = 0; s.ok() && i < t->unique_trees.size(); ++i)
+        s = txn->RenameTree(UniqueTreeName(t->name, i), UniqueTreeName(new_name, i));
+      return s;
+    });
     if (rc == SQLITE_OK) t->name = new_name;
     return rc;
   });

@@ -43,6 +43,8 @@ struct LightningTable {
   std::string name;         // the table's name == its tree's name
   TableSchema schema;
   TreeId tree = 0;
+  // One tree per UNIQUE constraint (schema.uniques), see vtab_unique.cc.
+  std::vector<TreeId> unique_trees;
   // Non-empty when the table's tree is missing from its store (the store file
   // was deleted or replaced): why, in words. The table is then connected only
   // so that DROP TABLE can remove it; every other use fails with this message
@@ -135,6 +137,21 @@ bool DecodeKeyTuple(const LightningTable* t, std::string_view key, uint64_t real
                     std::vector<SqlValue>* values, std::vector<std::string>* bytes);
 // "t.a, t.b": the key's columns as native constraint messages name them.
 std::string KeyConstraintName(const LightningTable* t);
+
+// ---- vtab_unique.cc: UNIQUE constraints
+// The store's name for the tree of UNIQUE constraint i of table `table`.
+std::string UniqueTreeName(const std::string& table, size_t i);
+// Sets the native error of a clash on the key (or rowid); returns its code.
+int KeyConflictError(LightningTable* t);
+// Writes the row (new_key, record; `values` per column) of a table with
+// UNIQUE constraints, replacing the row at old_key ("" for an INSERT), with
+// the key and every UNIQUE constraint checked under the statement's conflict
+// mode. Returns an SQLite code; on failure nothing has changed.
+int WriteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view old_key,
+                       const std::string& new_key, const std::string& record,
+                       const std::vector<SqlValue>& values);
+// Deletes the row at `key` and its UNIQUE entries (nothing if it is gone).
+int DeleteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view key);
 
 // ---- vtab_index.cc / vtab_cursor.cc / vtab_update.cc
 int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept;

@@ -32,6 +32,7 @@ class Updater {
 
   int Delete(sqlite3_value* old_key) {
     OldKey(old_key, &old_key_);
+    if (!t_->schema.uniques.empty()) return DeleteRowAndEntries(t_, txn_, old_key_);
     return Check(txn_->Delete(t_->tree, old_key_), SqliteContext::kWrite);
   }
 
@@ -94,6 +95,11 @@ class Updater {
       old_key_.clear();
     else
       OldKey(argv[0], &old_key_);
+    if (!t_->schema.uniques.empty()) {
+      int rc = WriteRowAndEntries(t_, txn_, old_key_, new_key_, record_, values_);
+      if (rc == SQLITE_OK && t_->has_rowid()) *rowid = new_rowid;
+      return rc;
+    }
     if (insert || old_key_ != new_key_) {
       int rc = CheckUnique();
       if (rc != SQLITE_OK) return rc;
@@ -242,13 +248,7 @@ class Updater {
       case SQLITE_IGNORE:
         return SQLITE_CONSTRAINT;  // SQLite skips this row
       default:
-        // As native: a rowid clash is CONSTRAINT_ROWID, a key clash CONSTRAINT_PRIMARYKEY.
-        if (t_->schema.composite())
-          return SetTableError(t_, SQLITE_CONSTRAINT_PRIMARYKEY,
-                               "UNIQUE constraint failed: " + KeyConstraintName(t_));
-        return SetTableError(
-            t_, t_->key_column() < 0 ? SQLITE_CONSTRAINT_ROWID : SQLITE_CONSTRAINT_PRIMARYKEY,
-            "UNIQUE constraint failed: " + t_->name + "." + t_->key_name());
+        return KeyConflictError(t_);
     }
   }
 

@@ -76,6 +76,24 @@ TEST(TableSchema, CompositeKeys) {
   EXPECT_EQ(s.hidden_key_name, "lightning_key_");
 }
 
+TEST(TableSchema, UniqueConstraints) {
+  TableSchema s;
+  ASSERT_TRUE(
+      Parse({"b UNIQUE", "a PRIMARY KEY", "c", "d UNIQUE", "CONSTRAINT u UNIQUE (c, b DESC)"}, &s)
+          .ok());
+  ASSERT_EQ(s.uniques.size(), 3u);
+  EXPECT_EQ(s.uniques[0].columns, (std::vector<int>{0}));
+  EXPECT_EQ(s.uniques[1].columns, (std::vector<int>{3}));
+  EXPECT_EQ(s.uniques[2].columns, (std::vector<int>{2, 0}));
+  // Declaration order of the key and UNIQUE constraints (native reports the newest first).
+  EXPECT_EQ(s.uniques[0].seq, 0);
+  EXPECT_EQ(s.key_seq, 1);
+  EXPECT_EQ(s.uniques[1].seq, 2);
+  EXPECT_EQ(s.uniques[2].seq, 3);
+  EXPECT_TRUE(s.columns[0].unique);
+  EXPECT_TRUE(s.StoredInRecord(0));
+}
+
 TEST(TableSchema, TypeNamesAndAffinity) {
   TableSchema s;
   ASSERT_TRUE(
@@ -111,7 +129,10 @@ TEST(TableSchema, OptionErrorsNameTheOption) {
 TEST(TableSchema, UnsupportedConstraintsAreErrors) {
   TableSchema s;
   for (auto args : std::vector<std::vector<std::string_view>>{
-           {"a UNIQUE"},
+           {"a UNIQUE ON CONFLICT IGNORE"},
+           {"a", "UNIQUE(zz)"},
+           {"a", "UNIQUE(a) ON CONFLICT REPLACE"},
+           {"a TEXT COLLATE NOCASE UNIQUE"},
            {"a CHECK (a > 0)"},
            {"a REFERENCES b(c)"},
            {"a AS (1)"},
@@ -125,7 +146,7 @@ TEST(TableSchema, UnsupportedConstraintsAreErrors) {
            {"a", "b", "PRIMARY KEY(a, b) ON CONFLICT REPLACE"},
            {"a", "b TEXT COLLATE NOCASE", "PRIMARY KEY(a, b)"},
            {"a PRIMARY KEY", "b", "PRIMARY KEY(a, b)"},
-           {"a", "UNIQUE(a)"},
+           {"a", "CHECK(a > 0)"},
            {"a TEXT COLLATE NOCASE PRIMARY KEY"},
            {"a", "PRIMARY KEY(zz)"},
            {"a", "A"},

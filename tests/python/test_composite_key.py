@@ -30,6 +30,10 @@ SCHEMAS = {
                     {"a": "int", "b": "any", "c": "text"}),
     "all_desc_real": ("a REAL, b INTEGER, v TEXT", [("b", " DESC"), ("a", " DESC")],
                       {"a": "real", "b": "int"}),
+    "unique_columns": ("a INTEGER, b TEXT, c INTEGER UNIQUE, d TEXT UNIQUE", [("a", ""), ("b", "")],
+                       {"a": "int", "b": "text"}),
+    "unique_pair": ("a TEXT, b INTEGER, c, d, UNIQUE(c,d)", [("a", " DESC"), ("b", "")],
+                    {"a": "text", "b": "int"}),
 }
 
 
@@ -37,7 +41,8 @@ class Gen:
     def __init__(self, rng, schema):
         self.r = rng
         cols, key, kinds = SCHEMAS[schema]
-        self.cols = [c.split()[0] for c in cols.split(", ")]
+        self.cols = [c.split()[0] for c in cols.split(", ") if not c.startswith("UNIQUE(")]
+        self.unique = "UNIQUE" in cols  # see test_differential.py
         self.key = [k for k, _ in key]
         self.key_dir = dict(key)
         self.kinds = kinds
@@ -167,12 +172,16 @@ class Gen:
             c = r.choice(self.key)
             sets.append(f"{c} = {self.key_lit(c)}")
             conflict = r.choice(["", " OR IGNORE", " OR FAIL", " OR ABORT", " OR ROLLBACK", " OR REPLACE"])
-            where = whole_key if "REPLACE" in conflict or r.random() < 0.5 else self.where()
+            where = whole_key if self.one_row(conflict) or r.random() < 0.5 else self.where()
             return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {where}"
-        if r.random() < 0.1:
+        if r.random() < 0.1 and not self.unique:
             c = next(c for c in self.key if self.kinds[c] == "int")
             return f"UPDATE{r.choice(['', ' OR IGNORE'])} t SET {c} = {c} + {r.choice([1, -1, 3])} WHERE {self.where()}"
-        return f"UPDATE{self.conflict()} t SET {', '.join(sets)} WHERE {self.where()}"
+        conflict = self.conflict()
+        return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {whole_key if self.one_row(conflict) else self.where()}"
+
+    def one_row(self, conflict):  # see test_differential.py
+        return "REPLACE" in conflict or (self.unique and ("IGNORE" in conflict or "FAIL" in conflict))
 
     def delete(self):
         where = self.where()
@@ -184,7 +193,8 @@ class Gen:
         c = self.r.choice(self.key)
         expr = {"int": f"{c} + 1", "text": f"{c} || 'x'", "real": f"{c} + 0.5", "any": f"{c} || ''"}[self.kinds[c]]
         sel = ", ".join(expr if x == c else x for x in self.cols)
-        return f"INSERT{self.conflict()} INTO t({', '.join(self.cols)}) SELECT {sel} FROM t WHERE {self.where()}"
+        order = f" ORDER BY {', '.join(self.key)}" if self.unique else ""
+        return f"INSERT{self.conflict()} INTO t({', '.join(self.cols)}) SELECT {sel} FROM t WHERE {self.where()}{order}"
 
     def control(self):
         r = self.r

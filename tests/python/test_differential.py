@@ -30,6 +30,9 @@ SCHEMAS = {
     "blob_key": ("k BLOB PRIMARY KEY, a NUMERIC, b, c REAL", "k", "blob", ["b"]),
     "real_key": ("k REAL PRIMARY KEY, a, b NUMERIC, c TEXT", "k", "real", ["b"]),
     "untyped_key": ("k PRIMARY KEY, a, b, c INTEGER", "k", "any", ["a", "b"]),
+    # UNIQUE constraints (a table constraint is written without spaces: "UNIQUE(b,c)").
+    "unique_rowid": ("k INTEGER PRIMARY KEY, a TEXT UNIQUE, b, c INTEGER, UNIQUE(b,c)", "k", "int", ["c"]),
+    "unique_text_key": ("k TEXT PRIMARY KEY, a UNIQUE, b INTEGER UNIQUE, c", "k", "text", ["a"]),
 }
 
 
@@ -48,7 +51,12 @@ class Gen:
         self.has_key_col = key is not None
         self.kind = kind
         self.joinable = joinable
-        self.cols = [c.split()[0] for c in cols.split(", ")]
+        self.cols = [c.split()[0] for c in cols.split(", ") if not c.startswith("UNIQUE(")]
+        # Multi-row UPDATE OR REPLACE differs in SQLite itself once REPLACE can delete
+        # rows the statement has yet to update (a virtual table gets every new row
+        # computed in advance); with UNIQUE constraints it only runs on one row.
+        self.unique = "UNIQUE" in cols
+        self.order = f" ORDER BY {key or 'rowid'}" if self.unique else ""  # see one_row()
         self.data_cols = [c for c in self.cols if c != key]
         self.savepoints = []
 
@@ -140,8 +148,10 @@ class Gen:
                 lim = f" LIMIT {r.randint(0, 6)}" + (f" OFFSET {r.randint(0, 4)}" if r.random() < 0.5 else "")
             return f"SELECT {cols} FROM t WHERE {self.where()}{order}{lim}", bool(order)
         if x < 0.7:
+            # group_concat follows the scan order, which native may take from a UNIQUE index.
+            concat = f"count(DISTINCT quote({k}))" if self.unique else f"group_concat(quote({k}))"
             agg = r.choice([f"count(*)", f"count({k})", f"min({k})", f"max({k})", "sum(length(a))",
-                            f"group_concat(quote({k}))", "total(typeof(b) = 'real')", "count(DISTINCT c)"])
+                            concat, "total(typeof(b) = 'real')", "count(DISTINCT c)"])
             return f"SELECT {agg} FROM t WHERE {self.where()}", True
         if x < 0.8:
             c = r.choice(self.data_cols)
@@ -167,11 +177,21 @@ class Gen:
             # rows are computed before any is written), so REPLACE only gets one row.
             sets.append(f"{k} = {self.key_lit()}")
             conflict = r.choice(["", " OR IGNORE", " OR FAIL", " OR ABORT", " OR ROLLBACK", " OR REPLACE"])
-            where = single if "REPLACE" in conflict or r.random() < 0.6 else self.where()
+            where = single if self.one_row(conflict) or r.random() < 0.6 else self.where()
             return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {where}"
-        if r.random() < 0.1 and self.kind == "int":
+        if r.random() < 0.1 and self.kind == "int" and not self.unique:
             return f"UPDATE{r.choice(['', ' OR IGNORE'])} t SET {k} = {k} + {r.choice([1, 100, -1])} WHERE {self.where()}"
-        return f"UPDATE{self.conflict()} t SET {', '.join(sets)} WHERE {self.where()}"
+        conflict = self.conflict()
+        return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {single if self.one_row(conflict) else self.where()}"
+
+    def one_row(self, conflict):
+        """Whether an UPDATE with this conflict clause must change one row only.
+
+        A multi-row UPDATE OR REPLACE differs in SQLite itself (the virtual table's
+        new rows are all computed before any is written). With UNIQUE constraints,
+        OR IGNORE and OR FAIL do too: which rows win depends on the order rows are
+        visited, and native SQLite may visit them through a UNIQUE index."""
+        return "REPLACE" in conflict or (self.unique and ("IGNORE" in conflict or "FAIL" in conflict))
 
     def delete(self):
         where = self.where()
@@ -190,8 +210,8 @@ class Gen:
         cols = ", ".join(([] if self.has_key_col else []) + self.cols)
         sel = ", ".join(expr if c == k else c for c in self.cols)
         if not self.has_key_col:
-            return f"INSERT{self.conflict()} INTO t(rowid, {cols}) SELECT rowid + 100, {sel} FROM t WHERE {self.where()}"
-        return f"INSERT{self.conflict()} INTO t({cols}) SELECT {sel} FROM t WHERE {self.where()}"
+            return f"INSERT{self.conflict()} INTO t(rowid, {cols}) SELECT rowid + 100, {sel} FROM t WHERE {self.where()}{self.order}"
+        return f"INSERT{self.conflict()} INTO t({cols}) SELECT {sel} FROM t WHERE {self.where()}{self.order}"
 
     def control(self):
         r = self.r

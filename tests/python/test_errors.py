@@ -27,7 +27,7 @@ def error_of(conn, sql, params=()):
     ("a, sync=sometimes", "sync"),
     ("a, page_size=1000", "page_size"),
     ("a, sync=full, sync=off", 'option "sync" is given twice'),
-    ("a UNIQUE", "UNIQUE is not supported"),
+    ("a UNIQUE, UNIQUE(zz)", 'UNIQUE names unknown column "zz"'),
     ("a CHECK (a > 0)", "CHECK constraints are not supported"),
     ("a DEFAULT 3", "DEFAULT is not supported"),
     ("a PRIMARY KEY, b PRIMARY KEY", "more than one PRIMARY KEY"),
