@@ -32,7 +32,7 @@ SCHEMAS = {
     "untyped_key": ("k PRIMARY KEY, a, b, c INTEGER", "k", "any", ["a", "b"]),
     # UNIQUE constraints (a table constraint is written without spaces: "UNIQUE(b,c)").
     "unique_rowid": ("k INTEGER PRIMARY KEY, a TEXT UNIQUE, b, c INTEGER, UNIQUE(b,c)", "k", "int", ["c"]),
-    "unique_text_key": ("k TEXT PRIMARY KEY, a UNIQUE, b INTEGER UNIQUE, c", "k", "text", ["a"]),
+    "unique_text_key": ("k TEXT PRIMARY KEY, a TEXT UNIQUE, b INTEGER UNIQUE, c", "k", "text", ["a"]),
 }
 
 
