@@ -1,0 +1,114 @@
+"""UNIQUE constraints on lightning tables: native messages and codes, NULLs
+distinct, every conflict mode (OR REPLACE removes every conflicting row),
+transactions and savepoints, reopen, RENAME and DROP. The random differential
+runs are in test_differential.py and test_composite_key.py (schemas unique_*)."""
+import sqlite3
+
+import pytest
+
+from conftest import connect
+
+SQLITE_CONSTRAINT, SQLITE_CONSTRAINT_UNIQUE = 19, 2067
+SQLITE_CONSTRAINT_PRIMARYKEY = 1555
+
+SCHEMA = "id INTEGER PRIMARY KEY, email TEXT UNIQUE, a, b, UNIQUE(a, b)"
+
+
+def error_of(conn, sql):
+    with pytest.raises(sqlite3.Error) as info:
+        conn.execute(sql)
+    return str(info.value), info.value.sqlite_errorcode
+
+
+@pytest.fixture
+def pair(tmp_path, ext_path):
+    conn = connect(str(tmp_path / "u.db"))
+    conn.execute(f"CREATE VIRTUAL TABLE t USING lightning({SCHEMA})")
+    conn.execute(f"CREATE TABLE n({SCHEMA})")
+    for table in ("t", "n"):
+        conn.execute(f"INSERT INTO {table} VALUES (1, 'x', 1, 1), (2, 'y', 1, 2), (3, NULL, NULL, 1), (4, NULL, NULL, 1)")
+    yield conn
+    conn.close()
+
+
+def rows(conn, table):
+    return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+
+
+@pytest.mark.parametrize("sql", [
+    "INSERT INTO {} VALUES (5, 'x', 9, 9)",
+    "INSERT INTO {} VALUES (5, 'z', 1, 1)",
+    "INSERT INTO {} VALUES (1, 'x', 1, 1)",           # the rowid is checked first
+    "INSERT INTO {} VALUES (5, 'x', 1, 1)",           # both UNIQUEs: native names UNIQUE(a, b)
+    "UPDATE {} SET email = 'y' WHERE id = 1",
+    "UPDATE {} SET a = 1, b = 2 WHERE id = 1",
+])
+def test_unique_errors_are_native(pair, sql):
+    native = error_of(pair, sql.format("n"))
+    assert error_of(pair, sql.format("t")) == (native[0].replace("n.", "t."), native[1])
+    assert native[1] in (SQLITE_CONSTRAINT_UNIQUE, 1555, 2579)
+    assert rows(pair, "t") == rows(pair, "n")
+
+
+def test_nulls_are_distinct_and_unique_columns_are_not_keys(pair):
+    for table in ("t", "n"):
+        pair.execute(f"INSERT INTO {table} VALUES (5, NULL, NULL, 1)")
+        pair.execute(f"UPDATE {table} SET email = 'x2' WHERE id = 1")
+        pair.execute(f"INSERT INTO {table} VALUES (6, 'x', 3, 3)")  # 'x' is free again
+    assert rows(pair, "t") == rows(pair, "n")
+
+
+@pytest.mark.parametrize("verb", ["INSERT OR REPLACE", "REPLACE", "INSERT OR IGNORE", "UPDATE OR REPLACE",
+                                  "UPDATE OR IGNORE"])
+def test_conflict_modes(pair, verb):
+    for table in ("t", "n"):
+        if verb.startswith("UPDATE"):
+            # id 3 takes email 'x' (row 1) and (a, b) = (1, 2) (row 2): REPLACE deletes both.
+            pair.execute(f"{verb} {table} SET email = 'x', a = 1, b = 2 WHERE id = 3")
+        else:
+            pair.execute(f"{verb} INTO {table} VALUES (9, 'x', 1, 2)")
+    assert rows(pair, "t") == rows(pair, "n")
+    assert pair.execute("SELECT total_changes()").fetchone()[0] > 0
+
+
+def test_transactions_savepoints_and_reopen(tmp_path, ext_path):
+    path = str(tmp_path / "r.db")
+    conn = connect(path)
+    conn.execute(f"CREATE VIRTUAL TABLE t USING lightning({SCHEMA})")
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO t VALUES (1, 'x', 1, 1)")
+    conn.execute("SAVEPOINT s")
+    conn.execute("UPDATE t SET email = 'y' WHERE id = 1")
+    conn.execute("ROLLBACK TO s")
+    conn.execute("INSERT INTO t VALUES (2, 'y', 1, 2)")  # 'y' was rolled back with the row
+    assert error_of(conn, "INSERT INTO t VALUES (3, 'x', 5, 5)")[1] == SQLITE_CONSTRAINT_UNIQUE
+    conn.execute("COMMIT")
+    conn.execute("BEGIN")
+    conn.execute("DELETE FROM t WHERE id = 1")
+    conn.execute("ROLLBACK")
+    conn.close()
+    conn = connect(path)
+    assert error_of(conn, "INSERT INTO t VALUES (3, 'x', 5, 5)") == ("UNIQUE constraint failed: t.email",
+                                                                    SQLITE_CONSTRAINT_UNIQUE)
+    conn.execute("ALTER TABLE t RENAME TO u")
+    assert error_of(conn, "INSERT INTO u VALUES (3, 'y', 5, 5)") == ("UNIQUE constraint failed: u.email",
+                                                                    SQLITE_CONSTRAINT_UNIQUE)
+    conn.execute("DROP TABLE u")
+    conn.execute(f"CREATE VIRTUAL TABLE u USING lightning({SCHEMA})")
+    conn.execute("INSERT INTO u VALUES (3, 'y', 5, 5)")  # nothing left of the dropped constraint
+    conn.close()
+
+
+def test_composite_key_with_unique(db):
+    cols = "a INTEGER, b TEXT, c UNIQUE, PRIMARY KEY(a, b DESC)"
+    db.execute(f"CREATE VIRTUAL TABLE t USING lightning({cols})")
+    db.execute(f"CREATE TABLE n({cols}) WITHOUT ROWID")
+    for table in ("t", "n"):
+        db.execute(f"INSERT INTO {table} VALUES (1, 'x', 1), (1, 'y', 2)")
+    for sql in ["INSERT INTO {} VALUES (1, 'x', 1)", "INSERT INTO {} VALUES (2, 'x', 2)",
+                "UPDATE {} SET c = 1 WHERE b = 'y'"]:
+        native = error_of(db, sql.format("n"))
+        assert error_of(db, sql.format("t")) == (native[0].replace("n.", "t."), native[1]), sql
+    for table in ("t", "n"):
+        db.execute(f"INSERT OR REPLACE INTO {table} VALUES (1, 'x', 2)")
+    assert db.execute("SELECT * FROM t").fetchall() == db.execute("SELECT * FROM n").fetchall() == [(1, "x", 2)]
