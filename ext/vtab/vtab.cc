@@ -28,14 +28,15 @@
 **   a connection in one store share one Session: one engine write transaction,
 **   SQLite savepoints mapped to engine savepoints (session.h). xBestIndex uses
 **   key =, IN (all at once), ranges, ORDER BY key and LIMIT/OFFSET
-**   (vtab_index.cc). Uniqueness of the key and NOT NULL are enforced in
-**   xUpdate with the statement's conflict mode (vtab_update.cc).
+**   (vtab_index.cc; composite keys vtab_composite*.cc). Uniqueness of the key,
+**   NOT NULL and UNIQUE constraints are enforced in xUpdate with the
+**   statement's conflict mode (vtab_update.cc, vtab_unique.cc).
 **
 ** LIMITATIONS
 **
 **   A lightning table and a native table changed in one transaction do not
 **   commit as one atomic unit (SQLite commits virtual tables around the main
-**   database). No DEFAULT (other than NULL), UNIQUE, CHECK, foreign keys,
+**   database). No DEFAULT (other than NULL), CHECK, foreign keys,
 **   generated columns, AUTOINCREMENT, UPSERT, or COLLATE other than BINARY on
 **   a key column. CREATE/DROP/RENAME inside BEGIN...COMMIT: see
 **   README.md (section "The lightning virtual table").

@@ -5,6 +5,8 @@
 //   vtab_index.cc    xBestIndex (the idxNum bit table lives there)
 //   vtab_cursor.cc   xOpen/xFilter/xNext/xEof/xColumn/xRowid/xClose
 //   vtab_update.cc   xUpdate
+//   vtab_unique.cc   UNIQUE constraints (a tree per constraint)
+//   vtab_composite.cc, vtab_composite_index.cc   composite keys
 //   vtab_values.cc   sqlite3_value <-> SqlValue, affinity, results
 //   ../store_path.cc where a table's store lives (and the file= rule)
 //
