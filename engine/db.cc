@@ -1,5 +1,7 @@
 // DBImpl: beginning transactions, live options, metrics and the integrity check.
+#include <algorithm>
 #include <cstring>
+#include <functional>
 #include <unordered_set>
 
 #include "engine/txn.h"
@@ -252,12 +254,26 @@ std::vector<Metric> DBImpl::Metrics() const {
   return m;
 }
 
-Status DBImpl::Check(std::vector<std::string>* problems) {
+Status DBImpl::Check(std::vector<std::string>* problems, Progress* progress) {
   auto r = BeginRead();
   if (!r.ok()) return r.status();
   auto* txn = static_cast<ReadTxnImpl*>(r.value().get());
   const Version v = *published_.load();
-  LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, v.catalog, "catalog", problems));
+  // Progress: page visits (each page twice: its structure, then its copy on
+  // disk) against twice the live pages now.
+  uint64_t total = 0, done = 0;
+  {
+    std::lock_guard<std::mutex> lock(space_mu_);
+    total = 2 * live_pages_;
+  }
+  std::function<bool()> go_on;
+  if (progress != nullptr) {
+    go_on = [&] {
+      done++;
+      return progress->Continue("check pages", done, std::max(total, done));
+    };
+  }
+  LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, v.catalog, "catalog", problems, go_on));
   std::vector<TreeInfo> trees;
   LIGHTNING_RETURN_IF_ERROR(txn->ListTrees(&trees));
   std::unordered_set<PageId> seen;
@@ -281,9 +297,10 @@ Status DBImpl::Check(std::vector<std::string>* problems) {
                             std::to_string(ExtentLoc::Offset(loc)) +
                             " differs on disk from the page in use");
       }
-    });
+    }, go_on);
   };
   Status s = verify_pages(v.catalog, "catalog");
+  if (s.IsInterrupted()) return Status::Interrupted("check interrupted in tree catalog");
   if (!s.ok()) problems->push_back("catalog: " + s.ToString());
   for (const TreeInfo& t : trees) {
     TreeMeta meta;
@@ -292,8 +309,9 @@ Status DBImpl::Check(std::vector<std::string>* problems) {
       problems->push_back("tree " + t.name + ": " + s.ToString());
       continue;
     }
-    LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, meta.root, t.name, problems));
+    LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, meta.root, t.name, problems, go_on));
     s = verify_pages(meta.root, t.name);
+    if (s.IsInterrupted()) return Status::Interrupted("check interrupted in tree " + t.name);
     if (!s.ok()) problems->push_back("tree " + t.name + ": " + s.ToString());
   }
   return Status::OK();

@@ -134,6 +134,33 @@ class Cursor {
   virtual Status status() const = 0;
 };
 
+// Progress: how a long operation (DB::Checkpoint, Compact, Check) reports
+// how far it got, and learns whether to go on.
+//
+// The operation calls Continue() from its own thread (the caller's), often:
+// at least once per page or batch of pages, so an implementation that wants
+// to react within milliseconds should itself be cheap (read a clock, look at
+// a flag). Stages, in order:
+//   Checkpoint  "write pages" (done/total: pages), then the page table,
+//               superblock and WAL reset, which are not interruptible
+//   Compact     a checkpoint, "move extents" (extents), two checkpoints
+//   Check       "check pages" (page visits: each page twice, its structure
+//               then its copy on disk)
+// `total` is what the operation knows when it starts (0: unknown); Check's
+// grows with `done` when writers add pages meanwhile.
+//
+// Returning false stops the operation at the next safe point; it then
+// returns Status::Interrupted and the store is as valid as before: a
+// checkpoint stopped while writing pages gives their space back and leaves
+// the WAL in charge, a compaction keeps the extents it moved, a check reports
+// nothing for the part it did not reach.
+class Progress {
+ public:
+  virtual ~Progress() = default;
+  // Returns true to go on, false to stop.
+  virtual bool Continue(std::string_view stage, uint64_t done, uint64_t total) = 0;
+};
+
 class DB {
  public:
   // Opens or creates the store at `path` (":memory:" or "" for in-memory).
@@ -150,12 +177,16 @@ class DB {
   virtual Result<std::unique_ptr<WriteTxn>> BeginWrite() = 0;
 
   // Writes every committed page and a new superblock, then truncates the WAL.
-  virtual Status Checkpoint() = 0;
+  // `progress` (optional, borrowed for the call) is told how far it got and
+  // may stop it: Interrupted (see Progress).
+  virtual Status Checkpoint(Progress* progress = nullptr) = 0;
   // Moves pages out of the file's tail and truncates it, giving space back.
-  virtual Status Compact() = 0;
+  // Interrupted when `progress` stops it.
+  virtual Status Compact(Progress* progress = nullptr) = 0;
   // Verifies every reachable page: checksum, structure, key order, counts.
-  // Appends one line per problem to *problems (empty = healthy).
-  virtual Status Check(std::vector<std::string>* problems) = 0;
+  // Appends one line per problem to *problems (empty = healthy). Interrupted
+  // when `progress` stops it (the problems found so far are kept).
+  virtual Status Check(std::vector<std::string>* problems, Progress* progress = nullptr) = 0;
 
   // Changes a live option (see Options); InvalidArgument for a bad value,
   // NotSupported for an option that needs a reopen.

@@ -1,0 +1,197 @@
+"""Long operations (lightning_checkpoint, lightning_compact, lightning_check,
+lightning_bench) stop on sqlite3_interrupt (conn.interrupt(), Ctrl-C in the
+shell) or a progress handler returning non-zero, with SQLITE_INTERRUPT; the
+store stays valid and complete, no temporary store is left behind, and
+lightning_stats shows another connection the operation while it runs."""
+import glob
+import os
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from conftest import connect
+
+ROWS = 60000
+OPERATION_ROWS = ("operation", "operation_stage", "operation_done", "operation_total")
+
+
+def load(conn, rows=ROWS):
+    conn.execute("CREATE VIRTUAL TABLE kv USING lightning(k INTEGER PRIMARY KEY, v)")
+    conn.execute(
+        "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?) "
+        "INSERT INTO kv SELECT i, randomblob(100) FROM c", (rows,))
+
+
+def operation(conn):
+    rows = dict(conn.execute(
+        "SELECT name, value FROM lightning_stats('kv') WHERE name LIKE 'operation%'").fetchall())
+    assert tuple(sorted(rows)) == tuple(sorted(OPERATION_ROWS))
+    return rows
+
+
+def assert_intact(conn, rows=ROWS):
+    assert conn.execute("SELECT problem FROM lightning_check('kv')").fetchall() == [("ok",)]
+    assert conn.execute("SELECT count(*), sum(k) FROM kv").fetchone() == (rows, rows * (rows + 1) // 2)
+
+
+class Slow:
+    """A progress handler that slows its connection down (so that a watcher
+    can see the operation) and can be told to stop it."""
+
+    def __init__(self):
+        self.calls = 0
+        self.stop = False
+
+    def __call__(self):
+        self.calls += 1
+        time.sleep(0.0005)
+        return 1 if self.stop else 0
+
+
+def run_and_watch(tmp_path, sql, interrupt):
+    """Runs `sql` on one connection in a thread, slowed by a progress handler;
+    a second connection polls lightning_stats until the operation shows, then
+    the first is stopped (interrupt=True: conn.interrupt(); False: the progress
+    handler returns 1). Returns (error raised, operation rows seen, handler)."""
+    path = str(tmp_path / "app.db")
+    worker = connect(path, check_same_thread=False)
+    watcher = connect(path)
+    watcher.execute("SELECT count(*) FROM kv").fetchone()  # the watcher's store is open
+    slow = Slow()
+    worker.set_progress_handler(slow, 4)
+    outcome = {}
+
+    def work():
+        try:
+            outcome["rows"] = worker.execute(sql).fetchall()
+        except sqlite3.Error as e:  # noqa: PERF203
+            outcome["error"] = e
+
+    t = threading.Thread(target=work)
+    t.start()
+    seen = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and t.is_alive():
+        op = operation(watcher)
+        if op["operation"] is not None:
+            seen = op
+            break
+        time.sleep(0.002)
+    if interrupt:
+        worker.interrupt()
+    else:
+        slow.stop = True
+    t.join(60)
+    assert not t.is_alive()
+    worker.set_progress_handler(None, 0)
+    after = operation(watcher)
+    assert all(after[name] is None for name in OPERATION_ROWS), after  # idle again
+    watcher.close()
+    return worker, outcome, seen, slow
+
+
+@pytest.fixture
+def store(tmp_path, ext_path):
+    conn = connect(str(tmp_path / "app.db"))
+    load(conn)
+    yield conn
+    conn.close()
+
+
+def test_idle_store_has_null_operation_rows(store):
+    assert operation(store) == {name: None for name in OPERATION_ROWS}
+    units = dict(store.execute(
+        "SELECT name, unit FROM lightning_stats('kv') WHERE name LIKE 'operation%'").fetchall())
+    assert units == {"operation": "text", "operation_stage": "text",
+                     "operation_done": "count", "operation_total": "count"}
+
+
+@pytest.mark.parametrize("interrupt", [True, False], ids=["interrupt", "progress_handler"])
+def test_check_is_watched_then_stopped(tmp_path, store, interrupt):
+    worker, outcome, seen, slow = run_and_watch(
+        tmp_path, "SELECT * FROM lightning_check('kv')", interrupt)
+    assert seen is not None, "the check never showed in lightning_stats"
+    assert seen["operation"] == "check" and seen["operation_stage"] == "check pages"
+    assert 0 < seen["operation_done"] <= seen["operation_total"]
+    assert isinstance(outcome.get("error"), sqlite3.OperationalError), outcome
+    assert "interrupted" in str(outcome["error"])
+    assert "lightning_check" in str(outcome["error"])
+    assert slow.calls > 0
+    assert_intact(worker)
+    worker.close()
+
+
+def test_compact_stopped_keeps_every_row(tmp_path, store):
+    store.execute("DELETE FROM kv WHERE k % 4 != 0")
+    store.execute("SELECT lightning_checkpoint('kv')")
+    worker, outcome, seen, _ = run_and_watch(tmp_path, "SELECT lightning_compact('kv')", True)
+    assert seen is not None and seen["operation"] == "compact"
+    assert seen["operation_stage"] in ("write pages", "move extents")
+    assert isinstance(outcome.get("error"), sqlite3.OperationalError), outcome
+    assert "lightning_compact: " in str(outcome["error"]) and "interrupted" in str(outcome["error"])
+    kept = ROWS // 4
+    assert worker.execute("SELECT problem FROM lightning_check('kv')").fetchall() == [("ok",)]
+    assert worker.execute("SELECT count(*), min(k), max(k) FROM kv").fetchone() == (kept, 4, ROWS)
+    # It runs to the end when left alone, and the data is there after a reopen.
+    assert worker.execute("SELECT lightning_compact('kv')").fetchone()[0].startswith("ok: file")
+    worker.close()
+    store.close()
+    again = connect(str(tmp_path / "app.db"))
+    assert again.execute("SELECT count(*) FROM kv").fetchone() == (kept,)
+    again.close()
+
+
+def test_checkpoint_stopped_then_completed(tmp_path, store):
+    store.execute("UPDATE kv SET v = randomblob(120)")  # every page dirty
+    worker, outcome, seen, _ = run_and_watch(tmp_path, "SELECT lightning_checkpoint('kv')", True)
+    if "error" not in outcome:  # finished before the watcher saw it: nothing to check
+        pytest.skip("the checkpoint ended before it could be interrupted")
+    assert "lightning_checkpoint: checkpoint interrupted" in str(outcome["error"])
+    assert_intact(worker)
+    assert worker.execute("SELECT lightning_checkpoint('kv')").fetchone()[0].startswith("ok: ")
+    worker.close()
+
+
+def test_interrupt_error_code(store):
+    # A handler that stops at once: the statement itself is interrupted.
+    store.set_progress_handler(lambda: 1, 1)
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        store.execute("SELECT lightning_compact('kv')").fetchall()
+    store.set_progress_handler(None, 0)
+    assert_intact(store)
+
+
+def test_bench_stopped_leaves_no_temporary_store(tmp_path, db, monkeypatch):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    calls = []
+
+    def handler():
+        calls.append(1)
+        return 1 if len(calls) > 200 else 0
+
+    db.set_progress_handler(handler, 4)
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="lightning_bench: interrupted during load"):
+        db.execute("SELECT * FROM lightning_bench('readrandom', 10000000)").fetchall()
+    assert time.monotonic() - start < 30  # 10M keys would take much longer
+    db.set_progress_handler(None, 0)
+    assert glob.glob(os.path.join(str(tmp), "lightning_bench.*")) == []
+
+
+def test_bench_readers_stop_too(tmp_path, db, monkeypatch):
+    # 64 reader threads make n * 64 gets after a load of n puts: the reading
+    # phase is by far the longer one, and a second in, it is under way.
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    start = time.monotonic()
+    db.set_progress_handler(lambda: 1 if time.monotonic() - start > 1.0 else 0, 4)
+    with pytest.raises(sqlite3.OperationalError, match="interrupted during readrandom after"):
+        db.execute("SELECT * FROM lightning_bench('readrandom', 100000, 100, 64)").fetchall()
+    assert time.monotonic() - start < 10
+    db.set_progress_handler(None, 0)
+    assert glob.glob(os.path.join(str(tmp), "lightning_bench.*")) == []
