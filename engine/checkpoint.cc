@@ -271,8 +271,8 @@ Status DBImpl::RelocateTail(Progress* progress) {
   Status s;
   for (; moved < moves.size(); moved++) {
     if (progress && !progress->Continue("move extents", moved, moves.size())) {
-      s = Status::Interrupted("compaction interrupted after moving " + std::to_string(moved) + " of " +
-                              std::to_string(moves.size()) +
+      s = Status::Interrupted("compaction interrupted after moving " + std::to_string(moved) +
+                              " of " + std::to_string(moves.size()) +
                               " extents; the store is intact, the file not yet shrunk");
       break;
     }
@@ -293,7 +293,8 @@ Status DBImpl::RelocateTail(Progress* progress) {
   for (size_t i = 0; i < moved; i++) pager_->entry(moves[i].id).loc.store(moves[i].to);
   const uint64_t tag = pager_->epochs().Advance();
   std::lock_guard<std::mutex> lock(space_mu_);
-  for (size_t i = 0; i < moved; i++) pending_extents_.push_back({moves[i].from, sb_generation_, tag});
+  for (size_t i = 0; i < moved; i++)
+    pending_extents_.push_back({moves[i].from, sb_generation_, tag});
   for (size_t i = moved; i < moves.size(); i++) {
     FreeExtentRange(ExtentLoc::Offset(moves[i].to), ExtentLoc::Length(moves[i].to));
   }

@@ -278,26 +278,29 @@ Status DBImpl::Check(std::vector<std::string>* problems, Progress* progress) {
   LIGHTNING_RETURN_IF_ERROR(txn->ListTrees(&trees));
   std::unordered_set<PageId> seen;
   auto verify_pages = [&](const TreeRoot& root, const std::string& name) -> Status {
-    return TreeVisitPages(txn, root, [&](PageId id, const Frame& frame) {
-      if (!seen.insert(id).second) {
-        problems->push_back("page " + std::to_string(id) + " is referenced twice (in " + name +
-                            ")");
-      }
-      const uint64_t loc = pager_->entry(id).loc.load();
-      if (loc == 0) return;  // not checkpointed yet: nothing on disk to verify
-      std::string raw;
-      uint8_t type;
-      Status s = pager_->ReadExtent(id, loc, &raw, &type);
-      if (!s.ok()) {
-        problems->push_back(name + ": " + s.ToString());
-      } else if (raw.size() != frame.size ||
-                 std::memcmp(raw.data(), frame.data(), raw.size()) != 0) {
-        // Catches damage a disabled checksum would let through.
-        problems->push_back(name + ": page " + std::to_string(id) + " at offset " +
-                            std::to_string(ExtentLoc::Offset(loc)) +
-                            " differs on disk from the page in use");
-      }
-    }, go_on);
+    return TreeVisitPages(
+        txn, root,
+        [&](PageId id, const Frame& frame) {
+          if (!seen.insert(id).second) {
+            problems->push_back("page " + std::to_string(id) + " is referenced twice (in " + name +
+                                ")");
+          }
+          const uint64_t loc = pager_->entry(id).loc.load();
+          if (loc == 0) return;  // not checkpointed yet: nothing on disk to verify
+          std::string raw;
+          uint8_t type;
+          Status s = pager_->ReadExtent(id, loc, &raw, &type);
+          if (!s.ok()) {
+            problems->push_back(name + ": " + s.ToString());
+          } else if (raw.size() != frame.size ||
+                     std::memcmp(raw.data(), frame.data(), raw.size()) != 0) {
+            // Catches damage a disabled checksum would let through.
+            problems->push_back(name + ": page " + std::to_string(id) + " at offset " +
+                                std::to_string(ExtentLoc::Offset(loc)) +
+                                " differs on disk from the page in use");
+          }
+        },
+        go_on);
   };
   Status s = verify_pages(v.catalog, "catalog");
   if (s.IsInterrupted()) return Status::Interrupted("check interrupted in tree catalog");

@@ -139,8 +139,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   // Checkpoint (db_checkpoint.cc).
   // `progress` may be null; it may stop the page writes (Interrupted).
   Status CheckpointLocked(bool force, Progress* progress = nullptr);  // REQUIRES: writer_mu_
-  Status RelocateTail(Progress* progress);                          // REQUIRES: writer_mu_
-  void TruncateFreeTail();              // REQUIRES: space_mu_
+  Status RelocateTail(Progress* progress);                            // REQUIRES: writer_mu_
+  void TruncateFreeTail();                                            // REQUIRES: space_mu_
 
   // Syncs `file`, timing it (fsync latency, profile) and counting it in `counter`.
   Status SyncFile(File* file, Counter* counter);

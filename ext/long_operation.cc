@@ -54,8 +54,7 @@ bool LongOperation::Continue(std::string_view stage, uint64_t done, uint64_t tot
 }
 
 bool LongOperation::Probe() {
-  if (probe_ == nullptr &&
-      sqlite3_prepare_v2(db_, "SELECT 1", -1, &probe_, nullptr) != SQLITE_OK) {
+  if (probe_ == nullptr && sqlite3_prepare_v2(db_, "SELECT 1", -1, &probe_, nullptr) != SQLITE_OK) {
     // Preparing fails once interrupted too (or out of memory): stop either way.
     return false;
   }

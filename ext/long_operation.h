@@ -45,7 +45,7 @@ struct OperationState {
   std::string operation;  // checkpoint, compact, check, bench
   std::string stage;      // the engine's stage name ("write pages", ...)
   uint64_t done = 0;
-  uint64_t total = 0;  // 0: unknown
+  uint64_t total = 0;
 };
 
 class LongOperation : public Progress {

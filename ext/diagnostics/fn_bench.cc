@@ -171,7 +171,8 @@ Status Fill(TempStore* st, const Params& p, bool random, Phase* phase, LongOpera
     if (!w.ok()) return w.status();
     for (uint64_t i = b; i < std::min(p.n, b + kBatch); i++) {
       // Every 64 puts: a batch of large values takes a while.
-      if (i % 64 == 0 && !op->Continue(phase->name, b, p.n)) return Interrupted(phase->name, b, p.n);
+      if (i % 64 == 0 && !op->Continue(phase->name, b, p.n))
+        return Interrupted(phase->name, b, p.n);
       FormatKey(order[i], key);
       LIGHTNING_RETURN_IF_ERROR(
           w.value()->Put(st->tree(), Slice(key, 16), Value(order[i], 0, p.value_size, &value)));

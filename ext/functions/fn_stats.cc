@@ -53,7 +53,7 @@ namespace {
 void AddOperationRows(const StoreTarget& t, std::vector<Row>* rows) {
   const std::optional<OperationState> op = CurrentOperation(t.db);
   auto add = [&](const char* name, Cell value, const char* unit, const char* description) {
-    rows->push_back(Row{t.label, Cell(), name, op ? std::move(value) : Cell(), unit, description});
+    rows->push_back(Row{t.label, Cell(), name, std::move(value), unit, description});
   };
   add("operation", op ? Cell(op->operation) : Cell(), "text",
       "the long operation running on the store (checkpoint, compact, check), NULL when none");
@@ -61,8 +61,8 @@ void AddOperationRows(const StoreTarget& t, std::vector<Row>* rows) {
       "its current stage (write pages, move extents, check pages)");
   add("operation_done", op ? Cell(static_cast<int64_t>(op->done)) : Cell(), "count",
       "units of the stage done (pages, extents or page visits)");
-  add("operation_total", op && op->total ? Cell(static_cast<int64_t>(op->total)) : Cell(),
-      "count", "units of the stage in all, NULL when unknown");
+  add("operation_total", op ? Cell(static_cast<int64_t>(op->total)) : Cell(), "count",
+      "units of the stage in all");
 }
 
 int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::string* err) {

@@ -63,7 +63,9 @@ Options BigOptions() {
 void Load(DB* db, TreeId* id, uint64_t from, uint64_t to) {
   for (uint64_t b = from; b < to; b += 5000) {
     ASSERT_OK_AND_ASSIGN(auto w, db->BeginWrite());
-    if (*id == 0) ASSERT_OK(w->CreateTree("t", id));
+    if (*id == 0) {
+      ASSERT_OK(w->CreateTree("t", id));
+    }
     for (uint64_t i = b; i < std::min(to, b + 5000); i++) ASSERT_OK(w->Put(*id, Key(i), Value(i)));
     ASSERT_OK(w->Commit());
   }
@@ -118,7 +120,8 @@ TEST(ProgressTest, CheckpointReportsPagesAndStopsBetweenBatches) {
     Recorder all;
     ASSERT_OK(db->Checkpoint(&all));
     ASSERT_GE(all.Count("write pages"), 3u);
-    for (size_t i = 1; i < all.calls.size(); i++) EXPECT_GE(all.calls[i].done, all.calls[i - 1].done);
+    for (size_t i = 1; i < all.calls.size(); i++)
+      EXPECT_GE(all.calls[i].done, all.calls[i - 1].done);
     EXPECT_EQ(all.calls.back().done, all.calls.back().total);
     EXPECT_EQ(all.calls.back().total, last.total);
     Verify(db.get(), Range(n));
@@ -167,7 +170,9 @@ TEST(ProgressTest, CompactionStoppedWhileMovingKeepsTheStore) {
     full = FileSize(StorePath(dir));
     ASSERT_OK_AND_ASSIGN(auto w, db->BeginWrite());
     for (uint64_t i = 0; i < n; i++) {
-      if (i % 10 != 0) ASSERT_OK(w->Delete(id, Key(i)));
+      if (i % 10 != 0) {
+        ASSERT_OK(w->Delete(id, Key(i)));
+      }
     }
     ASSERT_OK(w->Commit());
 
@@ -203,7 +208,9 @@ TEST(ProgressTest, CompactionStoppedThenReopenedWithoutCheckpoint) {
     ASSERT_OK(db->Checkpoint());
     ASSERT_OK_AND_ASSIGN(auto w, db->BeginWrite());
     for (uint64_t i = 0; i < n; i++) {
-      if (i % 7 != 0) ASSERT_OK(w->Delete(id, Key(i)));
+      if (i % 7 != 0) {
+        ASSERT_OK(w->Delete(id, Key(i)));
+      }
     }
     ASSERT_OK(w->Commit());
     Recorder stop(3, "move extents");

@@ -146,8 +146,8 @@ class Cursor {
 //   Compact     a checkpoint, "move extents" (extents), two checkpoints
 //   Check       "check pages" (page visits: each page twice, its structure
 //               then its copy on disk)
-// `total` is what the operation knows when it starts (0: unknown); Check's
-// grows with `done` when writers add pages meanwhile.
+// `total` is the stage's size as known when it starts; Check's grows with
+// `done` when writers add pages meanwhile.
 //
 // Returning false stops the operation at the next safe point; it then
 // returns Status::Interrupted and the store is as valid as before: a
