@@ -313,11 +313,18 @@ Status DBImpl::Compact(Progress* progress) {
     return Status::Busy("compact: a write transaction holds the writer lock");
   }
   ProfileRoot profile(&profile_, ProfileOp::kCompact, ProfileComponent::kCheckpoint, true);
-  LIGHTNING_RETURN_IF_ERROR(CheckpointLocked(true, progress));
+  // A checkpoint stopped inside a compaction says so.
+  auto checkpoint = [&](const char* which) {
+    Status s = CheckpointLocked(true, progress);
+    if (!s.IsInterrupted()) return s;
+    return Status::Interrupted(std::string("compaction interrupted in its ") + which +
+                               " checkpoint; the store is intact, the file not yet shrunk");
+  };
+  LIGHTNING_RETURN_IF_ERROR(checkpoint("first"));
   LIGHTNING_RETURN_IF_ERROR(RelocateTail(progress));
-  LIGHTNING_RETURN_IF_ERROR(CheckpointLocked(true, progress));
+  LIGHTNING_RETURN_IF_ERROR(checkpoint("second"));
   // A second pass frees the page table the first one displaced.
-  return CheckpointLocked(true, progress);
+  return checkpoint("last");
 }
 
 }  // namespace lightning

@@ -179,6 +179,8 @@ TEST(ProgressTest, CompactionStoppedWhileMovingKeepsTheStore) {
     Recorder stop(5, "move extents");
     Status s = db->Compact(&stop);
     ASSERT_TRUE(s.IsInterrupted()) << s.ToString();
+    EXPECT_NE(s.message().find("compaction interrupted after moving 4 of"), std::string::npos)
+        << s.message();
     ASSERT_EQ(stop.Count("move extents"), 5u);
     EXPECT_GT(stop.Count("write pages"), 0u) << "the compaction's first checkpoint reports too";
     EXPECT_EQ(stop.calls.back().done, 4u);
@@ -195,6 +197,25 @@ TEST(ProgressTest, CompactionStoppedWhileMovingKeepsTheStore) {
   }
   ASSERT_OK_AND_ASSIGN(auto db, DB::Open(StorePath(dir), BigOptions()));
   Verify(db.get(), kept);
+}
+
+TEST(ProgressTest, CompactionStoppedInItsFirstCheckpoint) {
+  TempDir dir;
+  const uint64_t n = 20000;
+  ASSERT_OK_AND_ASSIGN(auto db, DB::Open(StorePath(dir), BigOptions()));
+  TreeId id = 0;
+  Load(db.get(), &id, 0, n);  // every page dirty: the first checkpoint writes them
+  Recorder stop(1);
+  Status s = db->Compact(&stop);
+  ASSERT_TRUE(s.IsInterrupted()) << s.ToString();
+  EXPECT_NE(s.message().find("compaction interrupted in its first checkpoint"), std::string::npos)
+      << s.message();
+  ASSERT_EQ(stop.calls.size(), 1u);
+  EXPECT_EQ(stop.calls[0].stage, "write pages");
+  EXPECT_GT(stop.calls[0].total, 0u);
+  Verify(db.get(), Range(n));
+  ASSERT_OK(db->Compact());
+  Verify(db.get(), Range(n));
 }
 
 TEST(ProgressTest, CompactionStoppedThenReopenedWithoutCheckpoint) {
