@@ -10,17 +10,32 @@
 
 namespace lightning {
 
-Status DBImpl::Checkpoint(Progress* progress) {
-  if (in_memory_) return Status::OK();
-  std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
+Status DBImpl::LockWriter(std::unique_lock<WriterLock>* lock, const char* what,
+                          Progress* progress) {
   uint32_t timeout;
   {
     std::lock_guard<std::mutex> l(opts_mu_);
     timeout = opts_.busy_timeout_ms;
   }
-  if (!lock.try_lock_for(std::chrono::milliseconds(timeout))) {
-    return Status::Busy("checkpoint: a write transaction holds the writer lock");
+  // In slices, so that a Progress can stop the wait.
+  constexpr uint32_t kSliceMs = 5;
+  for (uint32_t waited = 0;; waited += kSliceMs) {
+    if (lock->try_lock_for(std::chrono::milliseconds(std::min(kSliceMs, timeout - waited)))) {
+      return Status::OK();
+    }
+    if (waited + kSliceMs >= timeout) break;
+    if (progress && !progress->Continue("wait for writer lock", waited + kSliceMs, timeout)) {
+      return Status::Interrupted(std::string(what) +
+                                 " interrupted while waiting for a write transaction to end");
+    }
   }
+  return Status::Busy(std::string(what) + ": a write transaction holds the writer lock");
+}
+
+Status DBImpl::Checkpoint(Progress* progress) {
+  if (in_memory_) return Status::OK();
+  std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
+  LIGHTNING_RETURN_IF_ERROR(LockWriter(&lock, "checkpoint", progress));
   return CheckpointLocked(true, progress);
 }
 
@@ -304,14 +319,7 @@ Status DBImpl::RelocateTail(Progress* progress) {
 Status DBImpl::Compact(Progress* progress) {
   if (in_memory_) return Status::OK();
   std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
-  uint32_t timeout;
-  {
-    std::lock_guard<std::mutex> l(opts_mu_);
-    timeout = opts_.busy_timeout_ms;
-  }
-  if (!lock.try_lock_for(std::chrono::milliseconds(timeout))) {
-    return Status::Busy("compact: a write transaction holds the writer lock");
-  }
+  LIGHTNING_RETURN_IF_ERROR(LockWriter(&lock, "compact", progress));
   ProfileRoot profile(&profile_, ProfileOp::kCompact, ProfileComponent::kCheckpoint, true);
   // A checkpoint stopped inside a compaction says so.
   auto checkpoint = [&](const char* which) {

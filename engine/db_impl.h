@@ -137,6 +137,10 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   void ReleasePendingExtents();                            // REQUIRES: space_mu_
 
   // Checkpoint (db_checkpoint.cc).
+  // Takes the writer lock for a checkpoint or compaction (`what`), waiting
+  // up to busy_timeout (Busy) unless `progress` (may be null) stops the wait
+  // (Interrupted).
+  Status LockWriter(std::unique_lock<WriterLock>* lock, const char* what, Progress* progress);
   // `progress` may be null; it may stop the page writes (Interrupted).
   Status CheckpointLocked(bool force, Progress* progress = nullptr);  // REQUIRES: writer_mu_
   Status RelocateTail(Progress* progress);                            // REQUIRES: writer_mu_

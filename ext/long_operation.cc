@@ -16,8 +16,8 @@ struct Registry {
 };
 
 Registry& TheRegistry() {
-  static Registry* registry = new Registry;  // never destroyed: used until exit
-  return *registry;
+  static Registry registry;
+  return registry;
 }
 
 }  // namespace
@@ -25,6 +25,7 @@ Registry& TheRegistry() {
 LongOperation::LongOperation(sqlite3* db, std::string operation, const DB* store)
     : db_(db), store_(store) {
   state_.operation = std::move(operation);
+  state_.stage = stage_;
   if (store_ == nullptr) return;
   Registry& r = TheRegistry();
   std::lock_guard<std::mutex> lock(r.mu);

@@ -43,7 +43,7 @@ namespace lightning::ext {
 // How far an operation on a store got, as lightning_stats shows it.
 struct OperationState {
   std::string operation;  // checkpoint, compact, check, bench
-  std::string stage;      // the engine's stage name ("write pages", ...)
+  std::string stage;      // the engine's stage name ("write pages", ...), or "starting"
   uint64_t done = 0;
   uint64_t total = 0;
 };
@@ -78,7 +78,7 @@ class LongOperation : public Progress {
   sqlite3_stmt* probe_ = nullptr;
   uint64_t last_probe_ = 0;
   bool interrupted_ = false;
-  std::string stage_;  // as last reported
+  std::string stage_ = "starting";  // as last reported; "starting" before the first report
   uint64_t done_ = 0, total_ = 0;
   OperationState state_;  // the published copy: guarded by the registry's mutex
 };

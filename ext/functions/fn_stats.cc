@@ -58,7 +58,7 @@ void AddOperationRows(const StoreTarget& t, std::vector<Row>* rows) {
   add("operation", op ? Cell(op->operation) : Cell(), "text",
       "the long operation running on the store (checkpoint, compact, check), NULL when none");
   add("operation_stage", op ? Cell(op->stage) : Cell(), "text",
-      "its current stage (write pages, move extents, check pages)");
+      "its current stage (starting, write pages, move extents, check pages)");
   add("operation_done", op ? Cell(static_cast<int64_t>(op->done)) : Cell(), "count",
       "units of the stage done (pages, extents or page visits)");
   add("operation_total", op ? Cell(static_cast<int64_t>(op->total)) : Cell(), "count",

@@ -3,6 +3,7 @@
 // and leaves the store valid: every committed key readable, Check clean, the
 // same operation able to run to the end afterwards, the data there after a
 // reopen.
+#include <chrono>
 #include <cinttypes>
 #include <memory>
 #include <string>
@@ -269,6 +270,39 @@ TEST(ProgressTest, CheckReportsPageVisitsAndStops) {
   EXPECT_EQ(stop.calls.size(), 50u);
   EXPECT_TRUE(problems.empty());
   Verify(db.get(), Range(30000));
+}
+
+TEST(ProgressTest, WaitForTheWriterLockCanBeStopped) {
+  TempDir dir;
+  Options o = BigOptions();
+  o.busy_timeout_ms = 60000;
+  ASSERT_OK_AND_ASSIGN(auto db, DB::Open(StorePath(dir), o));
+  TreeId id = 0;
+  Load(db.get(), &id, 0, 1000);
+  ASSERT_OK_AND_ASSIGN(auto writer, db->BeginWrite());  // holds the writer lock
+  ASSERT_OK(writer->Put(id, Key(1000), Value(1000)));
+  for (int compact = 0; compact <= 1; compact++) {
+    Recorder stop(3);
+    const auto start = std::chrono::steady_clock::now();
+    Status s = compact ? db->Compact(&stop) : db->Checkpoint(&stop);
+    ASSERT_TRUE(s.IsInterrupted()) << s.ToString();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10))
+        << "stopped long before busy_timeout";
+    EXPECT_NE(s.message().find("interrupted while waiting for a write transaction"),
+              std::string::npos)
+        << s.message();
+    ASSERT_EQ(stop.calls.size(), 3u);
+    for (const Call& c : stop.calls) {
+      EXPECT_EQ(c.stage, "wait for writer lock");
+      EXPECT_EQ(c.total, 60000u);
+    }
+    EXPECT_LT(stop.calls[0].done, stop.calls[2].done);
+  }
+  ASSERT_OK(writer->Commit());
+  Recorder all;
+  ASSERT_OK(db->Checkpoint(&all));  // the lock is free: no wait reported
+  EXPECT_EQ(all.Count("wait for writer lock"), 0u);
+  Verify(db.get(), Range(1001));
 }
 
 TEST(ProgressTest, InMemoryStoreHasNothingToStop) {

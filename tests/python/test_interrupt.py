@@ -75,7 +75,7 @@ def run_and_watch(tmp_path, sql, interrupt):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and t.is_alive():
         op = operation(watcher)
-        if op["operation"] is not None:
+        if op["operation"] is not None and op["operation_stage"] != "starting":
             seen = op
             break
         time.sleep(0.002)
@@ -157,6 +157,27 @@ def test_checkpoint_stopped_then_completed(tmp_path, store):
     assert "lightning_checkpoint: checkpoint interrupted after writing" in str(outcome["error"])
     assert_intact(worker)
     assert worker.execute("SELECT lightning_checkpoint('kv')").fetchone()[0].startswith("ok: ")
+    worker.close()
+
+
+def test_checkpoint_waiting_for_a_writer_is_watched_and_interrupted(tmp_path, store):
+    # Another connection's open write transaction holds the store's writer
+    # lock: the checkpoint waits (up to busy_timeout), visibly, and stops on
+    # an interrupt rather than waiting on.
+    store.execute("BEGIN")
+    store.execute("INSERT INTO kv VALUES (?, 'x')", (ROWS + 1,))
+    start = time.monotonic()
+    worker, outcome, seen, _ = run_and_watch(tmp_path, "SELECT lightning_checkpoint('kv')", True)
+    assert seen is not None and seen["operation"] == "checkpoint", seen
+    assert seen["operation_stage"] == "wait for writer lock"
+    assert 0 < seen["operation_done"] <= seen["operation_total"] == 5000  # busy_timeout, ms
+    assert isinstance(outcome.get("error"), sqlite3.OperationalError), outcome
+    assert "checkpoint interrupted while waiting for a write transaction to end" in str(
+        outcome["error"])
+    assert outcome["error"].sqlite_errorcode == sqlite3.SQLITE_INTERRUPT
+    assert time.monotonic() - start < 5  # not a busy_timeout
+    store.execute("COMMIT")
+    assert worker.execute("SELECT count(*) FROM kv").fetchone() == (ROWS + 1,)
     worker.close()
 
 

@@ -141,9 +141,12 @@ class Cursor {
 // at least once per page or batch of pages, so an implementation that wants
 // to react within milliseconds should itself be cheap (read a clock, look at
 // a flag). Stages, in order:
-//   Checkpoint  "write pages" (done/total: pages), then the page table,
+//   Checkpoint  "wait for writer lock" (milliseconds of busy_timeout, every
+//               5 ms while a write transaction holds it), "write pages"
+//               (done/total: pages), then the page table,
 //               superblock and WAL reset, which are not interruptible
-//   Compact     a checkpoint, "move extents" (extents), two checkpoints
+//   Compact     "wait for writer lock", a checkpoint, "move extents"
+//               (extents), two checkpoints
 //   Check       "check pages" (page visits: each page twice, its structure
 //               then its copy on disk)
 // `total` is the stage's size as known when it starts; Check's grows with
