@@ -37,9 +37,9 @@ using lightning::Options;
 using lightning::Status;
 using lightning::TreeId;
 
-#define API_OK(expr)                                  \
-  do {                                                \
-    const Status api_s_ = (expr);                     \
+#define API_OK(expr)                                             \
+  do {                                                           \
+    const Status api_s_ = (expr);                                \
     ASSERT_TRUE(api_s_.ok()) << #expr ": " << api_s_.ToString(); \
   } while (0)
 

@@ -221,6 +221,10 @@ TEST_F(BadInputTest, PutInDroppedTree) {
     EXPECT_TRUE(w3->OpenTree("doomed", &id).IsNotFound());
     auto c = w3->NewCursor(doomed);
     EXPECT_FALSE(c.ok()) << "cursor on a dropped tree";
+    EXPECT_TRUE(c.status().IsNotFound()) << c.status().ToString();
+    EXPECT_TRUE(w3->ClearTree(doomed).IsNotFound());
+    TreeInfo info;
+    EXPECT_TRUE(w3->GetTreeInfo(doomed, &info).IsNotFound());
     EXPECT_TRUE(w3->DropTree("doomed").IsNotFound());
     EXPECT_OK(w3->Commit());
   }
@@ -303,6 +307,23 @@ TEST_F(BadInputTest, LiveOptions) {
   s = db_->SetOption("cache_sise", "1MB");
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_NE(s.message().find("cache_size"), std::string::npos) << s.ToString();
+}
+
+// The savepoint calls' documented refusals (db.h).
+TEST_F(BadInputTest, SavepointDepthNotOpen) {
+  ASSERT_OK_AND_ASSIGN(auto w, db_->BeginWrite());
+  EXPECT_TRUE(w->RollbackTo(1).IsInvalidArgument());
+  int depth = 0;
+  ASSERT_OK(w->Savepoint(&depth));
+  EXPECT_EQ(depth, 1);
+  Status s = w->Release(2);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("no savepoint at depth 2"), std::string::npos) << s.ToString();
+  ASSERT_OK(w->Release(1));
+  EXPECT_TRUE(w->RollbackTo(1).IsInvalidArgument());
+  w->Abort();
+  w->Abort();  // a no-op on a finished transaction
+  EXPECT_TRUE(w->Commit().IsInvalidArgument());
 }
 
 }  // namespace
