@@ -25,6 +25,7 @@
 // store has failed and must be reopened: <the first error>").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -188,6 +189,11 @@ class DB {
   // returns Busy (naming the timeout); Busy also if max_readers transactions
   // are open; ReadOnly if the store has failed.
   virtual Result<std::unique_ptr<WriteTxn>> BeginWrite() = 0;
+  // Same, but waits up to `max_wait` instead of busy_timeout. For callers with
+  // a wait of their own, such as an SQLite connection's busy timeout. Zero (or
+  // less) is a try: Busy at once if another writer holds the lock, and not
+  // counted as a wait (writer_waits, writer_busy).
+  virtual Result<std::unique_ptr<WriteTxn>> BeginWrite(std::chrono::milliseconds max_wait) = 0;
 
   // Writes every committed page and a new superblock, then truncates the WAL.
   // OK at once for an in-memory store. Busy if a write transaction holds the
