@@ -2,6 +2,8 @@
 // all its file work there (tests/common's MemEnv and FaultEnv), the process
 // shares one store per Env and path, and the POSIX Env's lock refuses a
 // second holder naming this process.
+#include "lightning/env.h"
+
 #include <unistd.h>
 
 #include <string>
@@ -9,7 +11,6 @@
 
 #include "gtest/gtest.h"
 #include "lightning/db.h"
-#include "lightning/env.h"
 #include "tests/common/fault_env.h"
 #include "tests/common/mem_env.h"
 #include "tests/engine/test_util.h"
@@ -141,7 +142,8 @@ TEST(EnvTest, DefaultEnvIoUringBackendBatchesWrites) {
   std::printf("[ backend  ] %s\n", backend.c_str());
   std::vector<std::string> blocks;
   std::vector<WriteRequest> batch;
-  for (int i = 0; i < 100; i++) blocks.push_back(std::string(4096, static_cast<char>('a' + i % 26)));
+  for (int i = 0; i < 100; i++)
+    blocks.push_back(std::string(4096, static_cast<char>('a' + i % 26)));
   for (int i = 99; i >= 0; i--) batch.push_back({uint64_t(i) * 4096, blocks[i].data(), 4096});
   ASSERT_OK(f->WriteBatch(batch));
   ASSERT_OK(f->Sync());
