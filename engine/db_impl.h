@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "engine/btree.h"
+#include "engine/format.h"
 #include "engine/free_space.h"
 #include "engine/histogram.h"
 #include "engine/io.h"
@@ -40,12 +41,6 @@
 #include "lightning/db.h"
 
 namespace lightning {
-
-inline constexpr uint64_t kSuperblockMagic = 0x524F5453474E544CULL;  // "LTNGSTOR"
-inline constexpr uint32_t kFormatVersion = 1;
-inline constexpr uint64_t kSuperblockSlot = 4096;
-inline constexpr uint64_t kDataStart = 2 * kSuperblockSlot;
-inline constexpr uint32_t kSuperblockBytes = 128;
 
 struct Version {
   uint64_t txn = 0;  // lsn of the commit that made it
