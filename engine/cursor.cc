@@ -220,8 +220,7 @@ Status TreeIterator::value(std::string_view* v) const {
 
 // ---- CursorImpl ----
 
-CursorImpl::CursorImpl(TxnCommon* txn, TreeId tree, const TreeRoot& root,
-                       const uint64_t* mod_count)
+CursorImpl::CursorImpl(TxnCommon* txn, TreeId tree, const TreeRoot& root, const uint64_t* mod_count)
     : txn_(txn),
       tree_(tree),
       root_(root),

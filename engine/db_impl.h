@@ -105,14 +105,15 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
     uint64_t tag;         // epoch tag; 0 when already safe from readers
   };
 
-  // Open and recovery (db_open.cc).
+  // Open (db_open.cc).
   Status AcquireLock();
   Status CreateStore();
+  Status WriteSuperblock(const Superblock& sb);
+
+  // Recovery (recovery.cc).
   Status ReadSuperblocks(Superblock* sb);
   Status LoadPageTable(const Superblock& sb);
   Status Recover();
-  Status ApplyWalRecord(uint64_t lsn, std::string_view payload);
-  Status WriteSuperblock(const Superblock& sb);
 
   // Commit path (db_commit.cc).
   Status CommitWrite(WriteTxnImpl* txn);
