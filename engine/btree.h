@@ -11,7 +11,8 @@
 // Values larger than page_size/8 live in a blob page of their own (one
 // extent on disk), so a large value can be read as one contiguous view.
 //
-// Iterating (TreeIterator) is in engine/cursor.h.
+// Reads are btree_read.cc, writes btree_write.cc; iterating (TreeIterator)
+// is engine/cursor.h.
 //
 // Thread safety: a BTree object is used by one thread; the pages it reads
 // are immutable unless private to the writer using it.
