@@ -272,9 +272,9 @@ void CursorImpl::Refresh() const {
 
 void CursorImpl::Seek(Slice target) {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
-                      &txn_->db_->latency_.seek);
-  txn_->db_->stats_.cursor_seeks.Add();
+  ProfileRoot profile(txn_->context()->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch,
+                      timed, &txn_->context()->latency->seek);
+  txn_->context()->stats->cursor_seeks.Add();
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
@@ -285,9 +285,9 @@ void CursorImpl::Seek(Slice target) {
 
 void CursorImpl::SeekForPrev(Slice target) {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
-                      &txn_->db_->latency_.seek);
-  txn_->db_->stats_.cursor_seeks.Add();
+  ProfileRoot profile(txn_->context()->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch,
+                      timed, &txn_->context()->latency->seek);
+  txn_->context()->stats->cursor_seeks.Add();
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
@@ -298,9 +298,9 @@ void CursorImpl::SeekForPrev(Slice target) {
 
 void CursorImpl::SeekToFirst() {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
-                      &txn_->db_->latency_.seek);
-  txn_->db_->stats_.cursor_seeks.Add();
+  ProfileRoot profile(txn_->context()->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch,
+                      timed, &txn_->context()->latency->seek);
+  txn_->context()->stats->cursor_seeks.Add();
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
@@ -311,9 +311,9 @@ void CursorImpl::SeekToFirst() {
 
 void CursorImpl::SeekToLast() {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
-                      &txn_->db_->latency_.seek);
-  txn_->db_->stats_.cursor_seeks.Add();
+  ProfileRoot profile(txn_->context()->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch,
+                      timed, &txn_->context()->latency->seek);
+  txn_->context()->stats->cursor_seeks.Add();
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
@@ -323,14 +323,14 @@ void CursorImpl::SeekToLast() {
 }
 
 CursorImpl::~CursorImpl() {
-  if (tick_ != counted_) txn_->db_->stats_.cursor_steps.Add(tick_ - counted_);
+  if (tick_ != counted_) txn_->context()->stats->cursor_steps.Add(tick_ - counted_);
 }
 
 void CursorImpl::MeasuredStep(bool forward) {
-  txn_->db_->stats_.cursor_steps.Add(tick_ - counted_);
+  txn_->context()->stats->cursor_steps.Add(tick_ - counted_);
   counted_ = tick_;
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kStep, ProfileComponent::kTreeSearch, true,
-                      &txn_->db_->latency_.scan_step);
+  ProfileRoot profile(txn_->context()->profile, ProfileOp::kStep, ProfileComponent::kTreeSearch,
+                      true, &txn_->context()->latency->scan_step);
   forward ? StepForward() : StepBack();
 }
 

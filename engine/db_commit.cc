@@ -2,6 +2,7 @@
 // the reclamation of pages, extents and versions no reader can see.
 #include <algorithm>
 
+#include "engine/db_impl.h"
 #include "engine/txn.h"
 #include "engine/wal.h"
 

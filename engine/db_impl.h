@@ -37,16 +37,11 @@
 #include "engine/pager.h"
 #include "engine/profile.h"
 #include "engine/stats.h"
+#include "engine/txn_context.h"
 #include "engine/writer_lock.h"
 #include "lightning/db.h"
 
 namespace lightning {
-
-struct Version {
-  uint64_t txn = 0;  // lsn of the commit that made it
-  TreeRoot catalog;  // the catalog tree
-  uint64_t next_tree_id = 1;
-};
 
 struct Superblock {
   uint64_t generation = 0;
@@ -58,16 +53,7 @@ struct Superblock {
   uint64_t file_end = kDataStart;
 };
 
-// A tree's entry in the catalog.
-struct TreeMeta {
-  TreeId id = 0;
-  std::string name;
-  TreeRoot root;
-};
-
-class WriteTxnImpl;
-
-class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
+class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private StoreWriter {
  public:
   DBImpl(std::string path, const Options& options);
   ~DBImpl() override;
@@ -90,11 +76,6 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   bool in_memory() const override { return in_memory_; }
 
  private:
-  friend class TxnCommon;
-  friend class ReadTxnImpl;
-  friend class WriteTxnImpl;
-  friend class CursorImpl;
-
   struct PendingCommit {
     Version* version;
     std::vector<PageId> freed;  // committed pages it made unreachable
@@ -108,6 +89,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   // Open (db_open.cc).
   Status AcquireLock();
   Status CreateStore();
+  void InitTxnContext();  // once pager_ and page_size_ are set
   Status WriteSuperblock(const Superblock& sb);
 
   // Recovery (recovery.cc).
@@ -115,8 +97,16 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Status LoadPageTable(const Superblock& sb);
   Status Recover();
 
+  // StoreWriter: the write transaction's side of the store (db_impl.cc;
+  // CommitWrite in db_commit.cc). REQUIRES: writer_mu_.
+  uint64_t NewStamp() override { return ++stamp_counter_; }
+  std::string TakeLogBuffer() override;
+  void ReturnLogBuffer(std::string&& log) override;
+  PageId AllocPage(PageType type) override;
+  void DropUncommitted(const PageId* ids, size_t n) override;
+  Status CommitWrite(WriteTxnImpl* txn) override;
+
   // Commit path (db_commit.cc).
-  Status CommitWrite(WriteTxnImpl* txn);
   // group_wait: a committer, which may wait briefly for other writers to join.
   Status FlushWalLocked(std::unique_lock<std::mutex>& wal_lock,
                         bool group_wait = false);  // REQUIRES: wal_mu_
@@ -159,6 +149,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   std::atomic<uint64_t> stats_since_{NowNanos()};  // when the counters were last reset
   std::unique_ptr<Pager> pager_;
   uint32_t page_size_ = 0;
+  TxnContext txn_ctx_;  // what transactions see of the store; set by OpenStore
 
   std::atomic<Version*> published_{nullptr};
   Version latest_;  // GUARDED_BY(writer_mu_)

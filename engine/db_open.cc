@@ -14,7 +14,7 @@
 
 #include "engine/checksum.h"
 #include "engine/coding.h"
-#include "engine/txn.h"
+#include "engine/db_impl.h"
 #include "engine/wal.h"
 
 namespace lightning {
@@ -160,6 +160,7 @@ Status DBImpl::OpenStore() {
   if (in_memory_) {
     pager_ =
         std::make_unique<Pager>(nullptr, path_, page_size_, UINT64_MAX, opts_.max_readers, &stats_);
+    InitTxnContext();
     published_.store(new Version(latest_));
     opened_ = true;
     return Status::OK();
@@ -184,6 +185,7 @@ Status DBImpl::OpenStore() {
   pager_ = std::make_unique<Pager>(data_.get(), path_, page_size_, opts_.cache_size,
                                    opts_.max_readers, &stats_);
   pager_->set_readahead_limit(opts_.scan_readahead);
+  InitTxnContext();
   LIGHTNING_RETURN_IF_ERROR(LoadPageTable(sb));
   latest_ = sb.version;
   published_.store(new Version(latest_));
@@ -191,6 +193,10 @@ Status DBImpl::OpenStore() {
   ckpt_lsn_ = sb.lsn;
   pagetable_loc_ = sb.pagetable_loc;
   return Recover();
+}
+
+void DBImpl::InitTxnContext() {
+  txn_ctx_ = TxnContext{pager_.get(), &stats_, &latency_, &profile_, uid_, page_size_, this};
 }
 
 Status DBImpl::CreateStore() {

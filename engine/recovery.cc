@@ -7,6 +7,7 @@
 
 #include "engine/checksum.h"
 #include "engine/coding.h"
+#include "engine/db_impl.h"
 #include "engine/txn.h"
 #include "engine/wal.h"
 
@@ -183,7 +184,7 @@ Status DBImpl::Recover() {
         }
         const int slot = pager_->epochs().Pin();
         std::unique_lock<WriterLock> lock(writer_mu_);
-        WriteTxnImpl txn(this, slot, latest_, std::move(lock));
+        WriteTxnImpl txn(&txn_ctx_, slot, latest_, std::move(lock));
         txn.set_replaying(lsn);
         Status as = txn.ApplyPayload(payload);
         if (!as.ok()) {

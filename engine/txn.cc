@@ -45,26 +45,26 @@ Status DecodeTreeMeta(std::string_view bytes, TreeMeta* m) {
 // ---- TxnCommon ----
 
 Status TxnCommon::Read(PageId id, Frame** frame) {
-  return db_->pager_->Get(id, frame, &page_hits_);
+  return ctx_->pager->Get(id, frame, &page_hits_);
 }
 
-void TxnCommon::Prefetch(PageId id, uint32_t bytes) { db_->pager_->Prefetch(id, bytes); }
-void TxnCommon::ReadAhead(const PageId* ids, size_t n) { db_->pager_->ReadAhead(ids, n); }
-uint32_t TxnCommon::ReadAheadLimit() const { return db_->pager_->readahead_limit(); }
+void TxnCommon::Prefetch(PageId id, uint32_t bytes) { ctx_->pager->Prefetch(id, bytes); }
+void TxnCommon::ReadAhead(const PageId* ids, size_t n) { ctx_->pager->ReadAhead(ids, n); }
+uint32_t TxnCommon::ReadAheadLimit() const { return ctx_->pager->readahead_limit(); }
 
 TxnCommon::~TxnCommon() { Unpin(); }
 
 void TxnCommon::Unpin() {
   if (slot_ >= 0) {
     FlushStats();
-    db_->pager_->epochs().Unpin(slot_);
+    ctx_->pager->epochs().Unpin(slot_);
     slot_ = -1;
   }
 }
 
 void TxnCommon::FlushStats() {
   if constexpr (!kStatsEnabled) return;
-  EngineStats& st = db_->stats_;
+  EngineStats& st = *ctx_->stats;
   const uint32_t stripe = ThreadStripe();
   if (__builtin_expect(stripe < kOwnedStripes, 1)) {  // plain adds to this thread's own stripes
     st.read_txns.AddOwned(stripe, counts_as_read_txn_ ? 1 : 0);
@@ -99,7 +99,7 @@ thread_local int root_cache_next = 0;
 
 bool TxnCommon::CachedRoot(TreeId tree, TreeRoot* root) const {
   for (const RootCacheEntry& e : root_cache) {
-    if (e.tree == tree && e.txn == version_.txn && e.db_uid == db_->uid_) {
+    if (e.tree == tree && e.txn == version_.txn && e.db_uid == ctx_->store_uid) {
       *root = e.root;
       return true;
     }
@@ -110,7 +110,7 @@ bool TxnCommon::CachedRoot(TreeId tree, TreeRoot* root) const {
 void TxnCommon::RememberRoot(TreeId tree, const TreeRoot& root) const {
   RootCacheEntry& e = root_cache[root_cache_next];
   root_cache_next = (root_cache_next + 1) % kRootCacheSize;
-  e = RootCacheEntry{db_->uid_, version_.txn, tree, root};
+  e = RootCacheEntry{ctx_->store_uid, version_.txn, tree, root};
 }
 
 Status TxnCommon::FindMeta(TreeId tree, TreeMeta* meta) {
@@ -171,8 +171,8 @@ Status TxnCommon::CommonGetView(TreeId tree, Slice key, Slice* value) {
 }
 
 Status TxnCommon::MeasuredGetView(TreeId tree, Slice key, Slice* value) {
-  ProfileRoot profile(&db_->profile_, ProfileOp::kGet, ProfileComponent::kTreeSearch, true,
-                      &db_->latency_.get);
+  ProfileRoot profile(ctx_->profile, ProfileOp::kGet, ProfileComponent::kTreeSearch, true,
+                      &ctx_->latency->get);
   return GetViewUnmeasured(tree, key, value);
 }
 

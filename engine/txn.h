@@ -1,6 +1,8 @@
-// Transactions and cursors: the classes behind ReadTxn, WriteTxn and Cursor.
+// Transactions: the classes behind ReadTxn and WriteTxn (cursors are
+// engine/cursor.h).
 //
-// A transaction owns an epoch pin for its whole life, so every frame it or
+// A transaction sees its store only through a TxnContext (txn_context.h).
+// It owns an epoch pin for its whole life, so every frame it or
 // its cursors reach stays valid until it ends. A write transaction also owns
 // the writer lock; the pages it creates are private to it (stamp matches)
 // and change in place; any other page is copied first.
@@ -13,8 +15,9 @@
 #include <vector>
 
 #include "engine/btree.h"
-#include "engine/db_impl.h"
-#include "engine/wal.h"
+#include "engine/format.h"
+#include "engine/txn_context.h"
+#include "engine/writer_lock.h"
 
 namespace lightning {
 
@@ -24,6 +27,8 @@ std::string CatalogNameKey(std::string_view name);
 std::string EncodeTreeMeta(const TreeMeta& meta);
 Status DecodeTreeMeta(std::string_view bytes, TreeMeta* meta);
 
+class DBImpl;
+
 class TxnCommon : public virtual PageSource {
  public:
   Status Read(PageId id, Frame** frame) override;
@@ -31,14 +36,6 @@ class TxnCommon : public virtual PageSource {
   void ReadAhead(const PageId* ids, size_t n) override;
   uint32_t ReadAheadLimit() const override;
 
- protected:
-  TxnCommon(DBImpl* db, int slot, const Version& v) : db_(db), slot_(slot), version_(v) {}
-  ~TxnCommon() override;
-  void Unpin();  // also adds this transaction's counts to the store's (FlushStats)
-  void FlushStats();
-
-  // The tree's meta as this transaction sees it. NotFound if absent.
-  virtual Status FindMeta(TreeId tree, TreeMeta* meta);
   // The tree's root as this transaction sees it (FindMeta without the name).
   virtual Status FindRoot(TreeId tree, TreeRoot* root) {
     TreeMeta m;
@@ -46,6 +43,17 @@ class TxnCommon : public virtual PageSource {
     *root = m.root;
     return Status::OK();
   }
+  const TxnContext* context() const { return ctx_; }
+
+ protected:
+  TxnCommon(const TxnContext* ctx, int slot, const Version& v)
+      : ctx_(ctx), slot_(slot), version_(v) {}
+  ~TxnCommon() override;
+  void Unpin();  // also adds this transaction's counts to the store's (FlushStats)
+  void FlushStats();
+
+  // The tree's meta as this transaction sees it. NotFound if absent.
+  virtual Status FindMeta(TreeId tree, TreeMeta* meta);
   Status LookupName(Slice name, TreeId* id);
   // Read transactions: the per-thread cache of tree roots by snapshot.
   bool CachedRoot(TreeId tree, TreeRoot* root) const;
@@ -56,7 +64,7 @@ class TxnCommon : public virtual PageSource {
   [[gnu::noinline, gnu::cold]] Status MeasuredGetView(TreeId tree, Slice key, Slice* value);
   Result<std::unique_ptr<Cursor>> CommonNewCursor(TreeId tree, const uint64_t* mod_count);
 
-  DBImpl* db_;
+  const TxnContext* ctx_;
   int slot_;         // epoch slot; -1 once released
   Version version_;  // snapshot (read) or catalog being built (write)
   TreeId cached_id_ = 0;
@@ -65,13 +73,11 @@ class TxnCommon : public virtual PageSource {
   // (plain increments here: no shared write on the read path).
   uint64_t gets_ = 0, get_misses_ = 0, page_hits_ = 0;
   bool counts_as_read_txn_ = false;
-
-  friend class CursorImpl;
 };
 
 class ReadTxnImpl final : public ReadTxn, public TxnCommon {
  public:
-  ReadTxnImpl(DBImpl* db, int slot, const Version& v) : TxnCommon(db, slot, v) {
+  ReadTxnImpl(const TxnContext* ctx, int slot, const Version& v) : TxnCommon(ctx, slot, v) {
     counts_as_read_txn_ = true;
   }
   Status OpenTree(Slice name, TreeId* id) override { return LookupName(name, id); }
@@ -90,7 +96,8 @@ class ReadTxnImpl final : public ReadTxn, public TxnCommon {
 
 class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter {
  public:
-  WriteTxnImpl(DBImpl* db, int slot, const Version& v, std::unique_lock<WriterLock> lock);
+  WriteTxnImpl(const TxnContext* ctx, int slot, const Version& v,
+               std::unique_lock<WriterLock> lock);
   ~WriteTxnImpl() override;
 
   // Txn
@@ -130,7 +137,7 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   Status ApplyPayload(std::string_view payload);
 
  private:
-  friend class DBImpl;
+  friend class DBImpl;  // CommitWrite reads the finished transaction
   struct MetaState {
     TreeMeta meta;
     bool dirty = false;
