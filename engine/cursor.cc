@@ -222,6 +222,7 @@ Status TreeIterator::value(std::string_view* v) const {
 
 CursorImpl::CursorImpl(TxnCommon* txn, TreeId tree, const TreeRoot& root, const uint64_t* mod_count)
     : txn_(txn),
+      ctx_(txn->context()),
       tree_(tree),
       root_(root),
       it_(txn, root),
@@ -272,9 +273,9 @@ void CursorImpl::Refresh() const {
 
 void CursorImpl::Seek(Slice target) {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(txn_->context()->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch,
-                      timed, &txn_->context()->latency->seek);
-  txn_->context()->stats->cursor_seeks.Add();
+  ProfileRoot profile(ctx_->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
+                      &ctx_->latency->seek);
+  ctx_->stats->cursor_seeks.Add();
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
@@ -285,9 +286,9 @@ void CursorImpl::Seek(Slice target) {
 
 void CursorImpl::SeekForPrev(Slice target) {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(txn_->context()->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch,
-                      timed, &txn_->context()->latency->seek);
-  txn_->context()->stats->cursor_seeks.Add();
+  ProfileRoot profile(ctx_->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
+                      &ctx_->latency->seek);
+  ctx_->stats->cursor_seeks.Add();
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
@@ -298,9 +299,9 @@ void CursorImpl::SeekForPrev(Slice target) {
 
 void CursorImpl::SeekToFirst() {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(txn_->context()->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch,
-                      timed, &txn_->context()->latency->seek);
-  txn_->context()->stats->cursor_seeks.Add();
+  ProfileRoot profile(ctx_->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
+                      &ctx_->latency->seek);
+  ctx_->stats->cursor_seeks.Add();
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
@@ -311,9 +312,9 @@ void CursorImpl::SeekToFirst() {
 
 void CursorImpl::SeekToLast() {
   const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(txn_->context()->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch,
-                      timed, &txn_->context()->latency->seek);
-  txn_->context()->stats->cursor_seeks.Add();
+  ProfileRoot profile(ctx_->profile, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
+                      &ctx_->latency->seek);
+  ctx_->stats->cursor_seeks.Add();
   TreeRoot root;
   Status s = CurrentRoot(&root);
   if (!s.ok()) return Settle(s);
@@ -323,14 +324,14 @@ void CursorImpl::SeekToLast() {
 }
 
 CursorImpl::~CursorImpl() {
-  if (tick_ != counted_) txn_->context()->stats->cursor_steps.Add(tick_ - counted_);
+  if (tick_ != counted_) ctx_->stats->cursor_steps.Add(tick_ - counted_);
 }
 
 void CursorImpl::MeasuredStep(bool forward) {
-  txn_->context()->stats->cursor_steps.Add(tick_ - counted_);
+  ctx_->stats->cursor_steps.Add(tick_ - counted_);
   counted_ = tick_;
-  ProfileRoot profile(txn_->context()->profile, ProfileOp::kStep, ProfileComponent::kTreeSearch,
-                      true, &txn_->context()->latency->scan_step);
+  ProfileRoot profile(ctx_->profile, ProfileOp::kStep, ProfileComponent::kTreeSearch, true,
+                      &ctx_->latency->scan_step);
   forward ? StepForward() : StepBack();
 }
 

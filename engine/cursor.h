@@ -23,6 +23,7 @@
 namespace lightning {
 
 class TxnCommon;
+struct TxnContext;
 
 // A position in a tree: one (frame, index) per level.
 class TreeIterator {
@@ -94,6 +95,7 @@ class CursorImpl final : public Cursor {
   Status CurrentRoot(TreeRoot* root) const;
 
   TxnCommon* txn_;
+  const TxnContext* ctx_;  // txn_'s: the store's counters
   TreeId tree_;
   TreeRoot root_;  // read transactions: the snapshot's root, fixed
   mutable TreeIterator it_;
