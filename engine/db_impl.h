@@ -12,6 +12,10 @@
 // waits in `pending_extents_` until the next checkpoint's superblock is
 // durable before its bytes may be reused.
 //
+// Transactions. They see the store only through `txn_ctx_` (TxnContext,
+// txn_context.h); the write transaction's calls into the store are the
+// StoreWriter interface, which DBImpl implements privately.
+//
 // Locks, in order: writer_mu_ (one write transaction or checkpoint) ->
 // wal_mu_ (group commit) -> space_mu_ (ids, extents, retire lists) ->
 // Pager::cache_mu_. Readers take none of them.

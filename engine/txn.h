@@ -27,8 +27,6 @@ std::string CatalogNameKey(std::string_view name);
 std::string EncodeTreeMeta(const TreeMeta& meta);
 Status DecodeTreeMeta(std::string_view bytes, TreeMeta* meta);
 
-class DBImpl;
-
 class TxnCommon : public virtual PageSource {
  public:
   Status Read(PageId id, Frame** frame) override;
@@ -136,8 +134,28 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   }
   Status ApplyPayload(std::string_view payload);
 
+  // What the store's commit (StoreWriter::CommitWrite) reads of the
+  // transaction. Valid until Finish().
+  struct Changes {
+    bool none;  // nothing was logged (and this is no replay): nothing changed
+    uint64_t lsn;
+    const Version& version;            // the catalog as built
+    std::vector<PageId>& created;      // pages made here; the commit sorts them
+    const std::vector<PageId>& freed;  // pages this transaction made unreachable
+    std::string_view log;              // the WAL payload
+    uint64_t puts, deletes;
+  };
+  Changes changes() {
+    return {logging_ && wal_.empty(), lsn_, version_, created_, freed_, wal_, puts_, deletes_};
+  }
+  // Drops the pages created since the n-th (an abort, a rollback, an empty
+  // commit): they were never reachable from a committed version.
+  void DropCreatedSince(size_t n);
+  // Ends the transaction: the pin and the writer lock go. The commit calls it
+  // as soon as the next writer may start.
+  void Finish();
+
  private:
-  friend class DBImpl;  // CommitWrite reads the finished transaction
   struct MetaState {
     TreeMeta meta;
     bool dirty = false;
@@ -154,8 +172,6 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   Status MutableMeta(TreeId tree, MetaState** state);
   Status CheckOpen() const;
   Status FlushMetas();  // writes dirty metas into the catalog tree
-  void DropCreatedSince(size_t n);
-  void Finish();  // releases the writer lock and the pin
   void LogOp(WalOp op, TreeId tree, Slice a, Slice b, bool has_b);
   Status PutCatalog(Slice key, Slice value);
   Status DeleteCatalog(Slice key);
