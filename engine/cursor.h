@@ -69,6 +69,9 @@ class TreeIterator {
   uint32_t ahead_edge_ = 0;  // child index where that read-ahead stopped
 };
 
+// The Cursor a transaction hands out: a TreeIterator plus the store's
+// counters; in a write transaction it re-finds its key after the tree
+// changed under it. REQUIRES: the transaction outlives the cursor.
 class CursorImpl final : public Cursor {
  public:
   // `mod_count`: the write transaction's change counter (the cursor re-finds
