@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "engine/coding.h"
-#include "engine/txn.h"
+#include "engine/db_impl.h"
 #include "engine/wal.h"
 
 namespace lightning {

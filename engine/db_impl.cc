@@ -1,4 +1,6 @@
 // DBImpl: beginning transactions, live options, metrics and the integrity check.
+#include "engine/db_impl.h"
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -16,7 +18,7 @@ Result<std::unique_ptr<ReadTxn>> DBImpl::BeginRead() {
   }
   // The pin keeps the published version alive while we copy it.
   const Version v = *published_.load();
-  return std::unique_ptr<ReadTxn>(new ReadTxnImpl(this, slot, v));
+  return std::unique_ptr<ReadTxn>(new ReadTxnImpl(&txn_ctx_, slot, v));
 }
 
 Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite() {
@@ -52,7 +54,35 @@ Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite(std::chrono::milliseconds m
                         std::to_string(pager_->epochs().capacity()) + ")");
   }
   stats_.write_txns.Add();
-  return std::unique_ptr<WriteTxn>(new WriteTxnImpl(this, slot, latest_, std::move(lock)));
+  return std::unique_ptr<WriteTxn>(new WriteTxnImpl(&txn_ctx_, slot, latest_, std::move(lock)));
+}
+
+// ---- StoreWriter: the write transaction's side ----
+
+std::string DBImpl::TakeLogBuffer() {
+  std::string log;
+  log.swap(spare_txn_wal_);
+  return log;
+}
+
+void DBImpl::ReturnLogBuffer(std::string&& log) {
+  if (log.capacity() > kMaxSpareBuffer) return;  // a huge transaction's memory goes back
+  log.clear();
+  spare_txn_wal_.swap(log);
+}
+
+PageId DBImpl::AllocPage(PageType type) {
+  std::lock_guard<std::mutex> lock(space_mu_);
+  return AllocPageId(type);
+}
+
+void DBImpl::DropUncommitted(const PageId* ids, size_t n) {
+  std::lock_guard<std::mutex> lock(space_mu_);
+  for (size_t i = 0; i < n; i++) {
+    CountFree(ids[i]);
+    pager_->DropFrame(ids[i]);
+    free_ids_.push_back(ids[i]);
+  }
 }
 
 Status DBImpl::SetOption(Slice name, Slice value) {
