@@ -1,11 +1,41 @@
 #include "ext/store_stats.h"
 
+#include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "ext/settings.h"
 #include "vfs/lightning_vfs.h"
 
 namespace lightning::ext {
+
+namespace {
+
+double Value(const std::vector<StatRow>& rows, const char* name) {
+  for (const StatRow& r : rows)
+    if (r.metric.name == name) return r.metric.value;
+  return 0;
+}
+
+// Figures with nothing measured behind them become kUnknown: a hit rate with
+// no page access, a batch size with no batch, a compression ratio with no
+// page compressed, rates over no interval (the first read of a store).
+void MarkUnmeasured(std::vector<StatRow>* rows) {
+  const bool accesses = Value(*rows, "cache_hits") + Value(*rows, "cache_misses") > 0;
+  const bool batches = Value(*rows, "group_commit_batches") > 0;
+  const bool compressed = Value(*rows, "compression_stored_bytes") > 0;
+  const bool interval = Value(*rows, "interval_seconds") > 0;
+  for (StatRow& r : *rows) {
+    const std::string& n = r.metric.name;
+    const bool unknown =
+        (n == "cache_hit_rate" && !accesses) || (n == "group_commit_avg_batch" && !batches) ||
+        (n == "compression_ratio" && !compressed) ||
+        ((n == "interval_seconds" || n.find("_per_second") != std::string::npos) && !interval);
+    if (unknown) r.metric.value = kUnknown;
+  }
+}
+
+}  // namespace
 
 Status CollectStats(const StoreTarget& target, std::vector<StatRow>* rows) {
   rows->clear();
@@ -16,6 +46,7 @@ Status CollectStats(const StoreTarget& target, std::vector<StatRow>* rows) {
     if (m.name == "wal_fsyncs" || m.name == "data_fsyncs") fsyncs += m.value;
     rows->push_back(StatRow{"", m});
   }
+  MarkUnmeasured(rows);
   rows->push_back(
       StatRow{"", Metric{"fsyncs", fsyncs, "count", "fsyncs of the WAL and the data file"}});
   rows->push_back(StatRow{"", Metric{"memory_total", memory, "bytes",
@@ -49,6 +80,7 @@ bool IsCounterMetric(const std::string& name) {
                                                   "cache_hits",
                                                   "cache_misses",
                                                   "cache_evictions",
+                                                  "readahead_pages",
                                                   "bytes_read",
                                                   "bytes_written",
                                                   "wal_bytes",
@@ -91,6 +123,51 @@ bool CollectVfsStats(sqlite3* db, const std::string& name,
     for (const Metric& m : metrics) rows->emplace_back(db_path, m);
   });
   return found;
+}
+
+std::string PrettyValue(double v, const std::string& unit) {
+  char buf[64];
+  if (std::isnan(v)) return "";
+  if (unit == "bytes" || unit == "bytes/s") {
+    static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int u = 0;
+    double x = v;
+    while (u < 5 && std::fabs(x) >= 1024) {
+      x /= 1024;
+      u++;
+    }
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", x, kUnits[u]);
+    return std::string(buf) + (unit == "bytes/s" ? "/s" : "");
+  }
+  if (unit == "seconds") {
+    const double a = std::fabs(v);
+    if (a == 0) return "0 s";
+    if (a < 1e-3) {
+      std::snprintf(buf, sizeof buf, "%.1f us", v * 1e6);
+    } else if (a < 1) {
+      std::snprintf(buf, sizeof buf, "%.1f ms", v * 1e3);
+    } else if (a < 3600) {
+      std::snprintf(buf, sizeof buf, "%.2f s", v);
+    } else {
+      std::snprintf(buf, sizeof buf, "%.1f h", v / 3600);
+    }
+    return buf;
+  }
+  if (unit == "ratio") {
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+    return buf;
+  }
+  // Counts and the rest: whole numbers with thousands separators.
+  if (v == std::floor(v) && std::fabs(v) < 9e15) {
+    std::string digits = std::to_string(static_cast<long long>(std::fabs(v))), out;
+    for (size_t i = 0; i < digits.size(); i++) {
+      if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+      out += digits[i];
+    }
+    return (v < 0 ? "-" : "") + out + (unit == "count" || unit == "lsn" ? "" : " " + unit);
+  }
+  std::snprintf(buf, sizeof buf, "%.1f %s", v, unit.c_str());
+  return buf;
 }
 
 bool IsIntegerUnit(const std::string& unit) {

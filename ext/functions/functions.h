@@ -9,10 +9,13 @@
 //   fn_metrics.cc      lightning_metrics (Prometheus text)
 //   fn_maintenance.cc  lightning_checkpoint, lightning_compact, lightning_check
 //   fn_bench.cc        lightning_bench (engine workloads on a temporary store)
+//   help.cc            lightning_help (every function, option and preset)
 //
 // Every one is DIRECTONLY: usable from top-level SQL, never from a trigger,
 // view or schema object (a database file must not be able to run them).
 #pragma once
+
+#include <vector>
 
 #include "ext/sqlite_api.h"
 
@@ -26,6 +29,18 @@ int RegisterProfileFunctions(sqlite3* db);
 int RegisterMetricsFunctions(sqlite3* db);
 int RegisterMaintenanceFunctions(sqlite3* db);
 int RegisterBenchFunctions(sqlite3* db);
+int RegisterHelpFunctions(sqlite3* db);
+
+// One line of lightning_help for each SQL function and module the extension
+// registers (tests hold it equal to SQLite's function and module lists).
+struct FunctionHelp {
+  const char* kind;  // "module" or "function"
+  const char* name;
+  const char* usage;
+  const char* description;
+  const char* example;
+};
+const std::vector<FunctionHelp>& AllFunctionHelp();
 
 // All of the above; stops at the first failure.
 int RegisterFunctions(sqlite3* db);
