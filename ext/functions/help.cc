@@ -44,7 +44,7 @@ const std::vector<FunctionHelp>& AllFunctionHelp() {
   static const std::vector<FunctionHelp> kHelp = {
       {"module", "lightning", "lightning(column definitions [, option=value ...])",
        "a table stored in the lightning engine (one store per database file by default)",
-       "CREATE VIRTUAL TABLE kv USING lightning(k TEXT PRIMARY KEY, v, cache_size=256MiB);"},
+       "CREATE VIRTUAL TABLE kv USING lightning(k TEXT PRIMARY KEY, v, cache_size='256MiB');"},
       {"function", "lightning_version", "lightning_version()",
        "the extension's version, the SQLite it runs in and the SIMD level in use",
        "SELECT lightning_version();"},
@@ -114,7 +114,7 @@ std::string OptionExample(const OptionInfo& o) {
     return std::string("UPDATE lightning_config SET value = '") + o.default_value +
            "' WHERE table_name = 'kv' AND name = '" + o.name + "';";
   return std::string("CREATE VIRTUAL TABLE kv USING lightning(k TEXT PRIMARY KEY, v, ") + o.name +
-         "=" + o.default_value + ");";
+         "='" + o.default_value + "');";
 }
 
 std::string OptionDescription(const OptionInfo& o) {
@@ -139,7 +139,7 @@ std::vector<Row> HelpRows(const std::string& topic) {
   for (const FunctionHelp& f : AllFunctionHelp())
     add(f.kind, f.name, f.usage, f.description, f.example);
   for (const OptionInfo& o : AllOptions())
-    add("option", o.name, std::string(o.name) + "=" + o.default_value, OptionDescription(o),
+    add("option", o.name, std::string(o.name) + "='" + o.default_value + "'", OptionDescription(o),
         OptionExample(o));
   for (const Preset& p : AllPresets())
     add("preset", p.name, std::string("lightning_preset(table, '") + p.name + "')", p.when_to_use,
