@@ -349,6 +349,10 @@ Status DBImpl::LoadPageTable(const Superblock& sb) {
       e.type = type;
       live_pages_++;
       live_by_type_[type]++;
+      if (type != kBlobPage) {  // a blob's raw size is in its extent's header only
+        opened_raw_bytes_ += page_size_;
+        opened_extent_bytes_ += len;
+      }
       used.emplace_back(off, len);
       max_id = id;
     }

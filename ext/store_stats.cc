@@ -18,18 +18,17 @@ double Value(const std::vector<StatRow>& rows, const char* name) {
 }
 
 // Figures with nothing measured behind them become kUnknown: a hit rate with
-// no page access, a batch size with no batch, a compression ratio with no
-// page compressed, rates over no interval (the first read of a store).
+// no page access, a batch size with no batch, rates over no interval (the
+// first read of a store). (The engine reports an unknown compression_ratio
+// itself.)
 void MarkUnmeasured(std::vector<StatRow>* rows) {
   const bool accesses = Value(*rows, "cache_hits") + Value(*rows, "cache_misses") > 0;
   const bool batches = Value(*rows, "group_commit_batches") > 0;
-  const bool compressed = Value(*rows, "compression_stored_bytes") > 0;
   const bool interval = Value(*rows, "interval_seconds") > 0;
   for (StatRow& r : *rows) {
     const std::string& n = r.metric.name;
     const bool unknown =
         (n == "cache_hit_rate" && !accesses) || (n == "group_commit_avg_batch" && !batches) ||
-        (n == "compression_ratio" && !compressed) ||
         ((n == "interval_seconds" || n.find("_per_second") != std::string::npos) && !interval);
     if (unknown) r.metric.value = kUnknown;
   }

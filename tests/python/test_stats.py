@@ -211,3 +211,25 @@ def test_sizes_and_times_also_come_in_human_units(t):
     assert s["wal_size"][2].endswith(("B", "KiB", "MiB"))
     assert s["stats_age_seconds"][2].endswith((" us", " ms", " s"))
     assert all(r[2] is None or r[2] for r in s.values())
+
+
+def test_compression_ratio_of_a_reopened_store_is_the_stored_one(tmp_path, ext_path):
+    """Issue 17 item 11: a freshly opened zstd store whose file is a fraction of its data reported
+    compression_ratio 1.0; before any checkpoint it is the ratio of the pages in the file."""
+    db = connect(str(tmp_path / "app.db"))
+    db.execute("CREATE VIRTUAL TABLE z USING lightning(k INTEGER PRIMARY KEY, v, compression=zstd)")
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO z VALUES (?, printf('%300d', ?))", [(i, i) for i in range(5000)])
+    db.execute("COMMIT")
+    db.execute("SELECT lightning_checkpoint('z')")
+    measured = stat_rows(db, "z")["compression_ratio"][0]
+    db.close()
+    db = connect(str(tmp_path / "app.db"))
+    s = stat_rows(db, "z")
+    assert s["compression_raw_bytes"][0] == 0  # nothing compressed since the open
+    leaves = s["leaf_pages"][0] + s["branch_pages"][0]
+    raw = leaves * s["page_size"][0]
+    # The file holds every page once, in extents of about raw / ratio bytes.
+    assert raw / s["compression_ratio"][0] < s["file_size"][0] - s["free_bytes"][0]
+    assert s["compression_ratio"][0] > 3 and s["compression_ratio"][0] == pytest.approx(measured, rel=0.25)
+    db.close()
