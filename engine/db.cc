@@ -182,16 +182,17 @@ std::vector<Metric> DBImpl::Metrics() const {
   add("compression_raw_bytes", raw, "bytes", "page bytes before compression (checkpoints)");
   add("compression_stored_bytes", stored, "bytes", "page bytes after compression (checkpoints)");
   // Measured by the checkpoints since the last reset; before any, the ratio
-  // of the B+tree pages in the file when it was opened; else unknown (NaN).
+  // of the pages in the file when it was opened (without blob pages); else
+  // unknown (NaN).
   double ratio = std::numeric_limits<double>::quiet_NaN();
   if (stored > 0) {
     ratio = raw / stored;
-  } else if (opened_extent_bytes_ > 0) {
+  } else if (opened_extent_bytes_ > 0 && !opened_blobs_) {
     ratio = static_cast<double>(opened_raw_bytes_) / static_cast<double>(opened_extent_bytes_);
   }
   add("compression_ratio", ratio, "ratio",
-      "raw / stored page bytes of the checkpoints since the reset; before any, of the file's "
-      "B+tree pages at open; NULL if neither");
+      "raw / stored page bytes of the checkpoints since the reset; before any, of the pages "
+      "in the file at open (when none is a blob); NULL if neither");
   add("checksum_failures", stats_.checksum_failures.Sum(), "count",
       "extents that failed their checksum");
   add("writer_waits", stats_.writer_waits.Sum(), "count", "writers that had to wait for the lock");

@@ -11,9 +11,9 @@ namespace lightning::ext {
 
 namespace {
 
-double Value(const std::vector<StatRow>& rows, const char* name) {
-  for (const StatRow& r : rows)
-    if (r.metric.name == name) return r.metric.value;
+double Value(const std::vector<Metric>& metrics, const char* name) {
+  for (const Metric& m : metrics)
+    if (m.name == name) return m.value;
   return 0;
 }
 
@@ -21,17 +21,36 @@ double Value(const std::vector<StatRow>& rows, const char* name) {
 // no page access, a batch size with no batch, rates over no interval (the
 // first read of a store). (The engine reports an unknown compression_ratio
 // itself.)
-void MarkUnmeasured(std::vector<StatRow>* rows) {
-  const bool accesses = Value(*rows, "cache_hits") + Value(*rows, "cache_misses") > 0;
-  const bool batches = Value(*rows, "group_commit_batches") > 0;
-  const bool interval = Value(*rows, "interval_seconds") > 0;
-  for (StatRow& r : *rows) {
-    const std::string& n = r.metric.name;
+void MarkUnmeasured(std::vector<Metric>* metrics) {
+  const bool accesses = Value(*metrics, "cache_hits") + Value(*metrics, "cache_misses") > 0;
+  const bool batches = Value(*metrics, "group_commit_batches") > 0;
+  const bool interval = Value(*metrics, "interval_seconds") > 0;
+  for (Metric& m : *metrics) {
+    const std::string& n = m.name;
     const bool unknown =
         (n == "cache_hit_rate" && !accesses) || (n == "group_commit_avg_batch" && !batches) ||
         ((n == "interval_seconds" || n.find("_per_second") != std::string::npos) && !interval);
-    if (unknown) r.metric.value = kUnknown;
+    if (unknown) m.value = kUnknown;
   }
+}
+
+// A VFS database's metrics: MarkUnmeasured, and a compression_ratio the
+// engine cannot know (the database's pages are blobs) measured on the file
+// when it holds every page: the database's bytes over the store's bytes.
+std::vector<Metric> VfsMetrics(std::vector<Metric> metrics) {
+  MarkUnmeasured(&metrics);
+  const double data = Value(metrics, "vfs_file_size");
+  const double stored = Value(metrics, "file_size") - Value(metrics, "free_bytes");
+  for (Metric& m : metrics) {
+    if (m.name == "compression_ratio" && std::isnan(m.value) && data > 0 && stored > 0 &&
+        Value(metrics, "dirty_bytes") == 0) {
+      m.value = data / stored;
+      m.description =
+          "database bytes (vfs_file_size) / bytes of the store's file in use; "
+          "after a checkpoint, raw / stored page bytes of the checkpoints";
+    }
+  }
+  return metrics;
 }
 
 }  // namespace
@@ -39,13 +58,13 @@ void MarkUnmeasured(std::vector<StatRow>* rows) {
 Status CollectStats(const StoreTarget& target, std::vector<StatRow>* rows) {
   rows->clear();
   std::vector<Metric> metrics = target.db->Metrics();
+  MarkUnmeasured(&metrics);
   double memory = 0, fsyncs = 0;
   for (const Metric& m : metrics) {
     if (m.name == "cache_used" || m.name.rfind("memory_", 0) == 0) memory += m.value;
     if (m.name == "wal_fsyncs" || m.name == "data_fsyncs") fsyncs += m.value;
     rows->push_back(StatRow{"", m});
   }
-  MarkUnmeasured(rows);
   rows->push_back(
       StatRow{"", Metric{"fsyncs", fsyncs, "count", "fsyncs of the WAL and the data file"}});
   rows->push_back(StatRow{"", Metric{"memory_total", memory, "bytes",
@@ -110,7 +129,7 @@ bool CollectVfsStats(sqlite3* db, const std::string& name,
     std::vector<Metric> metrics;
     if (sqlite3_file_control(db, name.c_str(), SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK &&
         vfs::FileMetrics(file, &metrics)) {
-      for (Metric& m : metrics)
+      for (Metric& m : VfsMetrics(std::move(metrics)))
         rows->emplace_back(sqlite3_db_filename(db, name.c_str()), std::move(m));
       return true;
     }
@@ -119,7 +138,7 @@ bool CollectVfsStats(sqlite3* db, const std::string& name,
   vfs::ForEachOpenDatabase([&](const std::string& db_path, const std::vector<Metric>& metrics) {
     if (!path.empty() && db_path != path) return;
     found = true;
-    for (const Metric& m : metrics) rows->emplace_back(db_path, m);
+    for (Metric& m : VfsMetrics(metrics)) rows->emplace_back(db_path, std::move(m));
   });
   return found;
 }

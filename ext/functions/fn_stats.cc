@@ -64,7 +64,9 @@ int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
   if (!args[0]) CollectVfsStats(db, "", &vfs_rows);
   for (auto& [path, m] : vfs_rows) {
     Row row{path, Cell(), m.name, Cell(), m.unit, m.description, PrettyValue(m.value, m.unit)};
-    if (IsIntegerUnit(m.unit))
+    if (std::isnan(m.value))
+      row[3] = row[6] = Cell();  // nothing measured yet: unknown
+    else if (IsIntegerUnit(m.unit))
       row[3] = static_cast<int64_t>(m.value);
     else
       row[3] = m.value;

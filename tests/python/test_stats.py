@@ -233,3 +233,28 @@ def test_compression_ratio_of_a_reopened_store_is_the_stored_one(tmp_path, ext_p
     assert raw / s["compression_ratio"][0] < s["file_size"][0] - s["free_bytes"][0]
     assert s["compression_ratio"][0] > 3 and s["compression_ratio"][0] == pytest.approx(measured, rel=0.25)
     db.close()
+
+
+def test_a_reopened_vfs_database_reports_its_files_ratio(tmp_path, ext_path):
+    """Issue 17 item 11, through the VFS: a freshly opened zstd database whose store file is a
+    fraction of its data reported compression_ratio 1.0 and rates of 0.0."""
+    boot = connect(":memory:")  # registers the lightning VFS
+    uri = f"file:{tmp_path / 'n.db'}?vfs=lightning&compression=zstd"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None)
+    db.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)")
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO notes(body) VALUES (printf('note %300d', ?))", [(i,) for i in range(3000)])
+    db.execute("COMMIT")
+    assert db.execute("PRAGMA lightning_checkpoint").fetchone() == ("ok",)
+    db.close()
+    db = sqlite3.connect(f"file:{tmp_path / 'n.db'}?vfs=lightning", uri=True, isolation_level=None)
+    db.execute("SELECT count(*) FROM notes").fetchone()
+    s = {r[0]: r[1:] for r in boot.execute(
+        "SELECT name, value, pretty FROM lightning_stats(?)", (str(tmp_path / "n.db"),))}
+    assert s["compression_raw_bytes"][0] == 0
+    assert s["compression_ratio"][0] == pytest.approx(s["vfs_file_size"][0] / (s["file_size"][0] - s["free_bytes"][0]))
+    assert s["compression_ratio"][0] > 3
+    for name in ["interval_seconds", "reads_per_second", "group_commit_avg_batch"]:
+        assert s[name] == (None, None), name
+    db.close()
+    boot.close()
