@@ -9,6 +9,7 @@
 **   SELECT lightning_profile_start('/tmp/run.folded');      -- 999 Hz
 **   ... the workload ...
 **   SELECT lightning_profile_stop();   -- writes /tmp/run.folded and /tmp/run.svg
+**   SELECT lightning_profile_start('/tmp/run.svg', 250);   -- the same two files
 **
 ** EXAMPLE
 **
@@ -33,6 +34,11 @@
 **   CPU-second); see cpu_sampler.h. The folded file has one "a;b;c N" line
 **   per distinct stack, outermost frame first: flamegraph.pl, speedscope and
 **   inferno read it. The SVG is drawn by flame_graph.cc.
+**
+**   lightning_profile_start checks its arguments (hz an integer in 1..10000),
+**   that no profile is running and that both files can be written, and opens
+**   neither: a refused call leaves them as they were. A path ending in .svg
+**   names the flame graph; the folded stacks then go to the .folded beside it.
 **
 ** LIMITATIONS
 **

@@ -1,7 +1,11 @@
 """lightning_metrics(): the Prometheus text exposition of every store's figures."""
 import math
+import os
 import re
+import shutil
+import subprocess
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 SAMPLE_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\} \S+$')
@@ -117,3 +121,18 @@ def test_names_follow_the_prometheus_conventions(db):
     for fam in fams.values():
         if fam.type == "counter":
             assert all(s.name == fam.name + "_total" for s in fam.samples), fam.name
+
+
+def test_promtool_check_metrics_finds_nothing(db):
+    """Prometheus's own linter, where it is installed (Debian's prometheus package ships it;
+    LIGHTNING_PROMTOOL names another copy)."""
+    promtool = os.environ.get("LIGHTNING_PROMTOOL") or shutil.which("promtool")
+    if not promtool:
+        pytest.skip("promtool is not installed (Debian package prometheus)")
+    db.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v, compression=zstd)")
+    db.execute("INSERT INTO t VALUES (1, 'x')")
+    db.execute("SELECT lightning_checkpoint('t')")
+    db.execute("SELECT count(*) FROM lightning_stats('t')").fetchone()  # the rates have an interval
+    (text,) = db.execute("SELECT lightning_metrics()").fetchone()
+    out = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout == "" and out.stderr == "", out
