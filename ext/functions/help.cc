@@ -98,6 +98,9 @@ const std::vector<FunctionHelp>& AllFunctionHelp() {
        "an engine benchmark on a temporary store (fillseq, fillrandom, readrandom, readseq, "
        "mixed)",
        "SELECT phase, ops_per_sec, p99_us FROM lightning_bench('readrandom', 100000);"},
+      {"function", "lightning_vfs_error", "lightning_vfs_error()",
+       "why the last open through the lightning VFS on this thread was refused, or NULL",
+       "SELECT lightning_vfs_error();"},
   };
   return kHelp;
 }
