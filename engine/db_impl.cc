@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <unordered_set>
 
 #include "engine/txn.h"
@@ -218,7 +219,18 @@ std::vector<Metric> DBImpl::Metrics() const {
   const double stored = static_cast<double>(stats_.compress_stored_bytes.Sum());
   add("compression_raw_bytes", raw, "bytes", "page bytes before compression (checkpoints)");
   add("compression_stored_bytes", stored, "bytes", "page bytes after compression (checkpoints)");
-  add("compression_ratio", stored > 0 ? raw / stored : 1.0, "ratio", "raw / stored page bytes");
+  // Measured by the checkpoints since the last reset; before any, the ratio
+  // of the pages in the file when it was opened (without blob pages); else
+  // unknown (NaN).
+  double ratio = std::numeric_limits<double>::quiet_NaN();
+  if (stored > 0) {
+    ratio = raw / stored;
+  } else if (opened_extent_bytes_ > 0 && !opened_blobs_) {
+    ratio = static_cast<double>(opened_raw_bytes_) / static_cast<double>(opened_extent_bytes_);
+  }
+  add("compression_ratio", ratio, "ratio",
+      "raw / stored page bytes of the checkpoints since the reset; before any, of the pages "
+      "in the file at open (when none is a blob); NULL if neither");
   add("checksum_failures", stats_.checksum_failures.Sum(), "count",
       "extents that failed their checksum");
   add("writer_waits", stats_.writer_waits.Sum(), "count", "writers that had to wait for the lock");

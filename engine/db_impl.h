@@ -188,6 +188,11 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
   std::vector<std::pair<uint64_t, Version*>> retired_versions_;
   uint64_t live_pages_ = 0;
   uint64_t live_by_type_[4] = {0, 0, 0, 0};  // indexed by PageType
+  // The B+tree pages in the file when it was opened: their raw bytes and the
+  // bytes of their extents (compression_ratio before any checkpoint, known
+  // only when the file held no blob page, whose raw size is in its extent).
+  uint64_t opened_raw_bytes_ = 0, opened_extent_bytes_ = 0;
+  bool opened_blobs_ = false;
 
   // Durable state: GUARDED_BY(writer_mu_).
   uint64_t sb_generation_ = 0;

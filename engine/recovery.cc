@@ -146,6 +146,12 @@ Status DBImpl::LoadPageTable(const Superblock& sb) {
       e.type = type;
       live_pages_++;
       live_by_type_[type]++;
+      if (type == kBlobPage) {  // a blob's raw size is in its extent's header only
+        opened_blobs_ = true;
+      } else {
+        opened_raw_bytes_ += page_size_;
+        opened_extent_bytes_ += len;
+      }
       used.emplace_back(off, len);
       max_id = id;
     }

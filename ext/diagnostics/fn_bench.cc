@@ -50,6 +50,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -324,6 +325,8 @@ int IntArg(sqlite3_value* v, const char* name, int64_t lo, int64_t hi, int64_t* 
 int FillBench(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::string* err) {
   Params p;
   p.workload = ValueText(args[0]);
+  // Case-insensitive, as preset names are: 'ReadRandom' is readrandom.
+  for (char& c : p.workload) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   int64_t n = 0, value_size = 100, threads = 1;
   int rc = IntArg(args[1], "n", 1, kMaxKeys, &n, err);
   if (rc == SQLITE_OK && args[2] != nullptr)
@@ -337,7 +340,7 @@ int FillBench(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
   const bool known = p.workload == "fillseq" || p.workload == "fillrandom" ||
                      p.workload == "readrandom" || p.workload == "readseq" || p.workload == "mixed";
   if (!known) {
-    *err = "lightning_bench: unknown workload '" + p.workload +
+    *err = "lightning_bench: unknown workload '" + ValueText(args[0]) +
            "'; expected fillseq, fillrandom, readrandom, readseq or mixed";
     return SQLITE_ERROR;
   }

@@ -36,6 +36,8 @@
 **   busy_timeout): inside a transaction that has written to the store they
 **   are refused (COMMIT first).
 */
+#include <set>
+
 #include "ext/functions/functions.h"
 #include "ext/functions/tvf.h"
 #include "ext/long_operation.h"
@@ -136,7 +138,12 @@ int FillCheck(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
   }
   if (!s.ok()) problems.push_back(StatusToSqliteMessage(s));
   if (problems.empty()) problems.push_back("ok");
-  for (const std::string& p : problems) rows->push_back(Row{t.label, p});
+  // A page that cannot be read is found by both passes of the check (the
+  // tree walk and the on-disk comparison): report each problem once.
+  std::set<std::string> seen;
+  for (const std::string& p : problems) {
+    if (seen.insert(p).second) rows->push_back(Row{t.label, p});
+  }
   return SQLITE_OK;
 }
 
