@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "tests/common/random.h"
 #include "vfs/lightning_vfs.h"
 #include "vfs/uri_options.h"
 
@@ -277,10 +278,10 @@ TEST_F(PageStoreTest, DamagedExtentIsCorruptionNamingThePage) {
 }
 
 TEST_F(PageStoreTest, RandomOperationsMatchAModel) {
-  const uint32_t seed = std::getenv("LIGHTNING_SEED") ? std::atoi(std::getenv("LIGHTNING_SEED"))
-                                                      : std::random_device{}();
+  // A new seed each run unless LIGHTNING_SEED repeats one.
+  const uint64_t seed = lightning::test::SeedFromEnv(std::random_device{}());
   SCOPED_TRACE("LIGHTNING_SEED=" + std::to_string(seed));
-  std::mt19937 rng(seed);
+  lightning::test::Rng rng(seed);
   std::string model, durable;
   auto s = Open();
   for (int op = 0; op < 3000; op++) {
