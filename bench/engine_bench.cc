@@ -26,11 +26,10 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bench/child_process.h"
 #include "bench/flags.h"
@@ -78,8 +77,9 @@ void PrintList() {
 
 // Returns -1 to go on, or an exit code (0 after --help or --list).
 int ParseFlags(int argc, char** argv, Flags* f) {
-  CLI::App app("engine_bench: Lightning vs LMDB, RocksDB, LevelDB and SQLite on the same workloads.",
-               "engine_bench");
+  CLI::App app(
+      "engine_bench: Lightning vs LMDB, RocksDB, LevelDB and SQLite on the same workloads.",
+      "engine_bench");
   BenchConfig& c = f->config;
   auto range = [](uint64_t lo, uint64_t hi) { return CLI::Range(lo, hi); };
   app.add_option("--num", c.num, "keys in the core workloads (1000000)")
@@ -87,9 +87,11 @@ int ParseFlags(int argc, char** argv, Flags* f) {
   app.add_option("--value_size", c.value_size, "value bytes in the core workloads (100)")
       ->check(range(16, 1u << 20));
   app.add_option("--runs", c.runs, "repetitions; medians are reported (1)")->check(range(1, 1000));
-  app.add_option("--engines", f->engines, "subset of the engines, comma-separated (all compiled in)")
+  app.add_option("--engines", f->engines,
+                 "subset of the engines, comma-separated (all compiled in)")
       ->delimiter(',');
-  app.add_option("--workloads", f->workloads, "subset of the workloads, comma-separated (all); see --list")
+  app.add_option("--workloads", f->workloads,
+                 "subset of the workloads, comma-separated (all); see --list")
       ->delimiter(',');
   app.add_option("--cache_size", c.cache_size, "cache of every engine (256MB)")
       ->transform(ByteSize())
@@ -127,7 +129,8 @@ int ParseFlags(int argc, char** argv, Flags* f) {
                "exit 3 when the baseline comparison flags a regression");
   app.add_option("--dir", f->dir, "where stores are created (a fresh mkdtemp under /tmp)");
   app.add_flag("--keep", f->keep, "leave the stores on disk");
-  app.add_option("--timeout", f->timeout_s, "seconds one (run, group, engine) child may take (3600)")
+  app.add_option("--timeout", f->timeout_s,
+                 "seconds one (run, group, engine) child may take (3600)")
       ->check(CLI::Range(1, 1 << 30));
   bool no_fork = false, list = false;
   app.add_flag("--no_fork", no_fork, "run everything in this process (for debugging)");
@@ -303,33 +306,32 @@ nlohmann::ordered_json MetaJson(const Flags& f, int argc, char** argv,
   utsname u{};
   ::uname(&u);
   const BenchConfig& c = f.config;
-  nlohmann::ordered_json meta = {
-      {"date", date},
-      {"command", cmd},
-      {"machine",
-       {{"cpu", ReadFirstMatch("/proc/cpuinfo", "model name")},
-        {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
-        {"memory", ReadFirstMatch("/proc/meminfo", "MemTotal")},
-        {"kernel", std::string(u.sysname) + " " + u.release},
-        {"compiler", __VERSION__},
-        {"loadavg_start", load_start},
-        {"loadavg_end", LoadAverage()}}},
-      {"params",
-       {{"num", c.num},
-        {"value_size", c.value_size},
-        {"runs", c.runs},
-        {"cache_size", c.cache_size},
-        {"small_cache", c.small_cache},
-        {"batch", c.batch},
-        {"durable_ops", c.durable_ops},
-        {"durable_threads", c.durable_threads},
-        {"reads_per_txn", c.reads_per_txn},
-        {"scans", c.Scans()},
-        {"scan_len", c.scan_len},
-        {"value4k_num", c.Value4kNum()},
-        {"big_count", c.BigCount()},
-        {"ltc_keys", c.LtcKeys()},
-        {"ltc_value_size", c.ltc_value_size}}}};
+  nlohmann::ordered_json meta = {{"date", date},
+                                 {"command", cmd},
+                                 {"machine",
+                                  {{"cpu", ReadFirstMatch("/proc/cpuinfo", "model name")},
+                                   {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
+                                   {"memory", ReadFirstMatch("/proc/meminfo", "MemTotal")},
+                                   {"kernel", std::string(u.sysname) + " " + u.release},
+                                   {"compiler", __VERSION__},
+                                   {"loadavg_start", load_start},
+                                   {"loadavg_end", LoadAverage()}}},
+                                 {"params",
+                                  {{"num", c.num},
+                                   {"value_size", c.value_size},
+                                   {"runs", c.runs},
+                                   {"cache_size", c.cache_size},
+                                   {"small_cache", c.small_cache},
+                                   {"batch", c.batch},
+                                   {"durable_ops", c.durable_ops},
+                                   {"durable_threads", c.durable_threads},
+                                   {"reads_per_txn", c.reads_per_txn},
+                                   {"scans", c.Scans()},
+                                   {"scan_len", c.scan_len},
+                                   {"value4k_num", c.Value4kNum()},
+                                   {"big_count", c.BigCount()},
+                                   {"ltc_keys", c.LtcKeys()},
+                                   {"ltc_value_size", c.ltc_value_size}}}};
   nlohmann::ordered_json& engines = meta["engines"] = nlohmann::ordered_json::object();
   for (const auto& name : f.engines) {
     for (const auto& e : AllEngines()) {

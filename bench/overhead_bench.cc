@@ -78,8 +78,9 @@ double Median(std::vector<double> v) {
 
 Flags ParseFlags(int argc, char** argv) {
   Flags f;
-  CLI::App app("overhead_bench: the cost of the engine's statistics (stats on vs LIGHTNING_NO_STATS)",
-               "overhead_bench");
+  CLI::App app(
+      "overhead_bench: the cost of the engine's statistics (stats on vs LIGHTNING_NO_STATS)",
+      "overhead_bench");
   app.add_option("--num", f.num, "keys loaded (500000)")->check(CLI::Range(1ull, 1ull << 32));
   app.add_option("--value_size", f.value_size, "value bytes (100)")
       ->check(CLI::Range(16ull, 1ull << 20));
@@ -94,9 +95,10 @@ Flags ParseFlags(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   if (int rc = lightning_bench::ParseCommandLine(app, argc, argv); rc >= 0) std::exit(rc);
   // The workload flags again, for the children the driver runs.
-  f.pass_through = " --num=" + std::to_string(f.num) + " --value_size=" +
-                   std::to_string(f.value_size) + " --reads=" + std::to_string(f.reads) +
-                   " --scans=" + std::to_string(f.scans) + " --rounds=" + std::to_string(f.rounds);
+  f.pass_through = " --num=" + std::to_string(f.num) +
+                   " --value_size=" + std::to_string(f.value_size) +
+                   " --reads=" + std::to_string(f.reads) + " --scans=" + std::to_string(f.scans) +
+                   " --rounds=" + std::to_string(f.rounds);
   if (!f.dir.empty()) f.pass_through += " --dir=" + f.dir;
   return f;
 }

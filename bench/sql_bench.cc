@@ -31,10 +31,9 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "bench/bench_util.h"
 #include "bench/child_process.h"
@@ -415,10 +414,12 @@ std::string DefaultExtension() {
 // Returns -1 to go on, or an exit code (0 after --help).
 int ParseFlags(int argc, char** argv, SqlFlags* f) {
   CLI::App app("sql_bench: native SQLite table vs lightning virtual table", "sql_bench");
-  app.add_option("--rows", f->rows, "rows in the table (1000000)")->check(CLI::Range(100ull, 1ull << 40));
+  app.add_option("--rows", f->rows, "rows in the table (1000000)")
+      ->check(CLI::Range(100ull, 1ull << 40));
   app.add_option("--value_size", f->value_size, "bytes of each text value (100)")
       ->check(CLI::Range(kKeySize, size_t{1} << 20));
-  app.add_option("--runs", f->runs, "repetitions; medians are reported (1)")->check(CLI::Range(1, 1000));
+  app.add_option("--runs", f->runs, "repetitions; medians are reported (1)")
+      ->check(CLI::Range(1, 1000));
   std::string sync = "full";
   app.add_option("--sync", sync, "synchronous=FULL, or OFF on both faces (full)")
       ->check(CLI::IsMember({"full", "off"}));
@@ -547,11 +548,13 @@ int Main(int argc, char** argv) {
     CompareWithBaseline(stdout, f.baseline, aggs, f.noise);
   }
   if (!f.json.empty()) {
-    const nlohmann::ordered_json meta = {
-        {"rows", f.rows},         {"value_size", f.value_size},
-        {"runs", f.runs},         {"sync", f.sync_full ? "full" : "off"},
-        {"cache_size", f.cache_size}, {"sqlite", sqlite3_libversion()},
-        {"extension", f.extension}};
+    const nlohmann::ordered_json meta = {{"rows", f.rows},
+                                         {"value_size", f.value_size},
+                                         {"runs", f.runs},
+                                         {"sync", f.sync_full ? "full" : "off"},
+                                         {"cache_size", f.cache_size},
+                                         {"sqlite", sqlite3_libversion()},
+                                         {"extension", f.extension}};
     std::string error;
     if (!WriteJson(f.json, "sql_bench", meta, aggs, goals, &error)) {
       std::fprintf(stderr, "%s\n", error.c_str());

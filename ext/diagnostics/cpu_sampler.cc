@@ -81,6 +81,8 @@ std::string CleanName(const std::string& mangled) {
       break;
     }
   }
+  // A symbol version ("__libc_start_main@@GLIBC_2.34") is not part of the name.
+  if (const size_t at = name.find('@'); at != std::string::npos && at > 0) name.resize(at);
   std::replace(name.begin(), name.end(), ';', ':');
   return name;
 }

@@ -91,7 +91,7 @@ TEST(BenchJsonTest, ResultsFileRoundTrip) {
   const auto& lmdb = doc["results"][0];
   EXPECT_EQ(lmdb["engine"], "lmdb");
   EXPECT_EQ(lmdb["median"]["ops_per_sec"], 200);
-  EXPECT_TRUE(lmdb["median"]["mb_per_sec"].is_null());  // negative: not measured
+  EXPECT_TRUE(lmdb["median"]["mb_per_sec"].is_null());   // negative: not measured
   EXPECT_TRUE(lmdb["runs"][1]["file_bytes"].is_null());  // Inf
   EXPECT_FALSE(doc["results"][1]["ok"].get<bool>());
 
@@ -131,8 +131,8 @@ TEST(BenchJsonTest, BaselineComparisonFlagsASlowdown) {
   const auto base = AggregateRows({Row("lmdb", "fillseq", 1, 1000)}, {"fillseq"}, {"lmdb"});
   TempFile file;
   std::string error;
-  ASSERT_TRUE(WriteJson(file.path(), "engine_bench", nlohmann::ordered_json::object(), base, {},
-                        &error));
+  ASSERT_TRUE(
+      WriteJson(file.path(), "engine_bench", nlohmann::ordered_json::object(), base, {}, &error));
   const auto same = AggregateRows({Row("lmdb", "fillseq", 1, 980)}, {"fillseq"}, {"lmdb"});
   const auto slower = AggregateRows({Row("lmdb", "fillseq", 1, 700)}, {"fillseq"}, {"lmdb"});
   FILE* out = std::tmpfile();

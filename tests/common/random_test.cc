@@ -87,8 +87,9 @@ TEST(RandomTest, FailingTestPrintsItsSeedAgain) {
   ASSERT_TRUE(WIFEXITED(status)) << out;
   EXPECT_NE(WEXITSTATUS(status), 0) << out;
   EXPECT_NE(out.find("[ seed     ] LIGHTNING_SEED=987654321"), std::string::npos) << out;
-  EXPECT_NE(out.find("RandomTest.FailsOnPurposeInChild failed: LIGHTNING_SEED=987654321 repeats it"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("RandomTest.FailsOnPurposeInChild failed: LIGHTNING_SEED=987654321 repeats it"),
+      std::string::npos)
       << out;
 }
 

@@ -40,6 +40,13 @@ TEST(SymbolizerTest, NamesLibcInternalsFromItsDebugFile) {
       << "': is libc6-dbg installed (scripts/setup.sh installs it)?";
 }
 
+TEST(SymbolizerTest, ExportedNamesCarryNoSymbolVersion) {
+  void* start = dlsym(RTLD_DEFAULT, "__libc_start_main");  // "__libc_start_main@@GLIBC_2.34"
+  ASSERT_NE(start, nullptr);
+  Symbolizer symbols;
+  EXPECT_EQ(symbols.Name(reinterpret_cast<uintptr_t>(start) + 1), "__libc_start_main");
+}
+
 TEST(SymbolizerTest, AnAddressOutsideEveryObjectIsUnknown) {
   Symbolizer symbols;
   EXPECT_EQ(symbols.Name(16), "[unknown]");

@@ -214,6 +214,7 @@ def test_evidence_is_json_whatever_the_table_name(db):
     db.execute("BEGIN")
     db.executemany(f"INSERT INTO {ident} VALUES (?, randomblob(300))", [(i,) for i in range(20000)])
     db.execute("COMMIT")
+    db.execute("SELECT lightning_checkpoint(?)", (name,))
     db.execute(f"DELETE FROM {ident} WHERE k % 4 != 0")
     db.execute("SELECT lightning_checkpoint(?)", (name,))
     db.execute("SELECT lightning_checkpoint(?)", (name,))
