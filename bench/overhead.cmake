@@ -17,4 +17,4 @@ target_link_libraries(overhead_bench_nostats PRIVATE lightning_engine_nostats CL
 # group_commit_bench: durable commits from N writers, commits per WAL fsync
 # (not part of `all`; see the file's header).
 add_executable(group_commit_bench EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/group_commit_bench.cc)
-target_link_libraries(group_commit_bench PRIVATE lightning_engine Threads::Threads)
+target_link_libraries(group_commit_bench PRIVATE lightning_engine Threads::Threads CLI11::CLI11)
