@@ -82,6 +82,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
 
   Result<std::unique_ptr<ReadTxn>> BeginRead() override;
   Result<std::unique_ptr<WriteTxn>> BeginWrite() override;
+  Result<std::unique_ptr<WriteTxn>> BeginWrite(std::chrono::milliseconds max_wait) override;
   Status Checkpoint() override;
   Status Compact() override;
   Status Check(std::vector<std::string>* problems) override;

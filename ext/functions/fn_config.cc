@@ -52,6 +52,22 @@ const char* Applies(const OptionInfo& info) {
   return info.live ? "live" : "next open";
 }
 
+// A database of the lightning VFS keeps no saved settings (its store holds
+// only the database's pages): a live option changes for the open store, as
+// PRAGMA lightning_<option> = value does; the others are URI parameters.
+int ApplyVfsSetting(DB* db, const std::string& name, const std::string& value, std::string* err) {
+  const OptionInfo* info = FindOption(name);
+  if (info != nullptr && !info->live) {
+    *err = std::string(info->name) +
+           " of a database opened through the lightning VFS takes effect only when it is "
+           "opened: give it as a URI parameter";
+    return SQLITE_ERROR;
+  }
+  Status s = db->SetOption(name, value);
+  if (!s.ok()) *err = StatusToSqliteMessage(s);
+  return s.ok() ? SQLITE_OK : StatusToSqliteCode(s);
+}
+
 // Validates, saves and (when live) applies name = value on the store of
 // `session`. *applies tells when it takes effect.
 int ApplySetting(Session* session, const std::string& name, const std::string& value,
@@ -137,6 +153,14 @@ int UpdateConfig(sqlite3* db, sqlite3_value** values, uint64_t, std::string* err
     return SQLITE_ERROR;
   }
   Session* session = FindSessionByLabel(db, label);
+  StoreTarget vfs_db;
+  std::string not_vfs;
+  if (session == nullptr && sqlite3_value_type(values[2]) != SQLITE_NULL &&
+      FindStore(db, label, &vfs_db, &not_vfs) == SQLITE_OK && vfs_db.vfs_file != nullptr) {
+    int rc = ApplyVfsSetting(vfs_db.db, name, ValueText(values[2]), err);
+    if (rc != SQLITE_OK) *err = "lightning_config: " + *err;
+    return rc;
+  }
   if (session == nullptr) {
     *err = "lightning_config: store " + label + " is not open on this connection";
     return SQLITE_ERROR;
@@ -188,6 +212,12 @@ int FillPreset(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::s
   StoreTarget t;
   int rc = FindStore(db, table, &t, err);
   if (rc != SQLITE_OK) return rc;
+  if (t.session == nullptr) {
+    *err = "lightning_preset: " + table +
+           " is a database of the lightning VFS; presets are for lightning tables (set its "
+           "options with URI parameters or PRAGMA lightning_<option>)";
+    return SQLITE_ERROR;
+  }
   for (const PresetSetting& setting : preset->settings) {
     std::string before, applies;
     (void)t.db->GetOptions().Get(setting.option, &before);

@@ -17,6 +17,7 @@
 // last shared_ptr to its DB.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -148,6 +149,11 @@ class DB {
   virtual Result<std::unique_ptr<ReadTxn>> BeginRead() = 0;
   // Waits up to busy_timeout for the writer lock, then returns Busy.
   virtual Result<std::unique_ptr<WriteTxn>> BeginWrite() = 0;
+  // Same, but waits up to `max_wait` instead of busy_timeout. For callers with
+  // a wait of their own, such as an SQLite connection's busy timeout. Zero (or
+  // less) is a try: Busy at once if another writer holds the lock, and not
+  // counted as a wait (writer_waits, writer_busy).
+  virtual Result<std::unique_ptr<WriteTxn>> BeginWrite(std::chrono::milliseconds max_wait) = 0;
 
   // Writes every committed page and a new superblock, then truncates the WAL.
   virtual Status Checkpoint() = 0;
