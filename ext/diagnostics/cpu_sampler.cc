@@ -3,6 +3,7 @@
 #include <cxxabi.h>
 #include <elfutils/libdwfl.h>
 #include <execinfo.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -91,13 +92,39 @@ std::string CleanName(const std::string& mangled) {
 
 // ---- symbols, through elfutils' libdwfl
 
+namespace {
+
+// Separate debug files by build ID under /usr/lib/debug/.build-id (Debian's
+// -dbg and -dbgsym packages), and nowhere else. dwfl_standard_find_debuginfo
+// would also ask the debuginfod servers of DEBUGINFOD_URLS (Debian sets it
+// in login shells) over the network, stalling lightning_profile_stop().
+int FindLocalDebuginfo(Dwfl_Module* module, void**, const char*, Dwarf_Addr, const char*,
+                       const char*, GElf_Word, char** debuginfo_file_name) {
+  const unsigned char* id = nullptr;
+  GElf_Addr vaddr = 0;
+  const int len = dwfl_module_build_id(module, &id, &vaddr);
+  if (len < 2) return -1;
+  std::string path = "/usr/lib/debug/.build-id/";
+  for (int i = 0; i < len; i++) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", id[i]);
+    path += hex;
+    if (i == 0) path += '/';
+  }
+  path += ".debug";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) *debuginfo_file_name = ::strdup(path.c_str());
+  return fd;
+}
+
+}  // namespace
+
 Symbolizer::Symbolizer() {
-  static char* debuginfo_path = nullptr;  // the default: next to the file, and /usr/lib/debug
   static const Dwfl_Callbacks kCallbacks = {
       .find_elf = dwfl_linux_proc_find_elf,
-      .find_debuginfo = dwfl_standard_find_debuginfo,
+      .find_debuginfo = FindLocalDebuginfo,
       .section_address = nullptr,
-      .debuginfo_path = &debuginfo_path,
+      .debuginfo_path = nullptr,
   };
   dwfl_ = dwfl_begin(&kCallbacks);
   if (dwfl_ == nullptr) return;

@@ -50,10 +50,10 @@ class CpuSampler {
 // Names the code addresses of this process with elfutils' libdwfl: the
 // function symbols of the loaded objects (.symtab when present, so that the
 // extension's hidden functions have names, else .dynsym) and of their
-// separate debug files under /usr/lib/debug when installed (Debian's
-// libc6-dbg names libc's internal functions, such as the memcpy variant
-// chosen at load time). C++ names are demangled, argument lists dropped.
-// An address inside no symbol reads "[file+0xoffset]"; outside every loaded
+// separate debug files under /usr/lib/debug/.build-id when installed
+// (Debian's libc6-dbg names libc's internal functions, such as the memcpy
+// variant chosen at load time). Never a debuginfod server: no network. C++ names are demangled,
+// argument lists dropped. An address inside no symbol reads "[file+0xoffset]"; outside every loaded
 // object, "[unknown]".
 //
 // Sees the objects loaded when it is constructed. Not thread-safe: one
