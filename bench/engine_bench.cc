@@ -356,12 +356,19 @@ int ReportSaved(const Flags& flags) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
   }
+  // "meta" is optional; a figure of the wrong type there is ignored, not fatal.
   uint64_t small_cache = flags.config.small_cache;
-  const nlohmann::json meta = root.value("meta", nlohmann::json::object());
-  if (meta.is_object()) {
-    const nlohmann::json params = meta.value("params", nlohmann::json::object());
-    if (params.is_object()) small_cache = params.value("small_cache", small_cache);
-    std::printf("%s: %s\n", flags.from_json.c_str(), meta.value("command", "").c_str());
+  const nlohmann::json* meta = root.contains("meta") ? &root["meta"] : nullptr;
+  if (meta != nullptr && meta->is_object()) {
+    auto params = meta->find("params");
+    if (params != meta->end() && params->is_object()) {
+      auto v = params->find("small_cache");
+      if (v != params->end() && v->is_number_unsigned()) small_cache = v->get<uint64_t>();
+    }
+    auto command = meta->find("command");
+    std::printf(
+        "%s: %s\n", flags.from_json.c_str(),
+        command != meta->end() && command->is_string() ? command->get<std::string>().c_str() : "");
   }
   std::vector<std::string> workload_order;
   for (const auto& w : AllWorkloads()) workload_order.push_back(w.name);
