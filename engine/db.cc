@@ -67,7 +67,6 @@ Status DBImpl::SetOption(Slice name, Slice value) {
   }
   {
     std::lock_guard<std::mutex> lock(opts_mu_);
-    updated.wrap_file = opts_.wrap_file;
     opts_ = updated;
   }
   sync_mode_.store(static_cast<uint8_t>(updated.sync));

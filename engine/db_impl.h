@@ -155,7 +155,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Options opts_;  // GUARDED_BY(opts_mu_) for live options
   std::atomic<uint8_t> sync_mode_;
 
-  int lock_fd_ = -1;
+  Env* const env_;                  // opts_.env or Env::Default()
+  std::unique_ptr<FileLock> lock_;  // `<path>-lock`, held while open
   std::unique_ptr<File> data_;
   std::unique_ptr<File> wal_;
   mutable EngineStats stats_;
