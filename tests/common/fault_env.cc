@@ -1,5 +1,7 @@
 #include "tests/common/fault_env.h"
 
+#include "tests/common/random.h"
+
 namespace lightning::test {
 namespace {
 
@@ -25,10 +27,8 @@ class FaultFile : public File {
     if (k == plan_->torn_write_at) {
       uint64_t r = k * 7919;
       if (plan_->torn_seed != 0) {  // splitmix64 of (seed, k): a random byte
-        r = (plan_->torn_seed ^ k) + 0x9e3779b97f4a7c15ull;
-        r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ull;
-        r = (r ^ (r >> 27)) * 0x94d049bb133111ebull;
-        r ^= r >> 31;
+        uint64_t x = plan_->torn_seed ^ k;
+        r = test::Rng::SplitMix(&x);
       }
       size_t keep = n > 1 ? r % n : 0;
       (void)base_->WriteAt(offset, data, keep);

@@ -122,12 +122,7 @@ TEST(CompressionTest, AdaptivePicksTheCodecPerPage) {
   std::string text;
   for (int i = 0; text.size() < 8192; i++) text += Value(i);
   text.resize(8192);
-  std::string random(8192, '\0');
-  uint64_t x = 88172645463325252ull;
-  for (char& c : random) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    c = static_cast<char>(x);
-  }
+  const std::string random = TestRng(88172645463325252ull).Bytes(8192);
   std::string out;
   EXPECT_EQ(CompressPage(Codec::kAdaptive, 1, random.data(), random.size(), &out), Codec::kNone);
   std::string lz4, zstd;

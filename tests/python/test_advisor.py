@@ -209,3 +209,25 @@ def test_space_that_compaction_gives_back(db):
     assert "compaction_space" not in advice(db)
     assert db.execute("SELECT count(*) FROM t").fetchone() == (5000,)
     assert db.execute("SELECT * FROM lightning_check('t')").fetchall()[0][1] == "ok"
+
+
+def test_evidence_is_json_whatever_the_table_name(db):
+    # A double quote, a backslash and a single quote in the name: the evidence
+    # stays valid JSON (nlohmann/json escapes it) and names the table.
+    name = 'odd "na\\me" it\'s'
+    ident = '"' + name.replace('"', '""') + '"'
+    db.execute(f"CREATE VIRTUAL TABLE {ident} USING lightning(k INTEGER PRIMARY KEY, v)")
+    db.execute("BEGIN")
+    db.executemany(f"INSERT INTO {ident} VALUES (?, randomblob(300))", [(i,) for i in range(20000)])
+    db.execute("COMMIT")
+    db.execute("SELECT lightning_checkpoint(?)", (name,))
+    db.execute(f"DELETE FROM {ident} WHERE k % 4 != 0")
+    db.execute("SELECT lightning_checkpoint(?)", (name,))
+    db.execute("SELECT lightning_checkpoint(?)", (name,))
+    (evidence, sql), = db.execute("SELECT evidence, sql FROM lightning_recommendations(?) "
+                                  "WHERE rule = 'compaction_space'", (name,)).fetchall()
+    ev = json.loads(evidence)
+    assert ev["table"] == name
+    assert list(ev)[0] == "table" and ev["free_bytes"] > 0
+    assert db.execute("SELECT json_valid(?), json_extract(?, '$.table')", (evidence, evidence)).fetchone() == (1, name)
+    assert db.execute(sql).fetchone()[0].startswith("ok: file")  # the SQL quotes the name too
