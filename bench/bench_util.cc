@@ -29,37 +29,11 @@ bool ParseKey(Slice key, uint64_t* i) {
   return true;
 }
 
-namespace {
-uint64_t SplitMix(uint64_t* x) {
-  uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-inline uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-}  // namespace
-
-Rng::Rng(uint64_t seed) {
-  for (auto& s : s_) s = SplitMix(&seed);
-}
-
-uint64_t Rng::Next() {
-  const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = Rotl(s_[3], 45);
-  return result;
-}
-
 ValueGen::ValueGen() {
   random_.resize(kMaxValue * 4);
   uint64_t seed = 301;
   for (size_t off = 0; off + 8 <= random_.size(); off += 8) {
-    uint64_t r = SplitMix(&seed);
+    uint64_t r = Rng::SplitMix(&seed);
     std::memcpy(random_.data() + off, &r, 8);
   }
 }

@@ -1,5 +1,5 @@
 // Small utilities shared by engine_bench and sql_bench: an outcome type,
-// key and value generation with verification, a random generator, a latency
+// key and value generation with verification, the random generator, a latency
 // log with exact percentiles, peak-RSS probes and directory sizes.
 //
 // Keys are 16 ASCII digits ("0000000000012345"), so byte order equals numeric
@@ -20,6 +20,8 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include "tests/common/random.h"
 
 namespace lightning_bench {
 
@@ -112,19 +114,8 @@ class ValueGen {
   std::string random_;  // kMaxValue * 4 random bytes
 };
 
-// xoshiro256** seeded through splitmix64; deterministic per seed.
-class Rng {
- public:
-  explicit Rng(uint64_t seed);
-  uint64_t Next();
-  // Uniform in [0, n) (n > 0), by 128-bit multiply (no modulo bias worth noting).
-  uint64_t Uniform(uint64_t n) {
-    return static_cast<uint64_t>((static_cast<__uint128_t>(Next()) * n) >> 64);
-  }
-
- private:
-  uint64_t s_[4];
-};
+// The generator the tests use too: xoshiro256**, deterministic per seed.
+using Rng = lightning::test::Rng;
 
 inline uint64_t NowNanos() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -26,14 +26,13 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <map>
+#include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "bench/child_process.h"
-#include "bench/json.h"
+#include "bench/flags.h"
 #include "bench/kv_engine.h"
 #include "bench/report.h"
 #include "bench/workloads.h"
@@ -68,49 +67,6 @@ struct Flags {
   bool fail_on_regression = false;
 };
 
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
-void PrintHelp() {
-  std::printf(
-      "engine_bench: Lightning vs LMDB, RocksDB, LevelDB and SQLite on the same workloads.\n\n"
-      "  --num N              keys in the core workloads (1000000)\n"
-      "  --value_size B       value bytes in the core workloads (100)\n"
-      "  --runs N             repetitions; medians are reported (1)\n"
-      "  --engines a,b        subset of the engines (all compiled in)\n"
-      "  --workloads a,b      subset of the workloads (all); see --list\n"
-      "  --cache_size S       cache of every engine (256MB)\n"
-      "  --small_cache S      cache in larger_than_cache (64MB)\n"
-      "  --ltc_factor N       larger_than_cache data = N x small_cache (10)\n"
-      "  --ltc_value_size B   value bytes there (1000)\n"
-      "  --ltc_keys N         override the key count there\n"
-      "  --batch N            puts per transaction in fills (1000)\n"
-      "  --durable_ops N      commits in durable_1w/4w and syncs in fsync4k_* (2000)\n"
-      "  --durable_threads N  writers in durable_4w (4)\n"
-      "  --reads_per_txn N    random gets per read snapshot (1)\n"
-      "  --scans N            scans in scan100 (num/20)\n"
-      "  --value4k_num N      keys in fill4k/readrandom4k (num/10)\n"
-      "  --big_count N        1 MiB values in fill1m/read1m_view (cache_size/2MiB, 4..512)\n"
-      "  --min_scan_seconds S readseq/readreverse repeat full passes until S seconds (0.5)\n"
-      "  --json FILE          write results (medians and every run) as JSON\n"
-      "  --baseline FILE      compare with a JSON written earlier\n"
-      "  --from_json FILE     no run: print the tables and goals of a saved JSON\n"
-      "  --noise F            regression threshold, fraction of the median (0.10)\n"
-      "  --fail_on_regression exit 3 when the baseline comparison flags a regression\n"
-      "  --dir DIR            where stores are created (a fresh mkdtemp under /tmp)\n"
-      "  --keep               leave the stores on disk\n"
-      "  --timeout S          seconds one (run, group, engine) child may take (3600)\n"
-      "  --no_fork            run everything in this process (for debugging)\n"
-      "  --list               list workloads and engines\n");
-}
-
 void PrintList() {
   std::printf("engines:");
   for (const auto& e : AllEngines()) std::printf(" %s", e.name);
@@ -119,103 +75,69 @@ void PrintList() {
     std::printf("%-18s %-13s %-10s %s\n", w.name, w.group, w.unit, w.what);
 }
 
-// Returns 0 to go on, or an exit code.
+// Returns -1 to go on, or an exit code (0 after --help or --list).
 int ParseFlags(int argc, char** argv, Flags* f) {
-  std::map<std::string, std::string> kv;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") return PrintHelp(), -1;
-    if (a == "--list") return PrintList(), -1;
-    if (a.rfind("--", 0) != 0) {
-      std::fprintf(stderr, "unexpected argument %s (see --help)\n", a.c_str());
-      return 2;
-    }
-    a = a.substr(2);
-    size_t eq = a.find('=');
-    if (eq != std::string::npos) {
-      kv[a.substr(0, eq)] = a.substr(eq + 1);
-    } else if (a == "no_fork" || a == "keep" || a == "fail_on_regression") {
-      kv[a] = "1";
-    } else if (i + 1 < argc) {
-      kv[a] = argv[++i];
-    } else {
-      std::fprintf(stderr, "--%s needs a value\n", a.c_str());
-      return 2;
-    }
-  }
+  CLI::App app(
+      "engine_bench: Lightning vs LMDB, RocksDB, LevelDB and SQLite on the same workloads.",
+      "engine_bench");
   BenchConfig& c = f->config;
-  for (const auto& [name, value] : kv) {
-    auto u64 = [&](uint64_t* out) {
-      char* end = nullptr;
-      *out = std::strtoull(value.c_str(), &end, 10);
-      return end && *end == 0 && !value.empty();
-    };
-    auto bytes = [&](uint64_t* out) { return ParseByteSize(value, out); };
-    uint64_t tmp = 0;
-    bool ok = true;
-    if (name == "num")
-      ok = u64(&c.num) && c.num > 0 && c.num < (1ull << 32);
-    else if (name == "value_size")
-      ok = u64(&tmp) && tmp >= 16 && tmp <= (1u << 20), c.value_size = tmp;
-    else if (name == "runs")
-      ok = u64(&tmp) && tmp >= 1, c.runs = static_cast<int>(tmp);
-    else if (name == "cache_size")
-      ok = bytes(&c.cache_size) && c.cache_size > 0;
-    else if (name == "small_cache")
-      ok = bytes(&c.small_cache) && c.small_cache > 0;
-    else if (name == "ltc_factor")
-      ok = u64(&c.ltc_factor) && c.ltc_factor > 0;
-    else if (name == "ltc_value_size")
-      ok = u64(&tmp) && tmp >= 16 && tmp <= (1u << 20), c.ltc_value_size = tmp;
-    else if (name == "ltc_keys")
-      ok = u64(&c.ltc_keys);
-    else if (name == "batch")
-      ok = u64(&c.batch) && c.batch > 0;
-    else if (name == "durable_ops")
-      ok = u64(&c.durable_ops) && c.durable_ops > 0;
-    else if (name == "durable_threads")
-      ok = u64(&tmp) && tmp >= 1 && tmp <= 64, c.durable_threads = static_cast<int>(tmp);
-    else if (name == "reads_per_txn")
-      ok = u64(&c.reads_per_txn) && c.reads_per_txn > 0;
-    else if (name == "scans")
-      ok = u64(&c.scans);
-    else if (name == "value4k_num")
-      ok = u64(&c.value4k_num);
-    else if (name == "big_count")
-      ok = u64(&c.big_count);
-    else if (name == "min_scan_seconds")
-      c.min_scan_seconds = std::atof(value.c_str());
-    else if (name == "engines")
-      f->engines = SplitList(value);
-    else if (name == "workloads")
-      f->workloads = SplitList(value);
-    else if (name == "dir")
-      f->dir = value;
-    else if (name == "json")
-      f->json = value;
-    else if (name == "baseline")
-      f->baseline = value;
-    else if (name == "from_json")
-      f->from_json = value;
-    else if (name == "noise")
-      f->noise = std::atof(value.c_str());
-    else if (name == "timeout")
-      f->timeout_s = std::atoi(value.c_str());
-    else if (name == "no_fork")
-      f->fork = false;
-    else if (name == "keep")
-      f->keep = true;
-    else if (name == "fail_on_regression")
-      f->fail_on_regression = true;
-    else {
-      std::fprintf(stderr, "unknown flag --%s (see --help)\n", name.c_str());
-      return 2;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "bad value for --%s: '%s'\n", name.c_str(), value.c_str());
-      return 2;
-    }
-  }
+  auto range = [](uint64_t lo, uint64_t hi) { return CLI::Range(lo, hi); };
+  app.add_option("--num", c.num, "keys in the core workloads (1000000)")
+      ->check(range(1, (1ull << 32) - 1));
+  app.add_option("--value_size", c.value_size, "value bytes in the core workloads (100)")
+      ->check(range(16, 1u << 20));
+  app.add_option("--runs", c.runs, "repetitions; medians are reported (1)")->check(range(1, 1000));
+  app.add_option("--engines", f->engines,
+                 "subset of the engines, comma-separated (all compiled in)")
+      ->delimiter(',');
+  app.add_option("--workloads", f->workloads,
+                 "subset of the workloads, comma-separated (all); see --list")
+      ->delimiter(',');
+  app.add_option("--cache_size", c.cache_size, "cache of every engine (256MB)")
+      ->transform(ByteSize())
+      ->check(range(1, UINT64_MAX));
+  app.add_option("--small_cache", c.small_cache, "cache in larger_than_cache (64MB)")
+      ->transform(ByteSize())
+      ->check(range(1, UINT64_MAX));
+  app.add_option("--ltc_factor", c.ltc_factor, "larger_than_cache data = N x small_cache (10)")
+      ->check(range(1, 1u << 20));
+  app.add_option("--ltc_value_size", c.ltc_value_size, "value bytes there (1000)")
+      ->check(range(16, 1u << 20));
+  app.add_option("--ltc_keys", c.ltc_keys, "override the key count there");
+  app.add_option("--batch", c.batch, "puts per transaction in fills (1000)")
+      ->check(range(1, UINT64_MAX));
+  app.add_option("--durable_ops", c.durable_ops,
+                 "commits in durable_1w/4w and syncs in fsync4k_* (2000)")
+      ->check(range(1, UINT64_MAX));
+  app.add_option("--durable_threads", c.durable_threads, "writers in durable_4w (4)")
+      ->check(range(1, 64));
+  app.add_option("--reads_per_txn", c.reads_per_txn, "random gets per read snapshot (1)")
+      ->check(range(1, UINT64_MAX));
+  app.add_option("--scans", c.scans, "scans in scan100 (num/20)");
+  app.add_option("--value4k_num", c.value4k_num, "keys in fill4k/readrandom4k (num/10)");
+  app.add_option("--big_count", c.big_count,
+                 "1 MiB values in fill1m/read1m_view (cache_size/2MiB, 4..512)");
+  app.add_option("--min_scan_seconds", c.min_scan_seconds,
+                 "readseq/readreverse repeat full passes until S seconds (0.5)")
+      ->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--json", f->json, "write results (medians and every run) as JSON");
+  app.add_option("--baseline", f->baseline, "compare with a JSON written earlier");
+  app.add_option("--from_json", f->from_json, "no run: print the tables and goals of a saved JSON");
+  app.add_option("--noise", f->noise, "regression threshold, fraction of the median (0.10)")
+      ->check(CLI::Range(0.0, 10.0));
+  app.add_flag("--fail_on_regression", f->fail_on_regression,
+               "exit 3 when the baseline comparison flags a regression");
+  app.add_option("--dir", f->dir, "where stores are created (a fresh mkdtemp under /tmp)");
+  app.add_flag("--keep", f->keep, "leave the stores on disk");
+  app.add_option("--timeout", f->timeout_s,
+                 "seconds one (run, group, engine) child may take (3600)")
+      ->check(CLI::Range(1, 1 << 30));
+  bool no_fork = false, list = false;
+  app.add_flag("--no_fork", no_fork, "run everything in this process (for debugging)");
+  app.add_flag("--list", list, "list workloads and engines");
+  if (int rc = ParseCommandLine(app, argc, argv); rc >= 0) return rc;
+  f->fork = !no_fork;
+  if (list) return PrintList(), 0;
   if (f->engines.empty()) {
     for (const auto& e : AllEngines()) f->engines.push_back(e.name);
   }
@@ -244,7 +166,7 @@ int ParseFlags(int argc, char** argv, Flags* f) {
     }
   }
   f->workloads = expanded;
-  return 0;
+  return -1;
 }
 
 // ---- child processes -----------------------------------------------------
@@ -374,7 +296,8 @@ std::string LoadAverage() {
   return a + " " + b + " " + c;
 }
 
-std::string MetaJson(const Flags& f, int argc, char** argv, const std::string& load_start) {
+nlohmann::ordered_json MetaJson(const Flags& f, int argc, char** argv,
+                                const std::string& load_start) {
   std::string cmd;
   for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
   char date[64];
@@ -383,24 +306,33 @@ std::string MetaJson(const Flags& f, int argc, char** argv, const std::string& l
   utsname u{};
   ::uname(&u);
   const BenchConfig& c = f.config;
-  std::ostringstream o;
-  o << "{\"date\": " << JsonString(date) << ", \"command\": " << JsonString(cmd)
-    << ",\n   \"machine\": {\"cpu\": " << JsonString(ReadFirstMatch("/proc/cpuinfo", "model name"))
-    << ", \"cpus\": " << ::sysconf(_SC_NPROCESSORS_ONLN)
-    << ", \"memory\": " << JsonString(ReadFirstMatch("/proc/meminfo", "MemTotal"))
-    << ", \"kernel\": " << JsonString(std::string(u.sysname) + " " + u.release)
-    << ", \"compiler\": " << JsonString(__VERSION__)
-    << ", \"loadavg_start\": " << JsonString(load_start)
-    << ", \"loadavg_end\": " << JsonString(LoadAverage())
-    << "},\n   \"params\": {\"num\": " << c.num << ", \"value_size\": " << c.value_size
-    << ", \"runs\": " << c.runs << ", \"cache_size\": " << c.cache_size
-    << ", \"small_cache\": " << c.small_cache << ", \"batch\": " << c.batch
-    << ", \"durable_ops\": " << c.durable_ops << ", \"durable_threads\": " << c.durable_threads
-    << ", \"reads_per_txn\": " << c.reads_per_txn << ", \"scans\": " << c.Scans()
-    << ", \"scan_len\": " << c.scan_len << ", \"value4k_num\": " << c.Value4kNum()
-    << ", \"big_count\": " << c.BigCount() << ", \"ltc_keys\": " << c.LtcKeys()
-    << ", \"ltc_value_size\": " << c.ltc_value_size << "},\n   \"engines\": {";
-  bool first = true;
+  nlohmann::ordered_json meta = {{"date", date},
+                                 {"command", cmd},
+                                 {"machine",
+                                  {{"cpu", ReadFirstMatch("/proc/cpuinfo", "model name")},
+                                   {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
+                                   {"memory", ReadFirstMatch("/proc/meminfo", "MemTotal")},
+                                   {"kernel", std::string(u.sysname) + " " + u.release},
+                                   {"compiler", __VERSION__},
+                                   {"loadavg_start", load_start},
+                                   {"loadavg_end", LoadAverage()}}},
+                                 {"params",
+                                  {{"num", c.num},
+                                   {"value_size", c.value_size},
+                                   {"runs", c.runs},
+                                   {"cache_size", c.cache_size},
+                                   {"small_cache", c.small_cache},
+                                   {"batch", c.batch},
+                                   {"durable_ops", c.durable_ops},
+                                   {"durable_threads", c.durable_threads},
+                                   {"reads_per_txn", c.reads_per_txn},
+                                   {"scans", c.Scans()},
+                                   {"scan_len", c.scan_len},
+                                   {"value4k_num", c.Value4kNum()},
+                                   {"big_count", c.BigCount()},
+                                   {"ltc_keys", c.LtcKeys()},
+                                   {"ltc_value_size", c.ltc_value_size}}}};
+  nlohmann::ordered_json& engines = meta["engines"] = nlohmann::ordered_json::object();
   for (const auto& name : f.engines) {
     for (const auto& e : AllEngines()) {
       if (name != e.name) continue;
@@ -408,33 +340,35 @@ std::string MetaJson(const Flags& f, int argc, char** argv, const std::string& l
       OpenParams p;
       p.cache_bytes = c.cache_size;
       p.lmdb_map_size = c.lmdb_map_size;
-      o << (first ? "" : ", ") << JsonString(e.name)
-        << ": {\"version\": " << JsonString(engine->version())
-        << ", \"settings\": " << JsonString(engine->Describe(p)) << "}";
-      first = false;
+      engines[e.name] = {{"version", engine->version()}, {"settings", engine->Describe(p)}};
     }
   }
-  o << "}}";
-  return o.str();
+  return meta;
 }
 
 // --from_json: the tables, goals and baseline comparison of a saved run.
 int ReportSaved(const Flags& flags) {
   std::vector<RowResult> rows;
   std::vector<std::string> engines;
-  JsonValue root;
+  nlohmann::json root;
   std::string error;
   if (!ReadJsonRows(flags.from_json, &rows, &engines, &root, &error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
   }
+  // "meta" is optional; a figure of the wrong type there is ignored, not fatal.
   uint64_t small_cache = flags.config.small_cache;
-  if (const JsonValue* meta = root.Find("meta")) {
-    if (const JsonValue* params = meta->Find("params")) {
-      small_cache =
-          static_cast<uint64_t>(params->NumberOr("small_cache", static_cast<double>(small_cache)));
+  const nlohmann::json* meta = root.contains("meta") ? &root["meta"] : nullptr;
+  if (meta != nullptr && meta->is_object()) {
+    auto params = meta->find("params");
+    if (params != meta->end() && params->is_object()) {
+      auto v = params->find("small_cache");
+      if (v != params->end() && v->is_number_unsigned()) small_cache = v->get<uint64_t>();
     }
-    std::printf("%s: %s\n", flags.from_json.c_str(), meta->StringOr("command", "").c_str());
+    auto command = meta->find("command");
+    std::printf(
+        "%s: %s\n", flags.from_json.c_str(),
+        command != meta->end() && command->is_string() ? command->get<std::string>().c_str() : "");
   }
   std::vector<std::string> workload_order;
   for (const auto& w : AllWorkloads()) workload_order.push_back(w.name);
@@ -455,8 +389,7 @@ int ReportSaved(const Flags& flags) {
 
 int Main(int argc, char** argv) {
   Flags flags;
-  int rc = ParseFlags(argc, argv, &flags);
-  if (rc) return rc < 0 ? 0 : rc;
+  if (int rc = ParseFlags(argc, argv, &flags); rc >= 0) return rc;
   if (!flags.from_json.empty()) return ReportSaved(flags);
   const BenchConfig& c = flags.config;
 

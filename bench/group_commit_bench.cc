@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/flags.h"
 #include "lightning/db.h"
 
 namespace {
@@ -25,16 +26,18 @@ int Fail(const lightning::Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s DIR [threads] [commits_per_thread]\n", argv[0]);
-    return 2;
-  }
-  const int threads = argc > 2 ? std::atoi(argv[2]) : 4;
-  const int per_thread = argc > 3 ? std::atoi(argv[3]) : 1500;
-  if (threads < 1 || per_thread < 1) return 2;
+  std::string dir;
+  int threads = 4, per_thread = 1500;
+  CLI::App app("group_commit_bench: durable single-put commits from N writer threads",
+               "group_commit_bench");
+  app.add_option("dir", dir, "where the store is created")->required();
+  app.add_option("threads", threads, "writer threads (4)")->check(CLI::Range(1, 256));
+  app.add_option("commits_per_thread", per_thread, "commits each (1500)")
+      ->check(CLI::Range(1, 1 << 30));
+  if (int rc = lightning_bench::ParseCommandLine(app, argc, argv); rc >= 0) return rc;
   lightning::Options options;
   options.sync = lightning::SyncMode::kFull;
-  auto opened = lightning::DB::Open(std::string(argv[1]) + "/group_commit.lightning", options);
+  auto opened = lightning::DB::Open(dir + "/group_commit.lightning", options);
   if (!opened.ok()) return Fail(opened.status());
   auto db = std::move(opened).value();
   lightning::TreeId tree = 0;

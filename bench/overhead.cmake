@@ -10,11 +10,11 @@ target_compile_definitions(lightning_engine_nostats PUBLIC LIGHTNING_NO_STATS=1)
 target_link_libraries(lightning_engine_nostats PUBLIC Threads::Threads
   PRIVATE PkgConfig::LZ4 PkgConfig::ZSTD PkgConfig::XXHASH PkgConfig::URING PkgConfig::HWY)
 add_executable(overhead_bench EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/overhead_bench.cc)
-target_link_libraries(overhead_bench PRIVATE lightning_engine)
+target_link_libraries(overhead_bench PRIVATE lightning_engine CLI11::CLI11)
 add_executable(overhead_bench_nostats EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/overhead_bench.cc)
-target_link_libraries(overhead_bench_nostats PRIVATE lightning_engine_nostats)
+target_link_libraries(overhead_bench_nostats PRIVATE lightning_engine_nostats CLI11::CLI11)
 
 # group_commit_bench: durable commits from N writers, commits per WAL fsync
 # (not part of `all`; see the file's header).
 add_executable(group_commit_bench EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/group_commit_bench.cc)
-target_link_libraries(group_commit_bench PRIVATE lightning_engine Threads::Threads)
+target_link_libraries(group_commit_bench PRIVATE lightning_engine Threads::Threads CLI11::CLI11)

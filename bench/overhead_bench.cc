@@ -33,7 +33,9 @@
 #include <string>
 #include <vector>
 
+#include "bench/flags.h"
 #include "lightning/db.h"
+#include "tests/common/random.h"
 
 namespace {
 
@@ -76,38 +78,28 @@ double Median(std::vector<double> v) {
 
 Flags ParseFlags(int argc, char** argv) {
   Flags f;
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      std::string prefix = std::string("--") + name + "=";
-      return a.rfind(prefix, 0) == 0 ? argv[i] + prefix.size() : nullptr;
-    };
-    if (const char* v = value("num"))
-      f.num = std::strtoull(v, nullptr, 10);
-    else if (const char* v = value("value_size"))
-      f.value_size = std::strtoull(v, nullptr, 10);
-    else if (const char* v = value("reads"))
-      f.reads = std::strtoull(v, nullptr, 10);
-    else if (const char* v = value("rounds"))
-      f.rounds = std::atoi(v);
-    else if (const char* v = value("scans"))
-      f.scans = std::atoi(v);
-    else if (const char* v = value("dir"))
-      f.dir = v;
-    else if (const char* v = value("compare"))
-      f.compare = v;
-    else if (const char* v = value("pairs"))
-      f.pairs = std::atoi(v);
-    else {
-      std::fprintf(
-          stderr,
-          "usage: %s [--num=N] [--value_size=B] [--reads=N] [--scans=N] [--rounds=N] [--dir=D]\n"
-          "       %s --compare=OTHER_BINARY [--pairs=N] [workload flags]\n",
-          argv[0], argv[0]);
-      std::exit(2);
-    }
-    if (a.rfind("--compare=", 0) != 0 && a.rfind("--pairs=", 0) != 0) f.pass_through += " " + a;
-  }
+  CLI::App app(
+      "overhead_bench: the cost of the engine's statistics (stats on vs LIGHTNING_NO_STATS)",
+      "overhead_bench");
+  app.add_option("--num", f.num, "keys loaded (500000)")->check(CLI::Range(1ull, 1ull << 32));
+  app.add_option("--value_size", f.value_size, "value bytes (100)")
+      ->check(CLI::Range(16ull, 1ull << 20));
+  app.add_option("--reads", f.reads, "random point lookups per round (2000000)")
+      ->check(CLI::Range(1ull, 1ull << 40));
+  app.add_option("--scans", f.scans, "full scans per round (5)")->check(CLI::Range(1, 1 << 20));
+  app.add_option("--rounds", f.rounds, "rounds; medians and bests are reported (5)")
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--dir", f.dir, "where the store is created (a fresh mkdtemp)");
+  app.add_option("--compare", f.compare, "driver mode: the other variant's binary");
+  app.add_option("--pairs", f.pairs, "driver mode: runs of each binary (10)")
+      ->check(CLI::Range(1, 1000));
+  if (int rc = lightning_bench::ParseCommandLine(app, argc, argv); rc >= 0) std::exit(rc);
+  // The workload flags again, for the children the driver runs.
+  f.pass_through = " --num=" + std::to_string(f.num) +
+                   " --value_size=" + std::to_string(f.value_size) +
+                   " --reads=" + std::to_string(f.reads) + " --scans=" + std::to_string(f.scans) +
+                   " --rounds=" + std::to_string(f.rounds);
+  if (!f.dir.empty()) f.pass_through += " --dir=" + f.dir;
   return f;
 }
 
@@ -185,13 +177,10 @@ double ThreadCpuSeconds() {
 // The two measured loops, apart so that valgrind --toggle-collect can count
 // their instructions alone (bench/RESULTS.md).
 __attribute__((noinline)) void ReadRandom(DB& db, lightning::TreeId tree, const Flags& flags,
-                                          uint64_t* rng) {
+                                          lightning::test::Rng* rng) {
   char key[16];
   for (uint64_t n = 0; n < flags.reads; n++) {
-    *rng ^= *rng << 13;
-    *rng ^= *rng >> 7;
-    *rng ^= *rng << 17;
-    FormatKey(*rng % flags.num, key);
+    FormatKey(rng->Uniform(flags.num), key);
     auto r = db.BeginRead();
     if (!r.ok()) Die("BeginRead", r.status());
     lightning::Slice v;
@@ -271,7 +260,7 @@ int main(int argc, char** argv) {
   if (!s.ok()) Die("Checkpoint", s);
 
   std::vector<double> random_ops, seq_ops, random_cpu_ops, seq_cpu_ops;
-  uint64_t rng = 0x9E3779B97F4A7C15ull;
+  lightning::test::Rng rng(1);
   for (int round = 0; round < flags.rounds; round++) {
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = ThreadCpuSeconds();

@@ -2,61 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <map>
-#include <sstream>
 
 #include "bench/bench_util.h"
-#include "bench/json.h"
 
 namespace lightning_bench {
 
 namespace {
-
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '\t')
-      out += "\\t";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out.push_back(c);
-  }
-  return out;
-}
-
-std::string Unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      char e = s[++i];
-      out.push_back(e == 't' ? '\t' : e == 'n' ? '\n' : e);
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-// The numeric fields, by name, for serialization, medians and JSON.
-struct Field {
-  const char* name;
-  double RowResult::*member;
-};
-const Field kFields[] = {
-    {"seconds", &RowResult::seconds},
-    {"ops_per_sec", &RowResult::ops_per_sec},
-    {"mb_per_sec", &RowResult::mb_per_sec},
-    {"p50_us", &RowResult::p50_us},
-    {"p95_us", &RowResult::p95_us},
-    {"p99_us", &RowResult::p99_us},
-    {"p999_us", &RowResult::p999_us},
-    {"file_bytes", &RowResult::file_bytes},
-    {"peak_rss_bytes", &RowResult::peak_rss_bytes},
-};
 
 double Median(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x < 0; }), v.end());
@@ -67,42 +18,6 @@ double Median(std::vector<double> v) {
 }
 
 }  // namespace
-
-std::string SerializeRow(const RowResult& r) {
-  std::ostringstream out;
-  out.precision(17);
-  out << "engine=" << Escape(r.engine) << "\tworkload=" << Escape(r.workload) << "\trun=" << r.run
-      << "\tok=" << (r.ok ? 1 : 0) << "\terror=" << Escape(r.error) << "\tnote=" << Escape(r.note)
-      << "\tops=" << r.ops;
-  for (const Field& f : kFields) out << "\t" << f.name << "=" << r.*f.member;
-  return out.str();
-}
-
-bool ParseRow(const std::string& line, RowResult* r) {
-  std::map<std::string, std::string> kv;
-  size_t start = 0;
-  while (start <= line.size()) {
-    size_t end = line.find('\t', start);
-    if (end == std::string::npos) end = line.size();
-    std::string item = line.substr(start, end - start);
-    size_t eq = item.find('=');
-    if (eq != std::string::npos) kv[item.substr(0, eq)] = Unescape(item.substr(eq + 1));
-    start = end + 1;
-  }
-  if (!kv.count("engine") || !kv.count("workload")) return false;
-  r->engine = kv["engine"];
-  r->workload = kv["workload"];
-  r->run = std::atoi(kv["run"].c_str());
-  r->ok = kv["ok"] == "1";
-  r->error = kv["error"];
-  r->note = kv["note"];
-  r->ops = std::strtoull(kv["ops"].c_str(), nullptr, 10);
-  for (const Field& f : kFields) {
-    auto it = kv.find(f.name);
-    if (it != kv.end()) r->*f.member = std::strtod(it->second.c_str(), nullptr);
-  }
-  return true;
-}
 
 std::vector<Aggregate> AggregateRows(const std::vector<RowResult>& rows,
                                      const std::vector<std::string>& workload_order,
@@ -133,7 +48,7 @@ std::vector<Aggregate> AggregateRows(const std::vector<RowResult>& rows,
         if (r.ok) ops.push_back(static_cast<double>(r.ops));
       }
       m.ops = static_cast<uint64_t>(std::max(0.0, Median(ops)));
-      for (const Field& f : kFields) {
+      for (const RowField& f : kRowFields) {
         std::vector<double> vals;
         for (const RowResult& r : agg.runs) {
           if (r.ok) vals.push_back(r.*f.member);
@@ -418,160 +333,6 @@ void PrintGoals(FILE* out, const std::vector<GoalResult>& goals) {
                  g.verdict.rfind("not measured", 0) == 0 ? "-" : g.verdict.c_str(),
                  g.measured.empty() ? g.verdict.c_str() : g.measured.c_str());
   }
-}
-
-// ---- JSON ------------------------------------------------------------------
-
-namespace {
-std::string RowJson(const RowResult& r) {
-  std::string s = "{\"run\": " + std::to_string(r.run) + ", \"ok\": " + (r.ok ? "true" : "false") +
-                  ", \"ops\": " + std::to_string(r.ops);
-  for (const Field& f : kFields)
-    s += ", \"" + std::string(f.name) + "\": " + JsonNumber(r.*f.member, true);
-  if (!r.error.empty()) s += ", \"error\": " + JsonString(r.error);
-  return s + "}";
-}
-}  // namespace
-
-bool WriteJson(const std::string& path, const std::string& tool, const std::string& meta_json,
-               const std::vector<Aggregate>& aggs, const std::vector<GoalResult>& goals,
-               std::string* error) {
-  std::ofstream out(path);
-  if (!out) {
-    *error = "cannot write " + path;
-    return false;
-  }
-  out << "{\n  \"tool\": " << JsonString(tool) << ",\n  \"format\": 1,\n  \"meta\": " << meta_json
-      << ",\n  \"results\": [\n";
-  for (size_t i = 0; i < aggs.size(); ++i) {
-    const Aggregate& a = aggs[i];
-    out << "    {\"engine\": " << JsonString(a.engine)
-        << ", \"workload\": " << JsonString(a.workload)
-        << ", \"ok\": " << (a.ok ? "true" : "false");
-    if (!a.ok) out << ", \"error\": " << JsonString(a.error);
-    if (!a.median.note.empty()) out << ", \"note\": " << JsonString(a.median.note);
-    out << ",\n     \"median\": " << RowJson(a.median) << ",\n     \"runs\": [";
-    for (size_t j = 0; j < a.runs.size(); ++j) out << (j ? ", " : "") << RowJson(a.runs[j]);
-    out << "]}" << (i + 1 < aggs.size() ? "," : "") << "\n";
-  }
-  out << "  ],\n  \"goals\": [\n";
-  for (size_t i = 0; i < goals.size(); ++i) {
-    out << "    {\"goal\": " << JsonString(goals[i].goal)
-        << ", \"measured\": " << JsonString(goals[i].measured)
-        << ", \"verdict\": " << JsonString(goals[i].verdict) << "}"
-        << (i + 1 < goals.size() ? "," : "") << "\n";
-  }
-  out << "  ]\n}\n";
-  out.close();
-  if (!out) {
-    *error = "write failed: " + path;
-    return false;
-  }
-  return true;
-}
-
-bool ReadJsonRows(const std::string& path, std::vector<RowResult>* rows,
-                  std::vector<std::string>* engines, JsonValue* root, std::string* error) {
-  std::ifstream in(path);
-  if (!in) {
-    *error = "cannot read " + path;
-    return false;
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  if (!ParseJson(buf.str(), root, error)) return false;
-  const JsonValue* results = root->Find("results");
-  if (!results || results->type != JsonValue::Type::kArray) {
-    *error = path + " has no \"results\" array";
-    return false;
-  }
-  for (const JsonValue& r : results->array) {
-    const std::string engine = r.StringOr("engine", ""), workload = r.StringOr("workload", "");
-    if (std::find(engines->begin(), engines->end(), engine) == engines->end())
-      engines->push_back(engine);
-    const JsonValue* runs = r.Find("runs");
-    if (!runs) continue;
-    for (const JsonValue& x : runs->array) {
-      RowResult row;
-      row.engine = engine;
-      row.workload = workload;
-      row.run = static_cast<int>(x.NumberOr("run", 0));
-      row.ok = !x.Find("ok") || x.Find("ok")->boolean;
-      row.error = x.StringOr("error", "");
-      row.note = r.StringOr("note", "");
-      row.ops = static_cast<uint64_t>(x.NumberOr("ops", 0));
-      for (const Field& f : kFields) row.*f.member = x.NumberOr(f.name, -1);
-      rows->push_back(row);
-    }
-  }
-  return true;
-}
-
-int CompareWithBaseline(FILE* out, const std::string& path, const std::vector<Aggregate>& aggs,
-                        double noise) {
-  std::ifstream in(path);
-  if (!in) {
-    std::fprintf(out, "baseline: cannot read %s\n", path.c_str());
-    return -1;
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  JsonValue root;
-  std::string error;
-  if (!ParseJson(buf.str(), &root, &error)) {
-    std::fprintf(out, "baseline: %s: %s\n", path.c_str(), error.c_str());
-    return -1;
-  }
-  const JsonValue* results = root.Find("results");
-  if (!results || results->type != JsonValue::Type::kArray) {
-    std::fprintf(out, "baseline: %s has no \"results\" array\n", path.c_str());
-    return -1;
-  }
-  int regressions = 0;
-  std::fprintf(
-      out, "Comparison with baseline %s (noise threshold %.0f%% on median ops/s, %.0f%% on p99):\n",
-      path.c_str(), noise * 100, noise * 200);
-  std::fprintf(out, "  %-18s %-10s %14s %14s %8s %10s %10s  %s\n", "workload", "engine",
-               "base ops/s", "now ops/s", "change", "base p99", "now p99", "verdict");
-  for (const JsonValue& r : results->array) {
-    const std::string engine = r.StringOr("engine", ""), workload = r.StringOr("workload", "");
-    const Aggregate* now = FindAggregate(aggs, engine, workload);
-    const JsonValue* med = r.Find("median");
-    if (!now || !med) continue;
-    double base_ops = med->NumberOr("ops_per_sec", -1), base_p99 = med->NumberOr("p99_us", -1);
-    bool base_ok = !r.Find("ok") || r.Find("ok")->boolean;
-    std::string verdict;
-    double change = 0;
-    if (!now->ok) {
-      verdict = base_ok ? "REGRESSION (now failing)" : "still failing";
-      if (base_ok) ++regressions;
-    } else if (!base_ok || base_ops <= 0) {
-      verdict = "new";
-    } else {
-      change = now->median.ops_per_sec / base_ops - 1;
-      if (change < -noise) {
-        verdict = "REGRESSION (ops/s)";
-        ++regressions;
-      } else if (change > noise) {
-        verdict = "faster";
-      } else {
-        verdict = "same";
-      }
-      if (base_p99 > 0 && now->median.p99_us > base_p99 * (1 + 2 * noise)) {
-        verdict += verdict.rfind("REGRESSION", 0) == 0 ? " + p99" : "; REGRESSION (p99)";
-        if (verdict.find("REGRESSION (p99)") != std::string::npos) ++regressions;
-      }
-    }
-    char pct[32];
-    std::snprintf(pct, sizeof(pct), "%+.1f%%", change * 100);
-    std::fprintf(out, "  %-18s %-10s %14s %14s %8s %10s %10s  %s\n", workload.c_str(),
-                 engine.c_str(), FormatMetric(base_ops, 0).c_str(),
-                 FormatMetric(now->ok ? now->median.ops_per_sec : -1, 0).c_str(), pct,
-                 FormatMetric(base_p99, 2).c_str(), FormatMetric(now->median.p99_us, 2).c_str(),
-                 verdict.c_str());
-  }
-  std::fprintf(out, "%d regression(s)\n", regressions);
-  return regressions;
 }
 
 }  // namespace lightning_bench

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,26 @@ struct RowResult {
   double peak_rss_bytes = -1;  // VmHWM during the workload
 };
 
-// One line (tab-separated key=value, no newline) and back.
+// The numeric fields of a RowResult by name: the JSON keys, and the fields
+// that get medians.
+struct RowField {
+  const char* name;
+  double RowResult::*member;
+};
+inline constexpr RowField kRowFields[] = {
+    {"seconds", &RowResult::seconds},
+    {"ops_per_sec", &RowResult::ops_per_sec},
+    {"mb_per_sec", &RowResult::mb_per_sec},
+    {"p50_us", &RowResult::p50_us},
+    {"p95_us", &RowResult::p95_us},
+    {"p99_us", &RowResult::p99_us},
+    {"p999_us", &RowResult::p999_us},
+    {"file_bytes", &RowResult::file_bytes},
+    {"peak_rss_bytes", &RowResult::peak_rss_bytes},
+};
+
+// One line of JSON (no newline; the child-to-parent pipe) and back. ParseRow
+// is false for a line that is not a row.
 std::string SerializeRow(const RowResult& row);
 bool ParseRow(const std::string& line, RowResult* row);
 
@@ -73,17 +93,19 @@ void PrintGoals(FILE* out, const std::vector<GoalResult>& goals);
 int CompareWithBaseline(FILE* out, const std::string& path, const std::vector<Aggregate>& aggs,
                         double noise);
 
-// Writes {"tool": tool, "meta": {...}, "results": [...], "goals": [...]}.
-// `meta_json` is a JSON object literal with the machine and parameters.
-bool WriteJson(const std::string& path, const std::string& tool, const std::string& meta_json,
+// Writes {"tool": tool, "format": 1, "meta": meta, "results": [...],
+// "goals": [...]} (bench/report_json.cc, with nlohmann/json). `meta` holds
+// the machine and the parameters. Figures not measured (negative) and
+// non-finite ones are written as null. False with *error on failure.
+bool WriteJson(const std::string& path, const std::string& tool, const nlohmann::ordered_json& meta,
                const std::vector<Aggregate>& aggs, const std::vector<GoalResult>& goals,
                std::string* error);
 
-struct JsonValue;
-// Reads back every run of a JSON written by WriteJson: rows, engines in file
-// order, and the parsed document (for "meta"). False with *error on failure.
+// Reads back every run of a JSON written by WriteJson: rows (null figures
+// become -1), engines in file order, and the parsed document (for "meta").
+// False with *error naming the file and the problem on failure.
 bool ReadJsonRows(const std::string& path, std::vector<RowResult>* rows,
-                  std::vector<std::string>* engines, JsonValue* root, std::string* error);
+                  std::vector<std::string>* engines, nlohmann::json* root, std::string* error);
 
 std::string FormatMetric(double v, int decimals);  // "-" for negative
 std::string FormatMiB(double bytes);               // "123.4" MiB or "-"

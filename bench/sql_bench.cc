@@ -31,13 +31,13 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <sstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "bench/bench_util.h"
 #include "bench/child_process.h"
-#include "bench/json.h"
+#include "bench/flags.h"
 #include "bench/report.h"
 
 namespace lightning_bench {
@@ -75,13 +75,8 @@ void MakeText(uint64_t k, uint32_t gen, size_t size, std::string* out) {
   out->resize(size);
   char* p = out->data();
   FormatKey(k, p);
-  uint64_t x = k * 0x9e3779b97f4a7c15ull + gen * 0xbf58476d1ce4e5b9ull + 1;
-  for (size_t i = kKeySize; i < size; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    p[i] = static_cast<char>('a' + x % 26);
-  }
+  Rng rng(lightning::test::Mix(k, gen));
+  for (size_t i = kKeySize; i < size; ++i) p[i] = static_cast<char>('a' + rng.Uniform(26));
 }
 
 bool TextMatchesKey(uint64_t k, const unsigned char* v, int len, size_t size) {
@@ -416,83 +411,46 @@ std::string DefaultExtension() {
       .string();
 }
 
-int Usage(const char* msg) {
-  std::fprintf(stderr, "%s\n", msg);
-  std::fprintf(
-      stderr,
-      "usage: sql_bench [--rows N] [--value_size B] [--runs N] [--sync full|off] [--cache_size S]\n"
-      "                 [--lookups N] [--range_scans N] [--full_scans N] [--updates N]\n"
-      "                 [--extension PATH] [--vtab_options 'a=b, ...'] [--faces native,lightning]\n"
-      "                 [--json FILE] [--baseline FILE] [--noise F] [--dir DIR] [--timeout S]\n");
-  return 2;
+// Returns -1 to go on, or an exit code (0 after --help).
+int ParseFlags(int argc, char** argv, SqlFlags* f) {
+  CLI::App app("sql_bench: native SQLite table vs lightning virtual table", "sql_bench");
+  app.add_option("--rows", f->rows, "rows in the table (1000000)")
+      ->check(CLI::Range(100ull, 1ull << 40));
+  app.add_option("--value_size", f->value_size, "bytes of each text value (100)")
+      ->check(CLI::Range(kKeySize, size_t{1} << 20));
+  app.add_option("--runs", f->runs, "repetitions; medians are reported (1)")
+      ->check(CLI::Range(1, 1000));
+  std::string sync = "full";
+  app.add_option("--sync", sync, "synchronous=FULL, or OFF on both faces (full)")
+      ->check(CLI::IsMember({"full", "off"}));
+  app.add_option("--cache_size", f->cache_size, "page cache of both faces (256MB)")
+      ->transform(ByteSize());
+  app.add_option("--lookups", f->lookups, "point lookups (rows)");
+  app.add_option("--range_scans", f->range_scans, "range scans of 100 rows (rows/20)");
+  app.add_option("--full_scans", f->full_scans, "full scans (5)");
+  app.add_option("--updates", f->updates, "autocommit updates (2000 with sync full, 50000 off)");
+  app.add_option("--extension", f->extension, "lightning.so to load (build/lightning.so)");
+  app.add_option("--vtab_options", f->vtab_options,
+                 "extra 'name=value, ...' for the lightning table");
+  app.add_option("--faces", f->faces, "native and/or lightning, comma-separated (both)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"native", "lightning"}));
+  app.add_option("--json", f->json, "write results (medians and every run) as JSON");
+  app.add_option("--baseline", f->baseline, "compare with a JSON written earlier");
+  app.add_option("--noise", f->noise, "regression threshold, fraction of the median (0.10)")
+      ->check(CLI::Range(0.0, 10.0));
+  app.add_option("--dir", f->dir, "where databases are created (a fresh mkdtemp under /tmp)");
+  app.add_option("--timeout", f->timeout_s, "seconds one (run, face) child may take (3600)")
+      ->check(CLI::Range(1, 1 << 30));
+  if (int rc = ParseCommandLine(app, argc, argv); rc >= 0) return rc;
+  f->sync_full = sync == "full";
+  if (f->extension.empty()) f->extension = DefaultExtension();
+  return -1;
 }
 
 int Main(int argc, char** argv) {
   SqlFlags f;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h")
-      return Usage("sql_bench: native SQLite table vs lightning virtual table"), 0;
-    if (a.rfind("--", 0) != 0) return Usage(("unexpected argument " + a).c_str());
-    std::string name = a.substr(2), value;
-    size_t eq = name.find('=');
-    if (eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      return Usage(("--" + name + " needs a value").c_str());
-    }
-    auto u64 = [&] { return std::strtoull(value.c_str(), nullptr, 10); };
-    if (name == "rows")
-      f.rows = u64();
-    else if (name == "value_size")
-      f.value_size = u64();
-    else if (name == "runs")
-      f.runs = static_cast<int>(u64());
-    else if (name == "sync") {
-      if (value != "full" && value != "off") return Usage("--sync is full or off");
-      f.sync_full = value == "full";
-    } else if (name == "cache_size") {
-      if (!ParseByteSize(value, &f.cache_size)) return Usage("bad --cache_size");
-    } else if (name == "lookups")
-      f.lookups = u64();
-    else if (name == "range_scans")
-      f.range_scans = u64();
-    else if (name == "full_scans")
-      f.full_scans = u64();
-    else if (name == "updates")
-      f.updates = u64();
-    else if (name == "extension")
-      f.extension = value;
-    else if (name == "vtab_options")
-      f.vtab_options = value;
-    else if (name == "faces") {
-      f.faces.clear();
-      std::stringstream in(value);
-      std::string item;
-      while (std::getline(in, item, ',')) {
-        if (item != "native" && item != "lightning")
-          return Usage("--faces takes native and/or lightning");
-        f.faces.push_back(item);
-      }
-    } else if (name == "dir")
-      f.dir = value;
-    else if (name == "json")
-      f.json = value;
-    else if (name == "baseline")
-      f.baseline = value;
-    else if (name == "noise")
-      f.noise = std::atof(value.c_str());
-    else if (name == "timeout")
-      f.timeout_s = std::atoi(value.c_str());
-    else
-      return Usage(("unknown flag --" + name).c_str());
-  }
-  if (f.rows < 100 || f.value_size < kKeySize || f.runs < 1)
-    return Usage("need --rows >= 100, --value_size >= 16");
-  if (f.extension.empty()) f.extension = DefaultExtension();
+  if (int rc = ParseFlags(argc, argv, &f); rc >= 0) return rc;
 
   // Fail early, and clearly, when the extension cannot be loaded.
   if (std::find(f.faces.begin(), f.faces.end(), "lightning") != f.faces.end()) {
@@ -514,7 +472,10 @@ int Main(int argc, char** argv) {
   std::string base = f.dir;
   if (own_dir) {
     char tmpl[] = "/tmp/lightning_sql_bench.XXXXXX";
-    if (!::mkdtemp(tmpl)) return Usage("mkdtemp failed");
+    if (!::mkdtemp(tmpl)) {
+      std::perror("sql_bench: mkdtemp");
+      return 2;
+    }
     base = tmpl;
   }
   std::printf(
@@ -587,14 +548,15 @@ int Main(int argc, char** argv) {
     CompareWithBaseline(stdout, f.baseline, aggs, f.noise);
   }
   if (!f.json.empty()) {
-    std::ostringstream meta;
-    meta << "{\"rows\": " << f.rows << ", \"value_size\": " << f.value_size
-         << ", \"runs\": " << f.runs << ", \"sync\": " << JsonString(f.sync_full ? "full" : "off")
-         << ", \"cache_size\": " << f.cache_size
-         << ", \"sqlite\": " << JsonString(sqlite3_libversion())
-         << ", \"extension\": " << JsonString(f.extension) << "}";
+    const nlohmann::ordered_json meta = {{"rows", f.rows},
+                                         {"value_size", f.value_size},
+                                         {"runs", f.runs},
+                                         {"sync", f.sync_full ? "full" : "off"},
+                                         {"cache_size", f.cache_size},
+                                         {"sqlite", sqlite3_libversion()},
+                                         {"extension", f.extension}};
     std::string error;
-    if (!WriteJson(f.json, "sql_bench", meta.str(), aggs, goals, &error)) {
+    if (!WriteJson(f.json, "sql_bench", meta, aggs, goals, &error)) {
       std::fprintf(stderr, "%s\n", error.c_str());
       return 2;
     }

@@ -8,4 +8,4 @@
 # Results: bench/RESULTS.md, "The lightning VFS". vfs_bench links the system libsqlite3 and gets
 # the VFS by loading the extension, as applications do.
 add_executable(vfs_bench ${CMAKE_CURRENT_LIST_DIR}/vfs_bench.cc)
-target_link_libraries(vfs_bench PRIVATE PkgConfig::SQLITE3)
+target_link_libraries(vfs_bench PRIVATE PkgConfig::SQLITE3 CLI11::CLI11)

@@ -25,6 +25,7 @@
 // across VFSs for equal databases: the work was the same).
 //
 // Links the system libsqlite3; the VFS comes from --ext (sqlite3_load_extension).
+// Flags are parsed by CLI11 (bench/flags.h); --help lists them.
 #include <sqlite3.h>
 #include <sys/resource.h>
 
@@ -32,11 +33,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "bench/flags.h"
+#include "tests/common/random.h"
+
 namespace {
+
+using Rng = lightning::test::Rng;
 
 struct Args {
   std::string uri;
@@ -44,7 +49,7 @@ struct Args {
   long ops = 20000;
   long warmup = 2000;
   int batch = 1;
-  unsigned seed = 42;
+  uint64_t seed = 42;
   std::string journal = "delete";
   std::string synchronous = "full";
   int cache_kib = 2000;  // SQLite's default page cache (PRAGMA cache_size=-2000)
@@ -67,40 +72,25 @@ double CpuSeconds() {
 
 Args Parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; i++) {
-    std::string k = argv[i];
-    auto v = [&]() -> std::string {
-      if (i + 1 >= argc) Die("missing value for " + k);
-      return argv[++i];
-    };
-    if (k == "--uri")
-      a.uri = v();
-    else if (k == "--ext")
-      a.ext = v();
-    else if (k == "--ops")
-      a.ops = std::stol(v());
-    else if (k == "--warmup")
-      a.warmup = std::stol(v());
-    else if (k == "--batch")
-      a.batch = std::stoi(v());
-    else if (k == "--seed")
-      a.seed = static_cast<unsigned>(std::stoul(v()));
-    else if (k == "--journal")
-      a.journal = v();
-    else if (k == "--synchronous")
-      a.synchronous = v();
-    else if (k == "--cache_kib")
-      a.cache_kib = std::stoi(v());
-    else if (k == "--read_only")
-      a.read_only = true;
-    else if (k == "--read_mostly")
-      a.read_mostly = true;
-    else if (k == "--stats_pragma")
-      a.stats_pragma = v();
-    else
-      Die("unknown argument " + k + " (see the header of bench/vfs_bench.cc)");
-  }
-  if (a.uri.empty()) Die("--uri is required");
+  CLI::App app("vfs_bench: one mixed read/write SQL workload, timed, on any database URI",
+               "vfs_bench");
+  app.add_option("--uri", a.uri, "the database (file: URI; ?vfs=lightning for the VFS)")
+      ->required();
+  app.add_option("--ext", a.ext, "extension to load first (build/lightning)");
+  app.add_option("--ops", a.ops, "timed operations (20000)")->check(CLI::Range(1L, 1L << 40));
+  app.add_option("--warmup", a.warmup, "untimed operations first (2000)")
+      ->check(CLI::Range(0L, 1L << 40));
+  app.add_option("--batch", a.batch, "operations per transaction; 1 = autocommit (1)")
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--seed", a.seed, "seed of the operation mix (42)");
+  app.add_option("--journal", a.journal, "PRAGMA journal_mode (delete)");
+  app.add_option("--synchronous", a.synchronous, "PRAGMA synchronous (full)");
+  app.add_option("--cache_kib", a.cache_kib, "SQLite page cache in KiB (2000)")
+      ->check(CLI::Range(1, 1 << 30));
+  app.add_flag("--read_only", a.read_only, "only the SELECTs");
+  app.add_flag("--read_mostly", a.read_mostly, "90% SELECTs, 10% writes");
+  app.add_option("--stats_pragma", a.stats_pragma, "a pragma printed to stderr at the end");
+  if (int rc = lightning_bench::ParseCommandLine(app, argc, argv); rc >= 0) std::exit(rc);
   return a;
 }
 
@@ -188,7 +178,7 @@ std::vector<std::string> Vocabulary(sqlite3* db) {
 // A few MB of prose made once from those words; new text is a slice of it, so
 // that generating it costs the benchmark almost nothing.
 std::string Corpus(const std::vector<std::string>& words) {
-  std::mt19937_64 rng(7);
+  Rng rng(7);
   std::string out;
   size_t at = 0;
   while (out.size() < (4u << 20)) {
@@ -201,7 +191,7 @@ std::string Corpus(const std::vector<std::string>& words) {
   return out;
 }
 
-std::string Prose(std::mt19937_64& rng, const std::string& corpus, size_t n) {
+std::string Prose(Rng& rng, const std::string& corpus, size_t n) {
   return corpus.substr(rng() % (corpus.size() - n), n);
 }
 
@@ -252,7 +242,7 @@ int main(int argc, char** argv) {
   Stmt insert(db, "INSERT INTO comments(doc_id, author, created, body) VALUES (?1, ?2, ?3, ?4)");
   Stmt erase(db, "DELETE FROM comments WHERE id = ?1");
 
-  std::mt19937_64 rng(a.seed);
+  Rng rng(a.seed);
   uint64_t checksum = 0;
   long counts[7] = {0};
   auto clock = std::chrono::steady_clock::now();

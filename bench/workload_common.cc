@@ -4,7 +4,6 @@
 #include <atomic>
 #include <filesystem>
 #include <numeric>
-#include <random>
 #include <thread>
 
 namespace lightning_bench {
@@ -49,7 +48,7 @@ void Store::Destroy() {
 std::vector<uint32_t> ShuffledOrder(uint64_t n, uint64_t seed) {
   std::vector<uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
-  std::mt19937_64 rng(seed);
+  Rng rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
   return order;
 }

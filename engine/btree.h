@@ -11,11 +11,15 @@
 // Values larger than page_size/8 live in a blob page of their own (one
 // extent on disk), so a large value can be read as one contiguous view.
 //
+// Reads are btree_read.cc, writes btree_write.cc; iterating (TreeIterator)
+// is engine/cursor.h.
+//
 // Thread safety: a BTree object is used by one thread; the pages it reads
 // are immutable unless private to the writer using it.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +87,25 @@ struct PutFinger {
 inline uint32_t InlineValueLimit(uint32_t page_size) { return page_size / 8; }
 inline uint32_t MaxKeySize(uint32_t page_size) { return page_size / 4; }
 
+// The value of leaf cell i: a view of its inline bytes, or of the blob page
+// it refers to (read through `src`). Corruption if the blob page does not match.
+inline Status ReadLeafValue(PageSource* src, const Node& leaf, uint32_t i,
+                            std::string_view* value) {
+  LeafValue v = leaf.value(i);
+  if (!v.blob) {
+    *value = v.inline_bytes;
+    return Status::OK();
+  }
+  Frame* blob;
+  LIGHTNING_RETURN_IF_ERROR(src->Read(v.blob_id, &blob));
+  if (blob->type != kBlobPage || blob->size != v.length) {
+    return Status::Corruption("blob page " + std::to_string(v.blob_id) +
+                              " does not match the value that refers to it");
+  }
+  *value = std::string_view(blob->data(), blob->size);
+  return Status::OK();
+}
+
 // Finds `key`; on success points *value at the bytes (inline or blob).
 // NotFound if absent.
 Status TreeGet(PageSource* src, const TreeRoot& root, std::string_view key,
@@ -101,56 +124,15 @@ Status TreeDelete(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string
 Status TreeClear(PageWriter* w, TreeRoot* root);
 
 // Visits every page id reachable from the root (blob pages included).
+// `go_on` (if given) is asked before each page; false stops the walk with
+// Interrupted.
 Status TreeVisitPages(PageSource* src, const TreeRoot& root,
-                      const std::function<void(PageId, const Frame&)>& visit);
+                      const std::function<void(PageId, const Frame&)>& visit,
+                      const std::function<bool()>& go_on = {});
 
 // Checks structure, key order across pages, depth and count. Appends
-// problems found to *problems.
+// problems found to *problems. `go_on` as for TreeVisitPages.
 Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
-                 std::vector<std::string>* problems);
-
-// A position in a tree: one (frame, index) per level.
-class TreeIterator {
- public:
-  TreeIterator(PageSource* src, const TreeRoot& root) : src_(src), root_(root) {}
-
-  void Reset(const TreeRoot& root) {
-    root_ = root;
-    stack_.clear();
-    ahead_ = 0;
-    valid_ = false;
-  }
-  Status Seek(std::string_view target);         // first key >= target
-  Status SeekForPrev(std::string_view target);  // last key <= target
-  Status First();
-  Status Last();
-  Status Next();
-  Status Prev();
-  bool Valid() const { return valid_; }
-  std::string_view key() const;
-  Status value(std::string_view* v) const;
-
- private:
-  struct Level {
-    Frame* frame;
-    uint32_t index;
-  };
-  Status Descend(PageId id, bool leftmost);
-  // Prefetches the cell kScanAhead rows ahead, and near a leaf's end the
-  // next leaf in the scan's direction.
-  void PrefetchAhead(bool forward) const;
-  // After the scan moved into a new leaf: asks for the following leaves under
-  // the same parent to be read ahead, a window that doubles from 2 up to
-  // ReadAheadLimit() as the scan goes on (a short range scan reads ahead
-  // little). Renewed when half of it has been used.
-  void ReadAheadLeaves(bool forward);
-  PageSource* src_;
-  TreeRoot root_;
-  std::vector<Level> stack_;
-  bool valid_ = false;
-  uint32_t ahead_ = 0;       // read-ahead window, in leaves; 0 after a seek
-  PageId ahead_parent_ = 0;  // the branch whose children were read ahead
-  uint32_t ahead_edge_ = 0;  // child index where that read-ahead stopped
-};
+                 std::vector<std::string>* problems, const std::function<bool()>& go_on = {});
 
 }  // namespace lightning

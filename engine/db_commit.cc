@@ -2,6 +2,7 @@
 // the reclamation of pages, extents and versions no reader can see.
 #include <algorithm>
 
+#include "engine/db_impl.h"
 #include "engine/txn.h"
 #include "engine/wal.h"
 
@@ -25,31 +26,32 @@ Status DBImpl::SyncFile(File* file, Counter* counter) {
 Status DBImpl::CommitWrite(WriteTxnImpl* t) {
   const uint64_t start = NowNanos();
   ProfileRoot profile(&profile_, ProfileOp::kCommit, ProfileComponent::kOther, true);
-  if (t->logging_ && t->wal_.empty()) {  // nothing changed
+  WriteTxnImpl::Changes c = t->changes();
+  if (c.none) {  // nothing changed
     t->DropCreatedSince(0);
     t->Finish();
     return Status::OK();
   }
   LIGHTNING_RETURN_IF_ERROR(Failed());
-  const uint64_t lsn = t->lsn_;
-  auto* version = new Version(t->version_);
+  const uint64_t lsn = c.lsn;
+  auto* version = new Version(c.version);
   version->txn = lsn;
   PendingCommit pc{version, {}};
   // Sorted, the pages created here tell which freed pages were born in this
   // transaction (a binary search each; no per-page allocation).
-  std::sort(t->created_.begin(), t->created_.end());
+  std::sort(c.created.begin(), c.created.end());
   {
     std::lock_guard<std::mutex> lock(space_mu_);
-    for (PageId id : t->freed_) {
+    for (PageId id : c.freed) {
       CountFree(id);
-      if (std::binary_search(t->created_.begin(), t->created_.end(), id)) {  // born and died here
+      if (std::binary_search(c.created.begin(), c.created.end(), id)) {  // born and died here
         pager_->DropFrame(id);
         free_ids_.push_back(id);
       } else {
         pc.freed.push_back(id);
       }
     }
-    for (PageId id : t->created_) {
+    for (PageId id : c.created) {
       PageEntry& e = pager_->entry(id);
       if (!e.live) continue;
       if (dirty_.insert(id).second) dirty_bytes_ += e.frame.load()->size;
@@ -57,8 +59,8 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
   }
   latest_ = *version;
   stats_.commits.Add();
-  stats_.puts.Add(t->puts_);
-  stats_.deletes.Add(t->deletes_);
+  stats_.puts.Add(c.puts);
+  stats_.deletes.Add(c.deletes);
 
   if (recovering_ || in_memory_) {  // nothing to log
     std::lock_guard<std::mutex> lock(wal_mu_);
@@ -72,7 +74,7 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
     {
       std::lock_guard<std::mutex> lock(wal_mu_);
       ProfileScope append(ProfileComponent::kWalAppend);
-      AppendWalRecord(&wal_pending_, lsn, durable_lsn_, t->wal_, wal_salt_);
+      AppendWalRecord(&wal_pending_, lsn, durable_lsn_, c.log, wal_salt_);
       wal_pending_last_ = lsn;
       wal_pending_commits_++;
       publish_queue_.push_back(std::move(pc));
@@ -103,7 +105,7 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
     rec.clear();
     {
       ProfileScope append(ProfileComponent::kWalAppend);
-      AppendWalRecord(&rec, lsn, durable_lsn_, t->wal_, wal_salt_);
+      AppendWalRecord(&rec, lsn, durable_lsn_, c.log, wal_salt_);
       s = wal_->WriteAt(wal_size_, rec.data(), rec.size());
     }
     if (s.ok()) {

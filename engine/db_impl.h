@@ -12,6 +12,10 @@
 // waits in `pending_extents_` until the next checkpoint's superblock is
 // durable before its bytes may be reused.
 //
+// Transactions. They see the store only through `txn_ctx_` (TxnContext,
+// txn_context.h); the write transaction's calls into the store are the
+// StoreWriter interface, which DBImpl implements privately.
+//
 // Locks, in order: writer_mu_ (one write transaction or checkpoint) ->
 // wal_mu_ (group commit) -> space_mu_ (ids, extents, retire lists) ->
 // Pager::cache_mu_. Readers take none of them.
@@ -30,28 +34,18 @@
 #include <vector>
 
 #include "engine/btree.h"
+#include "engine/format.h"
 #include "engine/free_space.h"
 #include "engine/histogram.h"
 #include "engine/io.h"
 #include "engine/pager.h"
 #include "engine/profile.h"
 #include "engine/stats.h"
+#include "engine/txn_context.h"
 #include "engine/writer_lock.h"
 #include "lightning/db.h"
 
 namespace lightning {
-
-inline constexpr uint64_t kSuperblockMagic = 0x524F5453474E544CULL;  // "LTNGSTOR"
-inline constexpr uint32_t kFormatVersion = 1;
-inline constexpr uint64_t kSuperblockSlot = 4096;
-inline constexpr uint64_t kDataStart = 2 * kSuperblockSlot;
-inline constexpr uint32_t kSuperblockBytes = 128;
-
-struct Version {
-  uint64_t txn = 0;  // lsn of the commit that made it
-  TreeRoot catalog;  // the catalog tree
-  uint64_t next_tree_id = 1;
-};
 
 struct Superblock {
   uint64_t generation = 0;
@@ -63,16 +57,7 @@ struct Superblock {
   uint64_t file_end = kDataStart;
 };
 
-// A tree's entry in the catalog.
-struct TreeMeta {
-  TreeId id = 0;
-  std::string name;
-  TreeRoot root;
-};
-
-class WriteTxnImpl;
-
-class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
+class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private StoreWriter {
  public:
   DBImpl(std::string path, const Options& options);
   ~DBImpl() override;
@@ -83,9 +68,9 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Result<std::unique_ptr<ReadTxn>> BeginRead() override;
   Result<std::unique_ptr<WriteTxn>> BeginWrite() override;
   Result<std::unique_ptr<WriteTxn>> BeginWrite(std::chrono::milliseconds max_wait) override;
-  Status Checkpoint() override;
-  Status Compact() override;
-  Status Check(std::vector<std::string>* problems) override;
+  Status Checkpoint(Progress* progress = nullptr) override;
+  Status Compact(Progress* progress = nullptr) override;
+  Status Check(std::vector<std::string>* problems, Progress* progress = nullptr) override;
   Status SetOption(Slice name, Slice value) override;
   Options GetOptions() const override;
   std::vector<Metric> Metrics() const override;
@@ -96,11 +81,6 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   bool in_memory() const override { return in_memory_; }
 
  private:
-  friend class TxnCommon;
-  friend class ReadTxnImpl;
-  friend class WriteTxnImpl;
-  friend class CursorImpl;
-
   struct PendingCommit {
     Version* version;
     std::vector<PageId> freed;  // committed pages it made unreachable
@@ -111,17 +91,27 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
     uint64_t tag;         // epoch tag; 0 when already safe from readers
   };
 
-  // Open and recovery (db_open.cc).
+  // Open (db_open.cc).
   Status AcquireLock();
   Status CreateStore();
+  void InitTxnContext();  // once pager_ and page_size_ are set
+  Status WriteSuperblock(const Superblock& sb);
+
+  // Recovery (recovery.cc).
   Status ReadSuperblocks(Superblock* sb);
   Status LoadPageTable(const Superblock& sb);
   Status Recover();
-  Status ApplyWalRecord(uint64_t lsn, std::string_view payload);
-  Status WriteSuperblock(const Superblock& sb);
+
+  // StoreWriter: the write transaction's side of the store (db_impl.cc;
+  // CommitWrite in db_commit.cc). REQUIRES: writer_mu_.
+  uint64_t NewStamp() override { return ++stamp_counter_; }
+  std::string TakeLogBuffer() override;
+  void ReturnLogBuffer(std::string&& log) override;
+  PageId AllocPage(PageType type) override;
+  void DropUncommitted(const PageId* ids, size_t n) override;
+  Status CommitWrite(WriteTxnImpl* txn) override;
 
   // Commit path (db_commit.cc).
-  Status CommitWrite(WriteTxnImpl* txn);
   // group_wait: a committer, which may wait briefly for other writers to join.
   Status FlushWalLocked(std::unique_lock<std::mutex>& wal_lock,
                         bool group_wait = false);  // REQUIRES: wal_mu_
@@ -138,9 +128,14 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   void ReleasePendingExtents();                            // REQUIRES: space_mu_
 
   // Checkpoint (db_checkpoint.cc).
-  Status CheckpointLocked(bool force);  // REQUIRES: writer_mu_
-  Status RelocateTail();                // REQUIRES: writer_mu_
-  void TruncateFreeTail();              // REQUIRES: space_mu_
+  // Takes the writer lock for a checkpoint or compaction (`what`), waiting
+  // up to busy_timeout (Busy) unless `progress` (may be null) stops the wait
+  // (Interrupted).
+  Status LockWriter(std::unique_lock<WriterLock>* lock, const char* what, Progress* progress);
+  // `progress` may be null; it may stop the page writes (Interrupted).
+  Status CheckpointLocked(bool force, Progress* progress = nullptr);  // REQUIRES: writer_mu_
+  Status RelocateTail(Progress* progress);                            // REQUIRES: writer_mu_
+  void TruncateFreeTail();                                            // REQUIRES: space_mu_
 
   // Syncs `file`, timing it (fsync latency, profile) and counting it in `counter`.
   Status SyncFile(File* file, Counter* counter);
@@ -155,7 +150,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Options opts_;  // GUARDED_BY(opts_mu_) for live options
   std::atomic<uint8_t> sync_mode_;
 
-  int lock_fd_ = -1;
+  Env* const env_;                  // opts_.env or Env::Default()
+  std::unique_ptr<FileLock> lock_;  // `<path>-lock`, held while open
   std::unique_ptr<File> data_;
   std::unique_ptr<File> wal_;
   mutable EngineStats stats_;
@@ -164,6 +160,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   std::atomic<uint64_t> stats_since_{NowNanos()};  // when the counters were last reset
   std::unique_ptr<Pager> pager_;
   uint32_t page_size_ = 0;
+  TxnContext txn_ctx_;  // what transactions see of the store; set by OpenStore
 
   std::atomic<Version*> published_{nullptr};
   Version latest_;  // GUARDED_BY(writer_mu_)
@@ -191,6 +188,11 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   std::vector<std::pair<uint64_t, Version*>> retired_versions_;
   uint64_t live_pages_ = 0;
   uint64_t live_by_type_[4] = {0, 0, 0, 0};  // indexed by PageType
+  // The B+tree pages in the file when it was opened: their raw bytes and the
+  // bytes of their extents (compression_ratio before any checkpoint, known
+  // only when the file held no blob page, whose raw size is in its extent).
+  uint64_t opened_raw_bytes_ = 0, opened_extent_bytes_ = 0;
+  bool opened_blobs_ = false;
 
   // Durable state: GUARDED_BY(writer_mu_).
   uint64_t sb_generation_ = 0;

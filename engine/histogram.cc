@@ -1,5 +1,7 @@
 #include "engine/histogram.h"
 
+#include <cmath>
+
 namespace lightning {
 
 double Histogram::Percentile(double q) const {
@@ -10,16 +12,22 @@ double Histogram::Percentile(double q) const {
     total += snap[b];
   }
   if (total == 0) return 0;
-  uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(total - 1)) + 1;
+  // Nearest rank: the smallest sample with at least q of the samples at or
+  // below it (ceil(q * total)), so p99 of two samples is the larger one.
+  double want = std::ceil(q * static_cast<double>(total));
+  uint64_t rank = want < 1                            ? 1
+                  : want > static_cast<double>(total) ? total
+                                                      : static_cast<uint64_t>(want);
   uint64_t seen = 0;
   for (int b = 0; b < kBuckets; b++) {
     seen += snap[b];
     if (seen >= rank) {
-      uint64_t lo = BucketLow(b);
-      uint64_t hi = b + 1 < kBuckets ? BucketLow(b + 1) : lo;
-      double mid = (static_cast<double>(lo) + static_cast<double>(hi)) / 2.0;
-      double mx = static_cast<double>(max());
-      return mid > mx ? mx : mid;
+      // The bucket's highest value, capped by the largest sample: never below
+      // the sample of that rank, and at most 12.5% above it.
+      const double hi = b + 1 < kBuckets ? static_cast<double>(BucketLow(b + 1) - 1)
+                                         : static_cast<double>(BucketLow(b));
+      const double mx = static_cast<double>(max());
+      return hi > mx ? mx : hi;
     }
   }
   return static_cast<double>(max());

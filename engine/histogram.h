@@ -40,7 +40,9 @@ class Histogram {
   uint64_t sum() const { return sum_.load(std::memory_order_relaxed); }
   // Samples in bucket b (values in [BucketLow(b), BucketLow(b + 1))).
   uint64_t bucket(int b) const { return buckets_[b].load(std::memory_order_relaxed); }
-  // The value below which fraction q (0..1) of samples fall (bucket midpoint).
+  // The q-quantile (0..1) by nearest rank: the sample at rank ceil(q * count)
+  // in ascending order, reported as the top of its bucket (capped by max()),
+  // so never below that sample and at most 12.5% above it. 0 when empty.
   double Percentile(double q) const;
   void Reset();
 

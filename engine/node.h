@@ -28,16 +28,10 @@
 #include <string_view>
 
 #include "engine/coding.h"
+#include "engine/format.h"
+#include "engine/page.h"
 
 namespace lightning {
-
-using PageId = uint64_t;
-
-enum PageType : uint8_t { kLeafPage = 1, kBranchPage = 2, kBlobPage = 3 };
-
-inline constexpr uint32_t kNodeHeaderSize = 64;
-inline constexpr uint32_t kSharedInHeader = 40;  // shared key bytes kept in the header
-inline constexpr uint32_t kSlotEntrySize = 10;   // 8-byte prefix + 2-byte slot
 
 // A leaf value: stored inline, or in a blob page of its own.
 struct LeafValue {

@@ -6,6 +6,7 @@
 #include "engine/codec.h"
 #include "engine/coding.h"
 #include "engine/frame_pool.h"
+#include "engine/node.h"
 #include "engine/profile.h"
 
 namespace lightning {

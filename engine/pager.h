@@ -24,9 +24,10 @@
 #include <vector>
 
 #include "engine/epoch.h"
+#include "engine/format.h"
 #include "engine/io.h"
-#include "engine/node.h"
 #include "engine/node_search.h"
+#include "engine/page.h"
 #include "engine/stats.h"
 #include "lightning/options.h"
 #include "lightning/status.h"
@@ -50,33 +51,12 @@ struct alignas(64) Frame {
   static void Free(Frame* f);
 };
 
-// Where an extent lives: offset and length packed in one word so readers load
-// both atomically. Offsets and lengths are in 16-byte units: files up to
-// 4 TiB, extents up to 1 GiB.
-struct ExtentLoc {
-  static constexpr uint64_t kUnit = 16;
-  static constexpr int kLenBits = 26;
-  static uint64_t Pack(uint64_t offset, uint64_t length) {
-    return ((offset / kUnit) << kLenBits) | ((length + kUnit - 1) / kUnit);
-  }
-  static uint64_t Offset(uint64_t loc) { return (loc >> kLenBits) * kUnit; }
-  static uint64_t Length(uint64_t loc) { return (loc & ((1ull << kLenBits) - 1)) * kUnit; }
-  static constexpr uint64_t kMaxOffset = (1ull << (64 - kLenBits)) * kUnit;
-};
-
 struct PageEntry {
   std::atomic<Frame*> frame{nullptr};
   std::atomic<uint64_t> loc{0};  // ExtentLoc; 0 = not on disk
   bool live = false;             // allocated and reachable from the latest version
   uint8_t type = 0;              // PageType while live; space lock
 };
-
-// Extent header, 32 bytes, then the (possibly compressed) page bytes.
-//   u32 magic | u8 codec | u8 page type | u8 flags | u8 0 | u32 stored_len |
-//   u32 raw_len | u64 page id | u64 checksum
-inline constexpr uint32_t kExtentMagic = 0x4C504731;  // "1GPL"
-inline constexpr uint32_t kExtentHeaderSize = 32;
-inline constexpr uint8_t kExtentChecksummed = 1;
 
 class Pager {
  public:

@@ -1,6 +1,7 @@
 #include "engine/txn.h"
 
 #include "engine/coding.h"
+#include "engine/cursor.h"
 
 namespace lightning {
 
@@ -44,26 +45,26 @@ Status DecodeTreeMeta(std::string_view bytes, TreeMeta* m) {
 // ---- TxnCommon ----
 
 Status TxnCommon::Read(PageId id, Frame** frame) {
-  return db_->pager_->Get(id, frame, &page_hits_);
+  return ctx_->pager->Get(id, frame, &page_hits_);
 }
 
-void TxnCommon::Prefetch(PageId id, uint32_t bytes) { db_->pager_->Prefetch(id, bytes); }
-void TxnCommon::ReadAhead(const PageId* ids, size_t n) { db_->pager_->ReadAhead(ids, n); }
-uint32_t TxnCommon::ReadAheadLimit() const { return db_->pager_->readahead_limit(); }
+void TxnCommon::Prefetch(PageId id, uint32_t bytes) { ctx_->pager->Prefetch(id, bytes); }
+void TxnCommon::ReadAhead(const PageId* ids, size_t n) { ctx_->pager->ReadAhead(ids, n); }
+uint32_t TxnCommon::ReadAheadLimit() const { return ctx_->pager->readahead_limit(); }
 
 TxnCommon::~TxnCommon() { Unpin(); }
 
 void TxnCommon::Unpin() {
   if (slot_ >= 0) {
     FlushStats();
-    db_->pager_->epochs().Unpin(slot_);
+    ctx_->pager->epochs().Unpin(slot_);
     slot_ = -1;
   }
 }
 
 void TxnCommon::FlushStats() {
   if constexpr (!kStatsEnabled) return;
-  EngineStats& st = db_->stats_;
+  EngineStats& st = *ctx_->stats;
   const uint32_t stripe = ThreadStripe();
   if (__builtin_expect(stripe < kOwnedStripes, 1)) {  // plain adds to this thread's own stripes
     st.read_txns.AddOwned(stripe, counts_as_read_txn_ ? 1 : 0);
@@ -98,7 +99,7 @@ thread_local int root_cache_next = 0;
 
 bool TxnCommon::CachedRoot(TreeId tree, TreeRoot* root) const {
   for (const RootCacheEntry& e : root_cache) {
-    if (e.tree == tree && e.txn == version_.txn && e.db_uid == db_->uid_) {
+    if (e.tree == tree && e.txn == version_.txn && e.db_uid == ctx_->store_uid) {
       *root = e.root;
       return true;
     }
@@ -109,7 +110,7 @@ bool TxnCommon::CachedRoot(TreeId tree, TreeRoot* root) const {
 void TxnCommon::RememberRoot(TreeId tree, const TreeRoot& root) const {
   RootCacheEntry& e = root_cache[root_cache_next];
   root_cache_next = (root_cache_next + 1) % kRootCacheSize;
-  e = RootCacheEntry{db_->uid_, version_.txn, tree, root};
+  e = RootCacheEntry{ctx_->store_uid, version_.txn, tree, root};
 }
 
 Status TxnCommon::FindMeta(TreeId tree, TreeMeta* meta) {
@@ -170,8 +171,8 @@ Status TxnCommon::CommonGetView(TreeId tree, Slice key, Slice* value) {
 }
 
 Status TxnCommon::MeasuredGetView(TreeId tree, Slice key, Slice* value) {
-  ProfileRoot profile(&db_->profile_, ProfileOp::kGet, ProfileComponent::kTreeSearch, true,
-                      &db_->latency_.get);
+  ProfileRoot profile(ctx_->profile, ProfileOp::kGet, ProfileComponent::kTreeSearch, true,
+                      &ctx_->latency->get);
   return GetViewUnmeasured(tree, key, value);
 }
 
@@ -201,156 +202,6 @@ Status ReadTxnImpl::Get(TreeId tree, Slice key, std::string* value) {
   LIGHTNING_RETURN_IF_ERROR(CommonGetView(tree, key, &v));
   value->assign(v.data(), v.size());
   return Status::OK();
-}
-
-// ---- CursorImpl ----
-
-Status CursorImpl::CurrentRoot(TreeRoot* root) const {
-  if (mod_count_ == nullptr) {  // a snapshot's tree never changes
-    *root = root_;
-    return Status::OK();
-  }
-  return txn_->FindRoot(tree_, root);
-}
-
-void CursorImpl::Settle(Status s) const {
-  status_ = std::move(s);
-  value_ = std::string_view();
-  if (status_.ok() && it_.Valid()) {
-    // Load a large value now, so that Valid() promises a readable value;
-    // value() returns this view until the position changes.
-    status_ = it_.value(&value_);
-  }
-  if (!status_.ok()) {
-    it_.Reset(TreeRoot{});
-    return;
-  }
-  if (mod_count_ != nullptr && it_.Valid()) saved_key_.assign(it_.key());
-  on_saved_ = true;
-}
-
-void CursorImpl::Refresh() const {
-  if (!Stale()) return;
-  seen_mod_ = *mod_count_;
-  if (!it_.Valid()) return;
-  TreeRoot root;
-  Status s = CurrentRoot(&root);
-  if (!s.ok()) return Settle(s);
-  it_.Reset(root);
-  s = it_.Seek(saved_key_);
-  if (!s.ok()) return Settle(s);
-  const bool on_saved = it_.Valid() && it_.key() == saved_key_;
-  Settle(Status::OK());
-  on_saved_ = on_saved;
-  // If the saved key is gone, it_ sits at its successor (or is invalid).
-}
-
-void CursorImpl::Seek(Slice target) {
-  const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
-                      &txn_->db_->latency_.seek);
-  txn_->db_->stats_.cursor_seeks.Add();
-  TreeRoot root;
-  Status s = CurrentRoot(&root);
-  if (!s.ok()) return Settle(s);
-  if (mod_count_) seen_mod_ = *mod_count_;
-  it_.Reset(root);
-  Settle(it_.Seek(target));
-}
-
-void CursorImpl::SeekForPrev(Slice target) {
-  const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
-                      &txn_->db_->latency_.seek);
-  txn_->db_->stats_.cursor_seeks.Add();
-  TreeRoot root;
-  Status s = CurrentRoot(&root);
-  if (!s.ok()) return Settle(s);
-  if (mod_count_) seen_mod_ = *mod_count_;
-  it_.Reset(root);
-  Settle(it_.SeekForPrev(target));
-}
-
-void CursorImpl::SeekToFirst() {
-  const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
-                      &txn_->db_->latency_.seek);
-  txn_->db_->stats_.cursor_seeks.Add();
-  TreeRoot root;
-  Status s = CurrentRoot(&root);
-  if (!s.ok()) return Settle(s);
-  if (mod_count_) seen_mod_ = *mod_count_;
-  it_.Reset(root);
-  Settle(it_.First());
-}
-
-void CursorImpl::SeekToLast() {
-  const bool timed = LatencyStats::Sample(LatencyStats::kSeek);
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kSeek, ProfileComponent::kTreeSearch, timed,
-                      &txn_->db_->latency_.seek);
-  txn_->db_->stats_.cursor_seeks.Add();
-  TreeRoot root;
-  Status s = CurrentRoot(&root);
-  if (!s.ok()) return Settle(s);
-  if (mod_count_) seen_mod_ = *mod_count_;
-  it_.Reset(root);
-  Settle(it_.Last());
-}
-
-CursorImpl::~CursorImpl() {
-  if (tick_ != counted_) txn_->db_->stats_.cursor_steps.Add(tick_ - counted_);
-}
-
-void CursorImpl::MeasuredStep(bool forward) {
-  txn_->db_->stats_.cursor_steps.Add(tick_ - counted_);
-  counted_ = tick_;
-  ProfileRoot profile(&txn_->db_->profile_, ProfileOp::kStep, ProfileComponent::kTreeSearch, true,
-                      &txn_->db_->latency_.scan_step);
-  forward ? StepForward() : StepBack();
-}
-
-void CursorImpl::Next() {
-  if (__builtin_expect(CountStep(), 0)) return MeasuredStep(true);
-  StepForward();
-}
-
-void CursorImpl::Prev() {
-  if (__builtin_expect(CountStep(), 0)) return MeasuredStep(false);
-  StepBack();
-}
-
-void CursorImpl::StepForward() {
-  Refresh();
-  if (!on_saved_) {  // the saved key was deleted: its successor is next
-    Settle(Status::OK());
-  } else {
-    Settle(it_.Next());
-  }
-}
-
-void CursorImpl::StepBack() {
-  Refresh();
-  if (!on_saved_) {
-    // it_ sits at the successor of the deleted key: its predecessor is next.
-    Settle(it_.Valid() ? it_.Prev() : it_.Last());
-  } else {
-    Settle(it_.Prev());
-  }
-}
-
-bool CursorImpl::Valid() const {
-  Refresh();
-  return status_.ok() && it_.Valid();
-}
-
-Slice CursorImpl::key() const {
-  Refresh();
-  return it_.key();
-}
-
-Slice CursorImpl::value() const {
-  Refresh();
-  return value_;  // read by Settle at every move (empty when not Valid())
 }
 
 }  // namespace lightning

@@ -1,6 +1,8 @@
-// Transactions and cursors: the classes behind ReadTxn, WriteTxn and Cursor.
+// Transactions: the classes behind ReadTxn and WriteTxn (cursors are
+// engine/cursor.h).
 //
-// A transaction owns an epoch pin for its whole life, so every frame it or
+// A transaction sees its store only through a TxnContext (txn_context.h).
+// It owns an epoch pin for its whole life, so every frame it or
 // its cursors reach stays valid until it ends. A write transaction also owns
 // the writer lock; the pages it creates are private to it (stamp matches)
 // and change in place; any other page is copied first.
@@ -13,8 +15,9 @@
 #include <vector>
 
 #include "engine/btree.h"
-#include "engine/db_impl.h"
-#include "engine/wal.h"
+#include "engine/format.h"
+#include "engine/txn_context.h"
+#include "engine/writer_lock.h"
 
 namespace lightning {
 
@@ -31,14 +34,6 @@ class TxnCommon : public virtual PageSource {
   void ReadAhead(const PageId* ids, size_t n) override;
   uint32_t ReadAheadLimit() const override;
 
- protected:
-  TxnCommon(DBImpl* db, int slot, const Version& v) : db_(db), slot_(slot), version_(v) {}
-  ~TxnCommon() override;
-  void Unpin();  // also adds this transaction's counts to the store's (FlushStats)
-  void FlushStats();
-
-  // The tree's meta as this transaction sees it. NotFound if absent.
-  virtual Status FindMeta(TreeId tree, TreeMeta* meta);
   // The tree's root as this transaction sees it (FindMeta without the name).
   virtual Status FindRoot(TreeId tree, TreeRoot* root) {
     TreeMeta m;
@@ -46,6 +41,17 @@ class TxnCommon : public virtual PageSource {
     *root = m.root;
     return Status::OK();
   }
+  const TxnContext* context() const { return ctx_; }
+
+ protected:
+  TxnCommon(const TxnContext* ctx, int slot, const Version& v)
+      : ctx_(ctx), slot_(slot), version_(v) {}
+  ~TxnCommon() override;
+  void Unpin();  // also adds this transaction's counts to the store's (FlushStats)
+  void FlushStats();
+
+  // The tree's meta as this transaction sees it. NotFound if absent.
+  virtual Status FindMeta(TreeId tree, TreeMeta* meta);
   Status LookupName(Slice name, TreeId* id);
   // Read transactions: the per-thread cache of tree roots by snapshot.
   bool CachedRoot(TreeId tree, TreeRoot* root) const;
@@ -56,7 +62,7 @@ class TxnCommon : public virtual PageSource {
   [[gnu::noinline, gnu::cold]] Status MeasuredGetView(TreeId tree, Slice key, Slice* value);
   Result<std::unique_ptr<Cursor>> CommonNewCursor(TreeId tree, const uint64_t* mod_count);
 
-  DBImpl* db_;
+  const TxnContext* ctx_;
   int slot_;         // epoch slot; -1 once released
   Version version_;  // snapshot (read) or catalog being built (write)
   TreeId cached_id_ = 0;
@@ -65,13 +71,11 @@ class TxnCommon : public virtual PageSource {
   // (plain increments here: no shared write on the read path).
   uint64_t gets_ = 0, get_misses_ = 0, page_hits_ = 0;
   bool counts_as_read_txn_ = false;
-
-  friend class CursorImpl;
 };
 
 class ReadTxnImpl final : public ReadTxn, public TxnCommon {
  public:
-  ReadTxnImpl(DBImpl* db, int slot, const Version& v) : TxnCommon(db, slot, v) {
+  ReadTxnImpl(const TxnContext* ctx, int slot, const Version& v) : TxnCommon(ctx, slot, v) {
     counts_as_read_txn_ = true;
   }
   Status OpenTree(Slice name, TreeId* id) override { return LookupName(name, id); }
@@ -90,7 +94,8 @@ class ReadTxnImpl final : public ReadTxn, public TxnCommon {
 
 class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter {
  public:
-  WriteTxnImpl(DBImpl* db, int slot, const Version& v, std::unique_lock<WriterLock> lock);
+  WriteTxnImpl(const TxnContext* ctx, int slot, const Version& v,
+               std::unique_lock<WriterLock> lock);
   ~WriteTxnImpl() override;
 
   // Txn
@@ -129,8 +134,28 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   }
   Status ApplyPayload(std::string_view payload);
 
+  // What the store's commit (StoreWriter::CommitWrite) reads of the
+  // transaction. Valid until Finish().
+  struct Changes {
+    bool none;  // nothing was logged (and this is no replay): nothing changed
+    uint64_t lsn;
+    const Version& version;            // the catalog as built
+    std::vector<PageId>& created;      // pages made here; the commit sorts them
+    const std::vector<PageId>& freed;  // pages this transaction made unreachable
+    std::string_view log;              // the WAL payload
+    uint64_t puts, deletes;
+  };
+  Changes changes() {
+    return {logging_ && wal_.empty(), lsn_, version_, created_, freed_, wal_, puts_, deletes_};
+  }
+  // Drops the pages created since the n-th (an abort, a rollback, an empty
+  // commit): they were never reachable from a committed version.
+  void DropCreatedSince(size_t n);
+  // Ends the transaction: the pin and the writer lock go. The commit calls it
+  // as soon as the next writer may start.
+  void Finish();
+
  private:
-  friend class DBImpl;
   struct MetaState {
     TreeMeta meta;
     bool dirty = false;
@@ -147,8 +172,6 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   Status MutableMeta(TreeId tree, MetaState** state);
   Status CheckOpen() const;
   Status FlushMetas();  // writes dirty metas into the catalog tree
-  void DropCreatedSince(size_t n);
-  void Finish();  // releases the writer lock and the pin
   void LogOp(WalOp op, TreeId tree, Slice a, Slice b, bool has_b);
   Status PutCatalog(Slice key, Slice value);
   Status DeleteCatalog(Slice key);
@@ -165,64 +188,6 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   bool logging_ = true;
   bool done_ = false;
   uint64_t puts_ = 0, deletes_ = 0;
-};
-
-class CursorImpl final : public Cursor {
- public:
-  CursorImpl(TxnCommon* txn, TreeId tree, const TreeRoot& root, const uint64_t* mod_count)
-      : txn_(txn),
-        tree_(tree),
-        root_(root),
-        it_(txn, root),
-        mod_count_(mod_count),
-        seen_mod_(mod_count ? *mod_count : 0),
-        tick_(LatencyStats::CursorPhase()),
-        counted_(tick_) {}
-  ~CursorImpl() override;
-
-  void Seek(Slice target) override;
-  void SeekForPrev(Slice target) override;
-  void SeekToFirst() override;
-  void SeekToLast() override;
-  void Next() override;
-  void Prev() override;
-  bool Valid() const override;
-  Slice key() const override;
-  Slice value() const override;
-  Status status() const override { return status_; }
-
- private:
-  // Write transactions: re-finds the position after the tree changed.
-  void Refresh() const;
-  void Settle(Status s) const;  // records status, remembers the key
-  bool Stale() const { return mod_count_ != nullptr && *mod_count_ != seen_mod_; }
-  Status CurrentRoot(TreeRoot* root) const;
-
-  TxnCommon* txn_;
-  TreeId tree_;
-  TreeRoot root_;  // read transactions: the snapshot's root, fixed
-  mutable TreeIterator it_;
-  const uint64_t* mod_count_;  // nullptr for read transactions
-  mutable uint64_t seen_mod_;
-  mutable std::string saved_key_;
-  mutable std::string_view value_;  // the current row's value, set by Settle
-  mutable bool on_saved_ = true;    // false: saved key was deleted; at its successor
-  mutable Status status_;
-
-  // Steps are counted by the cursor and added to the store's cursor_steps
-  // at each measured step and when the cursor is destroyed: a step costs no
-  // shared write and no thread-local access. One step in
-  // LatencyStats::kStepSampleEvery is measured, from a per-cursor phase.
-  bool CountStep() {  // true: measure this step (MeasuredStep)
-    if constexpr (!kStatsEnabled) return false;
-    return (++tick_ & (LatencyStats::kStepSampleEvery - 1)) == 0;
-  }
-  // Out of line, so that the unmeasured step carries none of its code.
-  [[gnu::noinline, gnu::cold]] void MeasuredStep(bool forward);
-  void StepForward();
-  void StepBack();
-  uint64_t tick_;     // a per-cursor phase plus the steps taken
-  uint64_t counted_;  // tick_ when the steps were last added to cursor_steps
 };
 
 }  // namespace lightning

@@ -10,7 +10,8 @@
 // was acknowledged, so the damage is Corruption; otherwise it is the torn
 // tail of an interrupted write and recovery stops there.
 //
-// Payload: a sequence of operations (see WalOp), each a tag byte then fields.
+// Payload: a sequence of operations (WalOp, engine/format.h), each a tag byte
+// then fields.
 // Thread safety: none; the DB serialises access.
 #pragma once
 
@@ -19,24 +20,11 @@
 #include <string>
 #include <string_view>
 
+#include "engine/format.h"
 #include "engine/io.h"
 #include "lightning/status.h"
 
 namespace lightning {
-
-inline constexpr uint64_t kWalMagic = 0x314C4157474E544CULL;  // "LTNGWAL1"
-inline constexpr uint32_t kWalVersion = 1;
-inline constexpr uint32_t kWalHeaderSize = 64;
-inline constexpr uint32_t kWalRecordHeader = 24;
-
-enum class WalOp : uint8_t {
-  kPut = 1,         // varint tree | varint klen | key | varint vlen | value
-  kDelete = 2,      // varint tree | varint klen | key
-  kCreateTree = 3,  // varint tree | varint nlen | name
-  kDropTree = 4,    // varint tree
-  kRenameTree = 5,  // varint tree | varint nlen | new name
-  kClearTree = 6,   // varint tree
-};
 
 std::string EncodeWalHeader(uint64_t salt, uint64_t base_lsn);
 void AppendWalRecord(std::string* out, uint64_t lsn, uint64_t durable_lsn, std::string_view payload,

@@ -4,11 +4,11 @@
 
 namespace lightning {
 
-WriteTxnImpl::WriteTxnImpl(DBImpl* db, int slot, const Version& v,
+WriteTxnImpl::WriteTxnImpl(const TxnContext* ctx, int slot, const Version& v,
                            std::unique_lock<WriterLock> lock)
-    : TxnCommon(db, slot, v), writer_lock_(std::move(lock)), lsn_(v.txn + 1) {
-  stamp_ = ++db_->stamp_counter_;
-  wal_.swap(db_->spare_txn_wal_);
+    : TxnCommon(ctx, slot, v), writer_lock_(std::move(lock)), lsn_(v.txn + 1) {
+  stamp_ = ctx_->writer->NewStamp();
+  wal_ = ctx_->writer->TakeLogBuffer();
   wal_.clear();
 }
 
@@ -25,10 +25,8 @@ void WriteTxnImpl::Finish() {
   done_ = true;
   Unpin();
   if (writer_lock_.owns_lock()) {
-    if (wal_.capacity() <= DBImpl::kMaxSpareBuffer) {
-      wal_.clear();
-      db_->spare_txn_wal_.swap(wal_);
-    }
+    ctx_->writer->ReturnLogBuffer(std::move(wal_));
+    wal_.clear();  // a moved-from string is valid but unspecified
     writer_lock_.unlock();
   }
 }
@@ -36,14 +34,10 @@ void WriteTxnImpl::Finish() {
 // ---- PageWriter ----
 
 Status WriteTxnImpl::NewPage(PageType type, uint32_t size, Frame** frame) {
-  PageId id;
-  {
-    std::lock_guard<std::mutex> lock(db_->space_mu_);
-    id = db_->AllocPageId(type);
-  }
-  Frame* f = db_->pager_->NewFrame(id, size, type);
+  const PageId id = ctx_->writer->AllocPage(type);
+  Frame* f = ctx_->pager->NewFrame(id, size, type);
   f->stamp = stamp_;
-  db_->pager_->EvictIfNeeded();  // room for it, from clean pages
+  ctx_->pager->EvictIfNeeded();  // room for it, from clean pages
   created_.push_back(id);
   *frame = f;
   return Status::OK();
@@ -73,13 +67,7 @@ Frame* WriteTxnImpl::PrivateFrame(PageId id) {
 }
 
 void WriteTxnImpl::DropCreatedSince(size_t n) {
-  std::lock_guard<std::mutex> lock(db_->space_mu_);
-  for (size_t i = n; i < created_.size(); i++) {
-    PageId id = created_[i];
-    db_->CountFree(id);
-    db_->pager_->DropFrame(id);
-    db_->free_ids_.push_back(id);
-  }
+  if (n < created_.size()) ctx_->writer->DropUncommitted(created_.data() + n, created_.size() - n);
   created_.resize(n);
 }
 
@@ -114,12 +102,12 @@ Status WriteTxnImpl::MutableMeta(TreeId tree, MetaState** state) {
 
 Status WriteTxnImpl::PutCatalog(Slice key, Slice value) {
   bool inserted;
-  return TreePut(this, db_->page_size_, &version_.catalog, key, value, &inserted);
+  return TreePut(this, ctx_->page_size, &version_.catalog, key, value, &inserted);
 }
 
 Status WriteTxnImpl::DeleteCatalog(Slice key) {
   bool existed;
-  return TreeDelete(this, db_->page_size_, &version_.catalog, key, &existed);
+  return TreeDelete(this, ctx_->page_size, &version_.catalog, key, &existed);
 }
 
 Status WriteTxnImpl::FlushMetas() {
@@ -152,8 +140,8 @@ Status WriteTxnImpl::GetTreeInfo(TreeId tree, TreeInfo* info) {
 Status WriteTxnImpl::GetView(TreeId tree, Slice key, Slice* value) {
   LIGHTNING_RETURN_IF_ERROR(CheckOpen());
   const bool timed = LatencyStats::Sample(LatencyStats::kGet);
-  ProfileRoot profile(&db_->profile_, ProfileOp::kGet, ProfileComponent::kTreeSearch, timed,
-                      &db_->latency_.get);
+  ProfileRoot profile(ctx_->profile, ProfileOp::kGet, ProfileComponent::kTreeSearch, timed,
+                      &ctx_->latency->get);
   gets_++;
   TreeRoot root;
   LIGHTNING_RETURN_IF_ERROR(FindRoot(tree, &root));
@@ -186,7 +174,7 @@ void WriteTxnImpl::LogOp(WalOp op, TreeId tree, Slice a, Slice b, bool has_b) {
 
 Status WriteTxnImpl::Put(TreeId tree, Slice key, Slice value) {
   LIGHTNING_RETURN_IF_ERROR(CheckOpen());
-  const uint32_t max_key = MaxKeySize(db_->page_size_);
+  const uint32_t max_key = MaxKeySize(ctx_->page_size);
   if (key.size() > max_key) {
     return Status::InvalidArgument("key of " + std::to_string(key.size()) + " bytes exceeds the " +
                                    std::to_string(max_key) + "-byte limit (page_size/4)");
@@ -196,13 +184,13 @@ Status WriteTxnImpl::Put(TreeId tree, Slice key, Slice value) {
                                    " bytes exceeds the 268435456-byte (256 MiB) limit");
   }
   const bool timed = LatencyStats::Sample(LatencyStats::kPut);
-  ProfileRoot profile(&db_->profile_, ProfileOp::kPut, ProfileComponent::kTreeUpdate, timed,
-                      &db_->latency_.put);
+  ProfileRoot profile(ctx_->profile, ProfileOp::kPut, ProfileComponent::kTreeUpdate, timed,
+                      &ctx_->latency->put);
   MetaState* st;
   LIGHTNING_RETURN_IF_ERROR(MutableMeta(tree, &st));
   bool inserted;
   LIGHTNING_RETURN_IF_ERROR(
-      TreePut(this, db_->page_size_, &st->meta.root, key, value, &inserted, &st->finger));
+      TreePut(this, ctx_->page_size, &st->meta.root, key, value, &inserted, &st->finger));
   st->dirty = true;
   mod_count_++;
   puts_++;
@@ -216,13 +204,13 @@ Status WriteTxnImpl::Put(TreeId tree, Slice key, Slice value) {
 Status WriteTxnImpl::Delete(TreeId tree, Slice key, bool* existed) {
   LIGHTNING_RETURN_IF_ERROR(CheckOpen());
   const bool timed = LatencyStats::Sample(LatencyStats::kDelete);
-  ProfileRoot profile(&db_->profile_, ProfileOp::kDelete, ProfileComponent::kTreeUpdate, timed,
-                      &db_->latency_.del);
+  ProfileRoot profile(ctx_->profile, ProfileOp::kDelete, ProfileComponent::kTreeUpdate, timed,
+                      &ctx_->latency->del);
   MetaState* st;
   LIGHTNING_RETURN_IF_ERROR(MutableMeta(tree, &st));
   bool was = false;
   st->finger.Clear();  // a delete may merge or free leaves
-  LIGHTNING_RETURN_IF_ERROR(TreeDelete(this, db_->page_size_, &st->meta.root, key, &was));
+  LIGHTNING_RETURN_IF_ERROR(TreeDelete(this, ctx_->page_size, &st->meta.root, key, &was));
   if (existed) *existed = was;
   if (!was) {
     profile.SkipLatency();
@@ -323,7 +311,7 @@ Status WriteTxnImpl::Savepoint(int* depth) {
   saves_.push_back(Save{version_, metas_, created_.size(), freed_.size(), wal_.size()});
   // Seal: pages made so far must be copied again if changed, so that a
   // rollback to here finds them as they are now.
-  stamp_ = ++db_->stamp_counter_;
+  stamp_ = ctx_->writer->NewStamp();
   *depth = static_cast<int>(saves_.size());
   return Status::OK();
 }
@@ -344,7 +332,7 @@ Status WriteTxnImpl::RollbackTo(int depth) {
   // cleared all the same, so that no finger outlives a rollback.
   for (auto& [id, st] : metas_) st.finger.Clear();
   cached_id_ = 0;
-  stamp_ = ++db_->stamp_counter_;
+  stamp_ = ctx_->writer->NewStamp();
   mod_count_++;
   return Status::OK();
 }
@@ -363,7 +351,7 @@ Status WriteTxnImpl::Release(int depth) {
 Status WriteTxnImpl::Commit() {
   LIGHTNING_RETURN_IF_ERROR(CheckOpen());
   Status s = FlushMetas();
-  if (s.ok()) s = db_->CommitWrite(this);
+  if (s.ok()) s = ctx_->writer->CommitWrite(this);
   if (!s.ok() && !done_) Abort();
   return s;
 }
@@ -371,7 +359,7 @@ Status WriteTxnImpl::Commit() {
 void WriteTxnImpl::Abort() {
   if (done_) return;
   DropCreatedSince(0);
-  db_->stats_.aborts.Add();
+  ctx_->stats->aborts.Add();
   Finish();
 }
 

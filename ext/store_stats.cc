@@ -1,5 +1,7 @@
 #include "ext/store_stats.h"
 
+#include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "ext/settings.h"
@@ -7,9 +9,56 @@
 
 namespace lightning::ext {
 
+namespace {
+
+double Value(const std::vector<Metric>& metrics, const char* name) {
+  for (const Metric& m : metrics)
+    if (m.name == name) return m.value;
+  return 0;
+}
+
+// Figures with nothing measured behind them become kUnknown: a hit rate with
+// no page access, a batch size with no batch, rates over no interval (the
+// first read of a store). (The engine reports an unknown compression_ratio
+// itself.)
+void MarkUnmeasured(std::vector<Metric>* metrics) {
+  const bool accesses = Value(*metrics, "cache_hits") + Value(*metrics, "cache_misses") > 0;
+  const bool batches = Value(*metrics, "group_commit_batches") > 0;
+  const bool interval = Value(*metrics, "interval_seconds") > 0;
+  for (Metric& m : *metrics) {
+    const std::string& n = m.name;
+    const bool unknown =
+        (n == "cache_hit_rate" && !accesses) || (n == "group_commit_avg_batch" && !batches) ||
+        ((n == "interval_seconds" || n.find("_per_second") != std::string::npos) && !interval);
+    if (unknown) m.value = kUnknown;
+  }
+}
+
+// A VFS database's metrics: MarkUnmeasured, and a compression_ratio the
+// engine cannot know (the database's pages are blobs) measured on the file
+// when it holds every page: the database's bytes over the store's bytes.
+std::vector<Metric> VfsMetrics(std::vector<Metric> metrics) {
+  MarkUnmeasured(&metrics);
+  const double data = Value(metrics, "vfs_file_size");
+  const double stored = Value(metrics, "file_size") - Value(metrics, "free_bytes");
+  for (Metric& m : metrics) {
+    if (m.name == "compression_ratio" && std::isnan(m.value) && data > 0 && stored > 0 &&
+        Value(metrics, "dirty_bytes") == 0) {
+      m.value = data / stored;
+      m.description =
+          "database bytes (vfs_file_size) / bytes of the store's file in use; "
+          "after a checkpoint, raw / stored page bytes of the checkpoints";
+    }
+  }
+  return metrics;
+}
+
+}  // namespace
+
 Status CollectStats(const StoreTarget& target, std::vector<StatRow>* rows) {
   rows->clear();
   std::vector<Metric> metrics = target.db->Metrics();
+  MarkUnmeasured(&metrics);
   double memory = 0, fsyncs = 0;
   for (const Metric& m : metrics) {
     if (m.name == "cache_used" || m.name.rfind("memory_", 0) == 0) memory += m.value;
@@ -49,6 +98,7 @@ bool IsCounterMetric(const std::string& name) {
                                                   "cache_hits",
                                                   "cache_misses",
                                                   "cache_evictions",
+                                                  "readahead_pages",
                                                   "bytes_read",
                                                   "bytes_written",
                                                   "wal_bytes",
@@ -79,7 +129,7 @@ bool CollectVfsStats(sqlite3* db, const std::string& name,
     std::vector<Metric> metrics;
     if (sqlite3_file_control(db, name.c_str(), SQLITE_FCNTL_FILE_POINTER, &file) == SQLITE_OK &&
         vfs::FileMetrics(file, &metrics)) {
-      for (Metric& m : metrics)
+      for (Metric& m : VfsMetrics(std::move(metrics)))
         rows->emplace_back(sqlite3_db_filename(db, name.c_str()), std::move(m));
       return true;
     }
@@ -88,9 +138,54 @@ bool CollectVfsStats(sqlite3* db, const std::string& name,
   vfs::ForEachOpenDatabase([&](const std::string& db_path, const std::vector<Metric>& metrics) {
     if (!path.empty() && db_path != path) return;
     found = true;
-    for (const Metric& m : metrics) rows->emplace_back(db_path, m);
+    for (Metric& m : VfsMetrics(metrics)) rows->emplace_back(db_path, std::move(m));
   });
   return found;
+}
+
+std::string PrettyValue(double v, const std::string& unit) {
+  char buf[64];
+  if (std::isnan(v)) return "";
+  if (unit == "bytes" || unit == "bytes/s") {
+    static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    int u = 0;
+    double x = v;
+    while (u < 5 && std::fabs(x) >= 1024) {
+      x /= 1024;
+      u++;
+    }
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", x, kUnits[u]);
+    return std::string(buf) + (unit == "bytes/s" ? "/s" : "");
+  }
+  if (unit == "seconds") {
+    const double a = std::fabs(v);
+    if (a == 0) return "0 s";
+    if (a < 1e-3) {
+      std::snprintf(buf, sizeof buf, "%.1f us", v * 1e6);
+    } else if (a < 1) {
+      std::snprintf(buf, sizeof buf, "%.1f ms", v * 1e3);
+    } else if (a < 3600) {
+      std::snprintf(buf, sizeof buf, "%.2f s", v);
+    } else {
+      std::snprintf(buf, sizeof buf, "%.1f h", v / 3600);
+    }
+    return buf;
+  }
+  if (unit == "ratio") {
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+    return buf;
+  }
+  // Counts and the rest: whole numbers with thousands separators.
+  if (v == std::floor(v) && std::fabs(v) < 9e15) {
+    std::string digits = std::to_string(static_cast<long long>(std::fabs(v))), out;
+    for (size_t i = 0; i < digits.size(); i++) {
+      if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+      out += digits[i];
+    }
+    return (v < 0 ? "-" : "") + out + (unit == "count" || unit == "lsn" ? "" : " " + unit);
+  }
+  std::snprintf(buf, sizeof buf, "%.1f %s", v, unit.c_str());
+  return buf;
 }
 
 bool IsIntegerUnit(const std::string& unit) {

@@ -4,6 +4,7 @@
 // Thread safety: as the DB calls it makes (any thread).
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,20 @@ struct StatRow {
   Metric metric;
 };
 
+// The value of a figure that nothing measured yet (lightning_stats shows
+// NULL, lightning_metrics leaves the sample out). Test with std::isnan.
+inline const double kUnknown = std::numeric_limits<double>::quiet_NaN();
+
 // Every figure of `target`'s store; per-tree rows for its table only when
 // target.one_table, else for every tree (the saved-settings tree excepted).
 Status CollectStats(const StoreTarget& target, std::vector<StatRow>* rows);
 
 // True for counters (they only grow until a reset); false for gauges.
 bool IsCounterMetric(const std::string& name);
+
+// `v` in human units, for reading: "9.4 MiB", "850.0 us", "1,234,567",
+// "2.3 MiB/s"; "" for kUnknown.
+std::string PrettyValue(double v, const std::string& unit);
 
 // Units whose values are whole numbers.
 bool IsIntegerUnit(const std::string& unit);

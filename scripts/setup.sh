@@ -13,8 +13,9 @@ PACKAGES=(
   cmake g++ make ninja-build pkg-config clang-format ccache
   # engine and extension
   libsqlite3-dev sqlite3 liblz4-dev libzstd-dev libxxhash-dev liburing-dev libhwy-dev
-  # packaged helpers: JSON, command-line flags, ELF/DWARF symbols
-  nlohmann-json3-dev libcli11-dev libdw-dev
+  # packaged helpers: JSON, command-line flags, ELF/DWARF symbols (libc's
+  # internal function names in CPU profiles come from libc6-dbg)
+  nlohmann-json3-dev libcli11-dev libdw-dev libc6-dbg
   # tests
   libgtest-dev python3-pytest python3-prometheus-client python3-cram
   # bench: the engines we compare against

@@ -4,6 +4,7 @@
 #include "vfs/vfs_file.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <new>
 #include <string>
@@ -133,7 +134,9 @@ int Pragma(LightningFile* f, char** args) {
       // 0.057685017999999998).
       char line[160];
       const bool integer = m.unit == "count" || m.unit == "bytes" || m.unit == "lsn";
-      if (integer)
+      if (std::isnan(m.value))  // unknown: nothing measured yet (NULL in lightning_stats)
+        sqlite3_snprintf(sizeof(line), line, "%s=\n", m.name.c_str());
+      else if (integer)
         sqlite3_snprintf(sizeof(line), line, "%s=%lld\n", m.name.c_str(),
                          static_cast<long long>(m.value));
       else

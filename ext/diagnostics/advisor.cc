@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace lightning::ext {
 namespace {
@@ -27,29 +28,32 @@ constexpr double kFreeShare = 0.25;      // of the file
 constexpr uint64_t kFrameOverhead = 64;  // bytes of Frame header per cached page
 constexpr uint64_t kMiB = 1 << 20;
 
+// The evidence object, built with nlohmann/json: names in the order added,
+// text escaped, integers printed as integers, Inf and NaN (a ratio over no
+// activity) as null.
 class Evidence {
  public:
+  explicit Evidence(const std::string& table) { json_["table"] = table; }
   Evidence& Add(const std::string& name, double v) {
-    char buf[64];
-    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15) {
-      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+    if (!std::isfinite(v)) {
+      json_[name] = nullptr;
+    } else if (v == std::floor(v) && std::fabs(v) < 9e15) {
+      json_[name] = static_cast<int64_t>(v);
     } else {
-      std::snprintf(buf, sizeof buf, "%.10g", std::isfinite(v) ? v : 0.0);
+      json_[name] = v;
     }
-    return Raw(name, buf);
-  }
-  Evidence& AddText(const std::string& name, const std::string& v) {
-    return Raw(name, "\"" + v + "\"");
-  }
-  std::string str() const { return "{" + body_ + "}"; }
-
- private:
-  Evidence& Raw(const std::string& name, const std::string& v) {
-    if (!body_.empty()) body_ += ",";
-    body_ += "\"" + name + "\":" + v;
     return *this;
   }
-  std::string body_;
+  Evidence& AddText(const std::string& name, const std::string& v) {
+    json_[name] = v;
+    return *this;
+  }
+  // Invalid UTF-8 (a table name is bytes to SQLite) becomes U+FFFD.
+  std::string str() const { return json_.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+ private:
+  using Json = nlohmann::ordered_json;
+  Json json_;
 };
 
 std::string Quote(const std::string& s) {
@@ -123,7 +127,7 @@ void CacheRule(const Context& c, bool scan, std::vector<Recommendation>* out) {
   r.title = scan ? "Scans miss the cache and read the store from the file on every pass: "
                    "enlarge the cache"
                  : "The cache is too small for the working set: enlarge it";
-  r.evidence = Evidence()
+  r.evidence = Evidence(c.in.table)
                    .Add("cache_hit_rate", c.hit_rate())
                    .Add("cache_hits", c.m("cache_hits"))
                    .Add("cache_misses", c.m("cache_misses"))
@@ -167,7 +171,7 @@ void CommitRule(const Context& c, std::vector<Recommendation>* out) {
   r.rule = "tiny_durable_commits";
   r.severity = "medium";
   r.title = "Many small durable commits, each waiting for its own fsync";
-  r.evidence = Evidence()
+  r.evidence = Evidence(c.in.table)
                    .Add("commits", commits)
                    .Add("changes_per_commit", ops)
                    .Add("wal_fsyncs", c.m("wal_fsyncs"))
@@ -198,7 +202,7 @@ void SnapshotRule(const Context& c, std::vector<Recommendation>* out) {
   r.rule = "long_snapshot";
   r.severity = age >= 60 ? "high" : "medium";
   r.title = "A long-lived snapshot keeps replaced pages alive";
-  r.evidence = Evidence()
+  r.evidence = Evidence(c.in.table)
                    .Add("oldest_snapshot_age", age)
                    .Add("pinned_pages", pinned)
                    .Add("pinned_bytes", pinned * c.m("page_size"))
@@ -232,7 +236,7 @@ void CompressionRule(const Context& c, std::vector<Recommendation>* out) {
   r.rule = "incompressible_data";
   r.severity = "medium";
   r.title = "The data does not compress: turn compression off";
-  r.evidence = Evidence()
+  r.evidence = Evidence(c.in.table)
                    .AddText("compression", codec)
                    .Add("compression_ratio", ratio)
                    .Add("compression_raw_bytes", raw)
@@ -255,7 +259,7 @@ void WriterRule(const Context& c, std::vector<Recommendation>* out) {
   Recommendation r;
   r.rule = "writer_lock_waits";
   r.severity = gave_up ? "high" : "medium";
-  r.evidence = Evidence()
+  r.evidence = Evidence(c.in.table)
                    .Add("writer_waits", waits)
                    .Add("writer_wait_seconds", c.m("writer_wait_seconds"))
                    .Add("writer_busy", busy)
@@ -295,7 +299,7 @@ void CompactionRule(const Context& c, std::vector<Recommendation>* out) {
   r.rule = "compaction_space";
   r.severity = free_bytes >= 0.5 * file ? "medium" : "low";
   r.title = "Free space inside the file: compaction gives it back";
-  r.evidence = Evidence()
+  r.evidence = Evidence(c.in.table)
                    .Add("free_bytes", free_bytes)
                    .Add("file_size", file)
                    .Add("free_share", free_bytes / file)

@@ -42,7 +42,9 @@ struct Recommendation {
   std::string rule;
   std::string severity;  // high, medium, low
   std::string title;
-  std::string evidence;  // a JSON object of metric name -> measured value
+  // A JSON object: "table" (the table the SQL names), then each metric that
+  // triggered the rule -> its measured value (null when not finite).
+  std::string evidence;
   std::string effect;
   std::string sql;
 };

@@ -1,14 +1,10 @@
 #include "ext/diagnostics/cpu_sampler.h"
 
 #include <cxxabi.h>
-#include <dlfcn.h>
-#include <elf.h>
+#include <elfutils/libdwfl.h>
 #include <execinfo.h>
 #include <fcntl.h>
-#include <link.h>
 #include <signal.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -16,13 +12,12 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <memory>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 namespace lightning::ext {
@@ -64,84 +59,6 @@ void OnSigprof(int, siginfo_t*, void*) {
   errno = saved_errno;
 }
 
-// ---- symbols
-
-struct Symbol {
-  uintptr_t start, size;
-  std::string name;
-};
-
-struct Object {
-  std::string path;  // file to read symbols from ("" if none)
-  uintptr_t bias = 0;
-  std::vector<std::pair<uintptr_t, uintptr_t>> ranges;  // loaded segments [lo, hi)
-  std::vector<Symbol> symbols;                          // sorted by start
-  bool loaded = false;
-};
-
-int CollectObject(dl_phdr_info* info, size_t, void* data) {
-  auto* objects = static_cast<std::vector<Object>*>(data);
-  Object o;
-  o.path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "/proc/self/exe";
-  o.bias = info->dlpi_addr;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const auto& ph = info->dlpi_phdr[i];
-    if (ph.p_type == PT_LOAD)
-      o.ranges.emplace_back(o.bias + ph.p_vaddr, o.bias + ph.p_vaddr + ph.p_memsz);
-  }
-  objects->push_back(std::move(o));
-  return 0;
-}
-
-// Reads the function symbols of an ELF file: .symtab when present (it names
-// hidden and static functions too), else .dynsym.
-void LoadSymbols(Object* o) {
-  o->loaded = true;
-  const int fd = ::open(o->path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(Elf64_Ehdr))) {
-    ::close(fd);
-    return;
-  }
-  const size_t size = static_cast<size_t>(st.st_size);
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map == MAP_FAILED) return;
-  const char* base = static_cast<const char*>(map);
-  const auto* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
-  const bool ok = std::memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 &&
-                  eh->e_ident[EI_CLASS] == ELFCLASS64 && eh->e_shoff > 0 &&
-                  eh->e_shoff + static_cast<uint64_t>(eh->e_shnum) * sizeof(Elf64_Shdr) <= size;
-  if (ok) {
-    const auto* sections = reinterpret_cast<const Elf64_Shdr*>(base + eh->e_shoff);
-    const Elf64_Shdr* table = nullptr;
-    for (int pass = 0; pass < 2 && table == nullptr; pass++) {
-      for (int i = 0; i < eh->e_shnum; i++) {
-        if (sections[i].sh_type == (pass == 0 ? SHT_SYMTAB : SHT_DYNSYM)) table = &sections[i];
-      }
-    }
-    if (table != nullptr && table->sh_link < eh->e_shnum &&
-        table->sh_offset + table->sh_size <= size) {
-      const Elf64_Shdr& strtab = sections[table->sh_link];
-      const auto* syms = reinterpret_cast<const Elf64_Sym*>(base + table->sh_offset);
-      const size_t count = table->sh_size / sizeof(Elf64_Sym);
-      for (size_t i = 0; i < count; i++) {
-        const Elf64_Sym& s = syms[i];
-        const int type = ELF64_ST_TYPE(s.st_info);
-        if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s.st_value == 0 ||
-            s.st_shndx == SHN_UNDEF)
-          continue;
-        if (s.st_name >= strtab.sh_size || strtab.sh_offset + strtab.sh_size > size) continue;
-        o->symbols.push_back(Symbol{s.st_value, s.st_size, base + strtab.sh_offset + s.st_name});
-      }
-    }
-  }
-  ::munmap(map, size);
-  std::sort(o->symbols.begin(), o->symbols.end(),
-            [](const Symbol& a, const Symbol& b) { return a.start < b.start; });
-}
-
 // "ns::Class::method" from a mangled name: demangled, argument list dropped,
 // ';' (the folded-stack separator) replaced.
 std::string CleanName(const std::string& mangled) {
@@ -165,52 +82,89 @@ std::string CleanName(const std::string& mangled) {
       break;
     }
   }
+  // A symbol version ("__libc_start_main@@GLIBC_2.34") is not part of the name.
+  if (const size_t at = name.find('@'); at != std::string::npos && at > 0) name.resize(at);
   std::replace(name.begin(), name.end(), ';', ':');
   return name;
 }
 
-class Symbolizer {
- public:
-  Symbolizer() { dl_iterate_phdr(CollectObject, &objects_); }
+}  // namespace
 
-  std::string Name(uintptr_t pc) {
-    auto it = cache_.find(pc);
-    if (it != cache_.end()) return it->second;
-    std::string name = Lookup(pc);
-    cache_.emplace(pc, name);
-    return name;
+// ---- symbols, through elfutils' libdwfl
+
+namespace {
+
+// Separate debug files by build ID under /usr/lib/debug/.build-id (Debian's
+// -dbg and -dbgsym packages), and nowhere else. dwfl_standard_find_debuginfo
+// would also ask the debuginfod servers of DEBUGINFOD_URLS (Debian sets it
+// in login shells) over the network, stalling lightning_profile_stop().
+int FindLocalDebuginfo(Dwfl_Module* module, void**, const char*, Dwarf_Addr, const char*,
+                       const char*, GElf_Word, char** debuginfo_file_name) {
+  const unsigned char* id = nullptr;
+  GElf_Addr vaddr = 0;
+  const int len = dwfl_module_build_id(module, &id, &vaddr);
+  if (len < 2) return -1;
+  std::string path = "/usr/lib/debug/.build-id/";
+  for (int i = 0; i < len; i++) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", id[i]);
+    path += hex;
+    if (i == 0) path += '/';
   }
-
- private:
-  std::string Lookup(uintptr_t pc) {
-    for (Object& o : objects_) {
-      bool inside = false;
-      for (const auto& [lo, hi] : o.ranges) inside |= pc >= lo && pc < hi;
-      if (!inside) continue;
-      if (!o.loaded) LoadSymbols(&o);
-      const uintptr_t addr = pc - o.bias;
-      auto s = std::upper_bound(o.symbols.begin(), o.symbols.end(), addr,
-                                [](uintptr_t a, const Symbol& sym) { return a < sym.start; });
-      if (s != o.symbols.begin()) {
-        --s;
-        if (s->size == 0 || addr < s->start + s->size) return CleanName(s->name);
-      }
-      Dl_info info;
-      if (dladdr(reinterpret_cast<void*>(pc), &info) && info.dli_sname)
-        return CleanName(info.dli_sname);
-      const size_t slash = o.path.rfind('/');
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "+0x%lx", static_cast<unsigned long>(addr));
-      return "[" + o.path.substr(slash == std::string::npos ? 0 : slash + 1) + buf + "]";
-    }
-    return "[unknown]";
-  }
-
-  std::vector<Object> objects_;
-  std::unordered_map<uintptr_t, std::string> cache_;
-};
+  path += ".debug";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) *debuginfo_file_name = ::strdup(path.c_str());
+  return fd;
+}
 
 }  // namespace
+
+Symbolizer::Symbolizer() {
+  static const Dwfl_Callbacks kCallbacks = {
+      .find_elf = dwfl_linux_proc_find_elf,
+      .find_debuginfo = FindLocalDebuginfo,
+      .section_address = nullptr,
+      .debuginfo_path = nullptr,
+  };
+  dwfl_ = dwfl_begin(&kCallbacks);
+  if (dwfl_ == nullptr) return;
+  dwfl_report_begin(dwfl_);
+  const int rc = dwfl_linux_proc_report(dwfl_, ::getpid());
+  if (dwfl_report_end(dwfl_, nullptr, nullptr) != 0 || rc != 0) {
+    dwfl_end(dwfl_);
+    dwfl_ = nullptr;
+  }
+}
+
+Symbolizer::~Symbolizer() {
+  if (dwfl_ != nullptr) dwfl_end(dwfl_);
+}
+
+std::string Symbolizer::Name(uintptr_t pc) {
+  auto it = cache_.find(pc);
+  if (it != cache_.end()) return it->second;
+  std::string name = Lookup(pc);
+  cache_.emplace(pc, name);
+  return name;
+}
+
+std::string Symbolizer::Lookup(uintptr_t pc) {
+  Dwfl_Module* module = dwfl_ ? dwfl_addrmodule(dwfl_, pc) : nullptr;
+  if (module == nullptr) return "[unknown]";
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  const char* symbol = dwfl_module_addrinfo(module, pc, &offset, &sym, nullptr, nullptr, nullptr);
+  // The closest symbol below pc counts only if pc lies inside it (or it has no size).
+  if (symbol != nullptr && (sym.st_size == 0 || offset < sym.st_size)) return CleanName(symbol);
+  Dwarf_Addr start = 0;
+  const char* path =
+      dwfl_module_info(module, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr);
+  std::string file = path ? path : "?";
+  const size_t slash = file.rfind('/');
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "+0x%lx", static_cast<unsigned long>(pc - start));
+  return "[" + file.substr(slash == std::string::npos ? 0 : slash + 1) + buf + "]";
+}
 
 Status CpuSampler::Start(int hz) {
   std::lock_guard<std::mutex> lock(g_mu);

@@ -19,6 +19,9 @@
 **   expect (with the figures it rests on) and the SQL that applies it. The
 **   statistics are those since the last reset (lightning_stats_reset).
 **
+**   A store that no rule applies to has one row, rule `none`, saying there is
+**   nothing to recommend (its sql is NULL).
+**
 ** LIMITATIONS
 **
 **   Two rules have no setting to apply (a long-lived snapshot, frequent but
@@ -62,8 +65,15 @@ int FillRecommendations(sqlite3* db, sqlite3_value** args, std::vector<Row>* row
       if (p.component == "compress") in.compress_seconds = p.seconds;
     }
     in.physical_memory = PhysicalMemory();
-    for (const Recommendation& r : Advise(in)) {
+    const std::vector<Recommendation> advice = Advise(in);
+    for (const Recommendation& r : advice) {
       rows->push_back(Row{t.label, r.rule, r.severity, r.title, r.evidence, r.effect, r.sql});
+    }
+    if (advice.empty()) {  // say so, rather than return nothing
+      rows->push_back(Row{t.label, "none", "none",
+                          "nothing to recommend: no rule applies to the statistics since the last "
+                          "reset",
+                          "{}", "", Cell()});
     }
   }
   return SQLITE_OK;

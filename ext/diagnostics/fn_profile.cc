@@ -9,6 +9,7 @@
 **   SELECT lightning_profile_start('/tmp/run.folded');      -- 999 Hz
 **   ... the workload ...
 **   SELECT lightning_profile_stop();   -- writes /tmp/run.folded and /tmp/run.svg
+**   SELECT lightning_profile_start('/tmp/run.svg', 250);   -- the same two files
 **
 ** EXAMPLE
 **
@@ -34,6 +35,11 @@
 **   per distinct stack, outermost frame first: flamegraph.pl, speedscope and
 **   inferno read it. The SVG is drawn by flame_graph.cc.
 **
+**   lightning_profile_start checks its arguments (hz an integer in 1..10000),
+**   that no profile is running and that both files can be written, and opens
+**   neither: a refused call leaves them as they were. A path ending in .svg
+**   names the flame graph; the folded stacks then go to the .folded beside it.
+**
 ** LIMITATIONS
 **
 **   One CPU profile per process at a time. The functions write the files
@@ -41,7 +47,11 @@
 **   Time a thread spends blocked (waiting for fsync or a lock) is in the
 **   component profile but not in CPU samples.
 */
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 
 #include "ext/diagnostics/cpu_sampler.h"
@@ -91,34 +101,75 @@ const TvfSpec kProfile = {
 std::mutex g_path_mu;
 std::string g_path;  // GUARDED_BY(g_path_mu): where lightning_profile_stop writes
 
-std::string SvgPath(const std::string& folded) {
-  const size_t dot = folded.rfind('.'), slash = folded.rfind('/');
-  if (dot != std::string::npos && (slash == std::string::npos || dot > slash))
-    return folded.substr(0, dot) + ".svg";
-  return folded + ".svg";
+// The two files of a profile: the folded stacks at `path`, the flame graph
+// beside it with the extension .svg. A path that already ends in .svg names
+// the flame graph; the folded stacks then go to the same stem + .folded, so
+// neither file overwrites the other.
+struct ProfilePaths {
+  std::string folded, svg;
+};
+
+ProfilePaths PathsOf(const std::string& path) {
+  const size_t dot = path.rfind('.'), slash = path.rfind('/');
+  const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash);
+  const std::string stem = has_ext ? path.substr(0, dot) : path;
+  if (has_ext && path.substr(dot) == ".svg") return {stem + ".folded", path};
+  return {path, stem + ".svg"};
 }
 
+// True if `path` could be written without creating or truncating it now: an
+// existing file must be writable, a new one's directory writable.
+bool Writable(const std::string& path) {
+  if (access(path.c_str(), F_OK) == 0) return access(path.c_str(), W_OK) == 0;
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  return access(dir.c_str(), W_OK | X_OK) == 0;
+}
+
+// lightning_profile_start(path [, hz]). Everything is checked before the
+// sampler starts, and no file is touched: a refused call leaves the files
+// as they were (lightning_profile_stop writes them).
 void StartFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
   try {
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
       return sqlite3_result_error(
           ctx, "lightning_profile_start: the path of the folded-stacks file is NULL", -1);
     const std::string path = ValueText(argv[0]);
-    const int hz = argc > 1 ? sqlite3_value_int(argv[1]) : 999;
-    if (FILE* f = std::fopen(path.c_str(), "w")) {
-      std::fclose(f);
-    } else {
-      return sqlite3_result_error(ctx, ("lightning_profile_start: cannot write " + path).c_str(),
-                                  -1);
+    int64_t hz = 999;
+    if (argc > 1) {
+      hz = sqlite3_value_int64(argv[1]);
+      if (sqlite3_value_numeric_type(argv[1]) != SQLITE_INTEGER || hz < 1 || hz > 10000) {
+        const std::string msg =
+            "lightning_profile_start: the sampling rate must be an integer from 1 to 10000 Hz, "
+            "got '" +
+            ValueText(argv[1]) + "'";
+        return sqlite3_result_error(ctx, msg.c_str(), -1);
+      }
     }
-    Status s = CpuSampler::Start(hz);
+    if (CpuSampler::running())
+      return sqlite3_result_error(ctx,
+                                  "lightning_profile_start: a CPU profile is already running "
+                                  "(lightning_profile_stop() ends it)",
+                                  -1);
+    const ProfilePaths files = PathsOf(path);
+    for (const std::string& file : {files.folded, files.svg}) {
+      if (!Writable(file))
+        return sqlite3_result_error(
+            ctx,
+            ("lightning_profile_start: cannot write " + file + ": " + std::strerror(errno)).c_str(),
+            -1);
+    }
+    Status s = CpuSampler::Start(static_cast<int>(hz));
     if (!s.ok())
       return sqlite3_result_error(ctx, ("lightning_profile_start: " + s.message()).c_str(), -1);
     {
       std::lock_guard<std::mutex> lock(g_path_mu);
       g_path = path;
     }
-    std::string msg = "profiling at " + std::to_string(hz) + " Hz into " + path;
+    std::string msg = "profiling at " + std::to_string(hz) + " Hz into " + files.folded;
+    if (files.folded != path) msg += " and " + files.svg;
     sqlite3_result_text(ctx, msg.c_str(), -1, SQLITE_TRANSIENT);
   } catch (...) {
     sqlite3_result_error_nomem(ctx);
@@ -136,11 +187,12 @@ void StopFunc(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
       std::lock_guard<std::mutex> lock(g_path_mu);
       path = g_path;
     }
-    const std::string svg = SvgPath(path);
+    const ProfilePaths files = PathsOf(path);
+    const std::string& svg = files.svg;
     char title[160];
     std::snprintf(title, sizeof title, "lightning CPU profile: %llu samples at %d Hz over %.2f s",
                   static_cast<unsigned long long>(profile.samples), profile.hz, profile.seconds);
-    s = WriteFoldedStacks(path, profile);
+    s = WriteFoldedStacks(files.folded, profile);
     if (s.ok()) s = WriteFlameGraph(svg, profile.stacks, title);
     if (!s.ok())
       return sqlite3_result_error(ctx, ("lightning_profile_stop: " + s.message()).c_str(), -1);
@@ -148,7 +200,7 @@ void StopFunc(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
     std::snprintf(msg, sizeof msg, "%llu samples (%llu dropped) over %.2f s at %d Hz: ",
                   static_cast<unsigned long long>(profile.samples),
                   static_cast<unsigned long long>(profile.dropped), profile.seconds, profile.hz);
-    std::string result = msg + path + " (folded stacks), " + svg + " (flame graph)";
+    std::string result = msg + files.folded + " (folded stacks), " + svg + " (flame graph)";
     sqlite3_result_text(ctx, result.c_str(), -1, SQLITE_TRANSIENT);
   } catch (...) {
     sqlite3_result_error_nomem(ctx);

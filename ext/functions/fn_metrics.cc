@@ -19,8 +19,13 @@
 **
 ** IMPLEMENTATION NOTES
 **
-**   Counters (they only grow until a reset) end in _total; everything else is
-**   a gauge. Every metric carries a store label; per-tree gauges a tree label.
+**   Names follow Prometheus's conventions: the base unit is a suffix
+**   (lightning_read_bytes_total, lightning_cache_size_bytes,
+**   lightning_oldest_snapshot_age_seconds) and counters (they only grow until
+**   a reset) are typed counter and end in _total; everything else is a gauge.
+**   A figure nothing has measured yet (a hit rate without page accesses, a
+**   rate on the first read) has no sample. Every metric carries a store label; per-tree gauges a
+*tree label.
 **   lightning_latency_seconds is a histogram per operation with buckets at
 **   powers of two of nanoseconds (2^10 ns ~ 1 us to 2^35 ns ~ 34 s); it
 **   counts the timed samples (1 in 64 gets, puts, deletes and seeks, 1 in 1024
@@ -34,6 +39,7 @@
 **   reads as a counter reset. Reading the metrics starts a new interval for
 **   the *_per_second gauges (as lightning_stats does).
 */
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -63,6 +69,28 @@ std::string Number(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
+}
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The Prometheus name of a store figure (the naming conventions): the base
+// unit as a suffix (bytes_read -> read_bytes, cache_size -> cache_size_bytes,
+// oldest_snapshot_age -> oldest_snapshot_age_seconds), and _total after it
+// for counters (read_bytes_total).
+std::string PrometheusName(const Metric& m, bool counter) {
+  std::string name = m.name;
+  if (m.unit == "bytes") {
+    if (name.rfind("bytes_", 0) == 0) {
+      name = name.substr(6) + "_bytes";
+    } else if (!EndsWith(name, "_bytes")) {
+      name += "_bytes";
+    }
+  } else if (m.unit == "seconds" && !EndsWith(name, "_seconds")) {
+    name += "_seconds";
+  }
+  return "lightning_" + name + (counter ? "_total" : "");
 }
 
 // Families in first-seen order, each with its HELP, TYPE and sample lines.
@@ -109,15 +137,14 @@ int Build(sqlite3* db, const char* table, std::string* text, std::string* err) {
     }
     for (const StatRow& r : stats) {
       const Metric& m = r.metric;
+      if (std::isnan(m.value)) continue;  // nothing measured: no sample
       if (!r.tree.empty()) {
         x.Sample("lightning_tree_" + m.name, "gauge", m.description, "",
                  store + ",tree=\"" + Escape(r.tree, true) + "\"", m.value);
-      } else if (IsCounterMetric(m.name)) {
-        x.Sample("lightning_" + m.name + "_total", "counter", m.description + " (" + m.unit + ")",
-                 "", store, m.value);
       } else {
-        x.Sample("lightning_" + m.name, "gauge", m.description + " (" + m.unit + ")", "", store,
-                 m.value);
+        const bool counter = IsCounterMetric(m.name);
+        x.Sample(PrometheusName(m, counter), counter ? "counter" : "gauge",
+                 m.description + " (" + m.unit + ")", "", store, m.value);
       }
     }
     for (const LatencySummary& l : t.db->Latency()) {

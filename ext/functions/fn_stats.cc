@@ -15,17 +15,27 @@
 **   cache_size|67108864|bytes
 **   cache_used|1220608|bytes
 **   cache_hits|40211|count
+**
+**   sqlite> SELECT name, pretty FROM lightning_stats('users') WHERE unit = 'bytes';
+**   cache_size|64.0 MiB
 **   ...
 **
 ** IMPLEMENTATION NOTES
 **
 **   One row per metric per store (DB::Metrics plus fsyncs and memory_total),
-**   then two rows per tree (entries, depth): the table's tree when a table is
-**   named, every tree of the store otherwise. Counters are relaxed atomic
+**   then four rows on the long operation running on the store, if any
+**   (operation, operation_stage, operation_done, operation_total; NULL when
+**   none runs: see ext/long_operation.h), then two rows per tree (entries,
+**   depth): the table's tree when a table is named, every tree of the store
+**   otherwise. Counters are relaxed atomic
 **   sums; gauges are read from the live structures. A reset zeroes the
 **   counters, latency histograms and profile of the store (not the gauges),
 **   increments stats_resets and restarts stats_age_seconds. An UPDATE of any
-**   column resets each store it touches once.
+**   column resets each store it touches once. A figure nothing has measured
+**   yet is NULL: cache_hit_rate without page accesses, compression_ratio
+**   before any page is compressed, group_commit_avg_batch without a batch,
+**   interval_seconds and the rates on the first read of a store. `pretty` is
+**   the value in human units (sizes in KiB/MiB/GiB, times in us/ms/s).
 **
 ** LIMITATIONS
 **
@@ -33,16 +43,38 @@
 **   store's metrics by anyone (lightning_stats, lightning_metrics,
 **   lightning_recommendations). Counters are per store, not per table.
 */
+#include <cmath>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "ext/functions/functions.h"
 #include "ext/functions/tvf.h"
+#include "ext/long_operation.h"
 #include "ext/session.h"
 #include "ext/store_stats.h"
 
 namespace lightning::ext {
 namespace {
+
+// The rows on the long operation running on `t`'s store (values NULL when idle).
+void AddOperationRows(const StoreTarget& t, std::vector<Row>* rows) {
+  const std::optional<OperationState> op = CurrentOperation(t.db);
+  auto add = [&](const char* name, Cell value, const char* unit, const char* description) {
+    Cell pretty = value;  // text as it is; counts as the other counts
+    if (const auto* n = std::get_if<int64_t>(&value))
+      pretty = PrettyValue(static_cast<double>(*n), unit);
+    rows->push_back(Row{t.label, Cell(), name, std::move(value), unit, description, pretty});
+  };
+  add("operation", op ? Cell(op->operation) : Cell(), "text",
+      "the long operation running on the store (checkpoint, compact, check), NULL when none");
+  add("operation_stage", op ? Cell(op->stage) : Cell(), "text",
+      "its current stage (starting, write pages, move extents, check pages)");
+  add("operation_done", op ? Cell(static_cast<int64_t>(op->done)) : Cell(), "count",
+      "units of the stage done (pages, extents or page visits)");
+  add("operation_total", op ? Cell(static_cast<int64_t>(op->total)) : Cell(), "count",
+      "units of the stage in all");
+}
 
 int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::string* err) {
   std::vector<StoreTarget> targets;
@@ -62,8 +94,10 @@ int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
   if (rc != SQLITE_OK && !vfs_named) return rc;
   if (!args[0]) CollectVfsStats(db, "", &vfs_rows);
   for (auto& [path, m] : vfs_rows) {
-    Row row{path, Cell(), m.name, Cell(), m.unit, m.description};
-    if (IsIntegerUnit(m.unit))
+    Row row{path, Cell(), m.name, Cell(), m.unit, m.description, PrettyValue(m.value, m.unit)};
+    if (std::isnan(m.value))
+      row[3] = row[6] = Cell();  // nothing measured yet: unknown
+    else if (IsIntegerUnit(m.unit))
       row[3] = static_cast<int64_t>(m.value);
     else
       row[3] = m.value;
@@ -76,17 +110,25 @@ int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
       *err = "lightning_stats: " + s.ToString();
       return SQLITE_ERROR;
     }
+    bool operation_rows = false;  // after the store-wide rows, before the trees'
     for (const StatRow& r : stats) {
+      if (!operation_rows && !r.tree.empty()) {
+        AddOperationRows(t, rows);
+        operation_rows = true;
+      }
       const Metric& m = r.metric;
-      Row row{t.label, Cell(), m.name, Cell(), m.unit, m.description};
+      Row row{t.label, Cell(), m.name, Cell(), m.unit, m.description, PrettyValue(m.value, m.unit)};
       if (!r.tree.empty()) row[1] = r.tree;
-      if (IsIntegerUnit(m.unit)) {
+      if (std::isnan(m.value)) {
+        row[3] = row[6] = Cell();  // nothing measured yet: unknown
+      } else if (IsIntegerUnit(m.unit)) {
         row[3] = static_cast<int64_t>(m.value);
       } else {
         row[3] = m.value;
       }
       rows->push_back(std::move(row));
     }
+    if (!operation_rows) AddOperationRows(t, rows);
   }
   return SQLITE_OK;
 }
@@ -119,9 +161,10 @@ const TvfSpec kStats = {
         " value,"            /* 3 INTEGER for counts and bytes, else REAL */
         " unit TEXT,"        /* 4 count, bytes, seconds, ratio, ... */
         " description TEXT," /* 5 one line */
-        " table_name HIDDEN" /* 6 argument: a lightning table */
+        " pretty TEXT,"      /* 6 value in human units: 9.4 MiB, 850.0 us, 1,234,567 */
+        " table_name HIDDEN" /* 7 argument: a lightning table */
         ")",
-    .num_columns = 7,
+    .num_columns = 8,
     .num_args = 1,
     .required_args = 0,
     .usage = "lightning_stats([table])",

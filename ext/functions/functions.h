@@ -10,10 +10,13 @@
 //   fn_maintenance.cc  lightning_checkpoint, lightning_compact, lightning_check
 //   fn_bench.cc        lightning_bench (engine workloads on a temporary store)
 //   fn_vfs.cc          lightning_vfs_error (why an open through the VFS failed)
+//   help.cc            lightning_help (every function, option and preset)
 //
 // Every one is DIRECTONLY: usable from top-level SQL, never from a trigger,
 // view or schema object (a database file must not be able to run them).
 #pragma once
+
+#include <vector>
 
 #include "ext/sqlite_api.h"
 
@@ -28,6 +31,18 @@ int RegisterMetricsFunctions(sqlite3* db);
 int RegisterMaintenanceFunctions(sqlite3* db);
 int RegisterBenchFunctions(sqlite3* db);
 int RegisterVfsFunctions(sqlite3* db);
+int RegisterHelpFunctions(sqlite3* db);
+
+// One line of lightning_help for each SQL function and module the extension
+// registers (tests hold it equal to SQLite's function and module lists).
+struct FunctionHelp {
+  const char* kind;  // "module" or "function"
+  const char* name;
+  const char* usage;
+  const char* description;
+  const char* example;
+};
+const std::vector<FunctionHelp>& AllFunctionHelp();
 
 // All of the above; stops at the first failure.
 int RegisterFunctions(sqlite3* db);

@@ -139,7 +139,10 @@ int xFilter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc,
     int rc = spec->fill(t->db, args, &cur->rows, &err);
     if (rc != SQLITE_OK) {
       cur->rows.clear();
-      return SetError(&t->base, rc, err.empty() ? std::string(spec->name) + ": failed" : err);
+      // Every message names the function, as the scalar functions' do.
+      const std::string prefix = std::string(spec->name) + ": ";
+      if (err.compare(0, prefix.size(), prefix) != 0) err = prefix + (err.empty() ? "failed" : err);
+      return SetError(&t->base, rc, err);
     }
     for (Row& row : cur->rows) {
       row.resize(spec->num_columns - spec->num_args);

@@ -5,9 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <random>
 #include <set>
 #include <vector>
+
+#include "tests/common/random.h"
 
 namespace lightning::test {
 namespace {
@@ -39,7 +40,7 @@ TEST(FramePoolTest, ObjectsAreDistinctAlignedAndWritable) {
 // with a bounded live set keeps the mapping near the live set's size.
 TEST(FramePoolTest, MemoryFollowsTheLiveSet) {
   FramePool pool(8192 + 64);
-  std::mt19937_64 rng(42);
+  lightning::test::Rng rng(lightning::test::SeedFromEnv(42));
   std::vector<void*> live;
   const size_t cap = 2000;
   for (int step = 0; step < 200000; step++) {

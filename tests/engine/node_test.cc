@@ -6,11 +6,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "engine/node_search.h"
+#include "tests/common/random.h"
 
 namespace lightning::test {
 namespace {
@@ -38,7 +38,7 @@ TEST(NodeSearchTest, SimdAndScalarMatchLowerBound) {
   for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
     hwy::SetSupportedTargetsForTest(target);  // every SIMD target this CPU can run
     SCOPED_TRACE(hwy::TargetName(target));
-    std::mt19937_64 rng(7);
+    lightning::test::Rng rng(7);
     for (uint32_t n = 0; n <= 700; n += (n < 80 ? 1 : 13)) {
       for (int round = 0; round < 20; round++) {
         // Few distinct values in some rounds: long runs of equal prefixes.

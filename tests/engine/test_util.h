@@ -33,6 +33,7 @@
 #include "lightning/options.h"
 #include "lightning/result.h"
 #include "lightning/status.h"
+#include "tests/common/random.h"
 
 // True when built with AddressSanitizer or ThreadSanitizer: tests scale their
 // work down (about 10x) so that the sanitizer CI jobs stay within budget.
@@ -125,12 +126,41 @@ inline uint64_t EnvU64(const char* name, uint64_t def) {
   return std::strtoull(v, nullptr, 0);
 }
 
+// Prints the seed again under a failing test that asked for one, so that the
+// line to repeat it sits next to the failure, not at the top of a long log.
+class SeedOnFailure : public ::testing::EmptyTestEventListener {
+ public:
+  // The listener GoogleTest calls; appended on first use, owned by GoogleTest.
+  static SeedOnFailure* Get() {
+    static SeedOnFailure* listener = [] {
+      auto* l = new SeedOnFailure;
+      ::testing::UnitTest::GetInstance()->listeners().Append(l);
+      return l;
+    }();
+    return listener;
+  }
+  void set_seed(uint64_t seed) {
+    seed_ = seed;
+    has_seed_ = true;
+  }
+  void OnTestStart(const ::testing::TestInfo&) override { has_seed_ = false; }
+  void OnTestEnd(const ::testing::TestInfo& info) override {
+    if (!has_seed_ || info.result() == nullptr || !info.result()->Failed()) return;
+    std::printf("[ seed     ] %s.%s failed: LIGHTNING_SEED=%llu repeats it\n",
+                info.test_suite_name(), info.name(), static_cast<unsigned long long>(seed_));
+    std::fflush(stdout);
+  }
+
+ private:
+  uint64_t seed_ = 0;
+  bool has_seed_ = false;
+};
+
 // The seed for a randomized test: LIGHTNING_SEED if set, else `def`. Printed
-// so that a failing run can be repeated.
+// now, and again if the test fails.
 inline uint64_t TestSeed(uint64_t def) {
-  uint64_t seed = EnvU64("LIGHTNING_SEED", def);
-  std::printf("[ seed     ] LIGHTNING_SEED=%llu\n", static_cast<unsigned long long>(seed));
-  std::fflush(stdout);
+  const uint64_t seed = lightning::test::SeedFromEnv(def);
+  SeedOnFailure::Get()->set_seed(seed);
   return seed;
 }
 
@@ -192,63 +222,10 @@ inline bool WriteFile(const std::string& path, std::string_view data) {
 }
 
 // ---------------------------------------------------------------------------
-// Deterministic fast RNG (xoshiro256**, seeded through splitmix64).
+// The random generator of every test and benchmark (tests/common/random.h).
 
-class TestRng {
- public:
-  explicit TestRng(uint64_t seed) {
-    uint64_t x = seed;
-    for (auto& s : s_) s = SplitMix(&x);
-  }
-  uint64_t Next() {
-    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = Rotl(s_[3], 45);
-    return result;
-  }
-  // Uniform in [0, n). REQUIRES: n > 0.
-  uint64_t Uniform(uint64_t n) { return Next() % n; }
-  // Uniform in [lo, hi].
-  uint64_t Range(uint64_t lo, uint64_t hi) { return lo + Uniform(hi - lo + 1); }
-  // True with probability p.
-  bool Chance(double p) { return (Next() >> 11) * (1.0 / 9007199254740992.0) < p; }
-  // `n` random bytes.
-  std::string Bytes(size_t n) {
-    std::string s(n, '\0');
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      uint64_t v = Next();
-      std::memcpy(&s[i], &v, 8);
-    }
-    if (i < n) {
-      uint64_t v = Next();
-      std::memcpy(&s[i], &v, n - i);
-    }
-    return s;
-  }
-
-  static uint64_t SplitMix(uint64_t* x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-
- private:
-  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
-};
-
-// A stable 64-bit hash of a few integers, for values derived from numbers.
-inline uint64_t Mix(uint64_t a, uint64_t b = 0) {
-  uint64_t x = a * 0x9e3779b97f4a7c15ull + b;
-  return TestRng::SplitMix(&x);
-}
+using TestRng = lightning::test::Rng;
+using lightning::test::Mix;
 
 // `len` letters from `first` to `first` + 25, a pure function of `seed`.
 inline std::string SeededLetters(uint64_t seed, size_t len, char first) {

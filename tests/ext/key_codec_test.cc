@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lightning/db.h"
+#include "tests/common/random.h"
 
 namespace lightning::ext {
 namespace {
@@ -68,19 +69,19 @@ class SqliteOrder {
 // Random values biased towards the boundaries where encodings go wrong.
 class ValueGen {
  public:
-  explicit ValueGen(uint32_t seed) : rng_(seed) {}
+  explicit ValueGen(uint64_t seed) : rng_(seed) {}
   SqlValue Next() {
-    switch (rng_() % 9) {
+    switch (R() % 9) {
       case 0:
         return SqlValue::Null();
       case 1:
-        return SqlValue::Integer(static_cast<int64_t>(rng_()) % 200 - 100);
+        return SqlValue::Integer(static_cast<int64_t>(R()) % 200 - 100);
       case 2:
         return SqlValue::Integer(Edge());
       case 3:
         return SqlValue::Integer(static_cast<int64_t>(Wide()));
       case 4:
-        return SqlValue::Real(static_cast<double>(static_cast<int64_t>(rng_() % 200) - 100) / 4);
+        return SqlValue::Real(static_cast<double>(static_cast<int64_t>(R() % 200) - 100) / 4);
       case 5:
         return SqlValue::Real(static_cast<double>(Edge()) + Pick({0.0, 0.5, -0.5, 1e-9}));
       case 6:
@@ -93,7 +94,7 @@ class ValueGen {
   }
 
  private:
-  double Pick(std::initializer_list<double> l) { return *(l.begin() + rng_() % l.size()); }
+  double Pick(std::initializer_list<double> l) { return *(l.begin() + R() % l.size()); }
   int64_t Edge() {
     static const int64_t kEdges[] = {0,
                                      1,
@@ -107,11 +108,11 @@ class ValueGen {
                                      std::numeric_limits<int64_t>::min() + 1,
                                      (int64_t{1} << 62) + 511,
                                      -(int64_t{1} << 62) - 513};
-    return kEdges[rng_() % (sizeof kEdges / sizeof kEdges[0])];
+    return kEdges[R() % (sizeof kEdges / sizeof kEdges[0])];
   }
-  uint64_t Wide() { return (static_cast<uint64_t>(rng_()) << 32) | rng_(); }
+  uint64_t Wide() { return (static_cast<uint64_t>(R()) << 32) | R(); }
   double RandomDouble() {
-    switch (rng_() % 5) {
+    switch (R() % 5) {
       case 0:
         return Pick({0.0, -0.0, INFINITY, -INFINITY, 9223372036854775808.0, -9223372036854775808.0,
                      9223372036854775807.0, 1e300, -1e300, 4.9e-324, -4.9e-324, 0.1, -0.1});
@@ -122,39 +123,36 @@ class ValueGen {
         return std::isnan(d) ? 0.5 : d;
       }
       case 2:
-        return std::ldexp(static_cast<double>(rng_()) + 0.25, static_cast<int>(rng_() % 80));
+        return std::ldexp(static_cast<double>(R()) + 0.25, static_cast<int>(R() % 80));
       case 3:
-        return -std::ldexp(static_cast<double>(rng_()) + 0.75, static_cast<int>(rng_() % 80));
+        return -std::ldexp(static_cast<double>(R()) + 0.75, static_cast<int>(R() % 80));
       default:
         return static_cast<double>(static_cast<int64_t>(Wide()));
     }
   }
   std::string RandomBytes(bool text) {
     std::string s;
-    size_t n = rng_() % 6;
+    size_t n = R() % 6;
     for (size_t i = 0; i < n; ++i) {
-      unsigned c = rng_() % 4 == 0 ? 0 : (text ? 'a' + rng_() % 3 : rng_() % 256);
+      unsigned c = R() % 4 == 0 ? 0 : (text ? 'a' + R() % 3 : R() % 256);
       if (text && c == 0) c = 'a';  // SQLite TEXT with NUL compares oddly; keep TEXT NUL-free
       s.push_back(static_cast<char>(c));
     }
-    if (text && rng_() % 8 == 0) s += "\xc3\xa9";  // UTF-8 beyond ASCII
+    if (text && R() % 8 == 0) s += "\xc3\xa9";  // UTF-8 beyond ASCII
     return s;
   }
   std::string_view Store(std::string s) {
     store_.push_back(std::make_unique<std::string>(std::move(s)));
     return *store_.back();
   }
-  std::mt19937 rng_;
+  // 32 random bits (the generator gives 64).
+  uint32_t R() { return static_cast<uint32_t>(rng_.Next() >> 32); }
+  lightning::test::Rng rng_;
   std::vector<std::unique_ptr<std::string>> store_;
 };
 
-uint32_t Seed() {
-  const char* env = std::getenv("LIGHTNING_TEST_SEED");
-  uint32_t seed =
-      env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : std::random_device{}();
-  std::printf("key_codec_test seed=%u (set LIGHTNING_TEST_SEED to replay)\n", seed);
-  return seed;
-}
+// A new seed each run, printed; LIGHTNING_SEED repeats one.
+uint64_t Seed() { return lightning::test::SeedFromEnv(std::random_device{}()); }
 
 TEST(KeyCodec, ByteOrderEqualsSqliteOrder) {
   SqliteOrder sqlite;
@@ -211,7 +209,7 @@ TEST(KeyCodec, EqualNumbersShareOneKey) {
 // for encoded values and for arbitrary 9- and 11-byte numeric keys.
 TEST(KeyCodec, DecodeIntegerKeyAgreesWithDecodeKey) {
   ValueGen gen(Seed());
-  std::mt19937_64 rng(Seed());
+  lightning::test::Rng rng(Seed());
   std::string k;
   for (int iter = 0; iter < 200000; ++iter) {
     if (iter % 2 == 0) {
@@ -276,7 +274,7 @@ TEST(KeyCodec, MaxKeyValueSizeIsTheEngineLimitLessTheTag) {
 // each column ascending or descending, and components decode back.
 TEST(KeyCodec, TupleOrderIsColumnByColumnWithItsDirection) {
   ValueGen gen(Seed());
-  std::mt19937 rng(7);
+  lightning::test::Rng rng(Seed());
   for (int iter = 0; iter < 100000; ++iter) {
     const size_t n = 1 + rng() % 3;
     std::vector<bool> desc(n);

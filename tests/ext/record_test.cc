@@ -8,6 +8,7 @@
 #include <random>
 
 #include "ext/vtab/key_codec.h"
+#include "tests/common/random.h"
 
 namespace lightning::ext {
 namespace {
@@ -27,11 +28,8 @@ bool Same(const SqlValue& a, const SqlValue& b) {
 }
 
 TEST(Record, RoundTripRandomRows) {
-  const char* env = std::getenv("LIGHTNING_TEST_SEED");
-  uint32_t seed =
-      env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : std::random_device{}();
-  std::printf("record_test seed=%u\n", seed);
-  std::mt19937_64 rng(seed);
+  // A new seed each run, printed; LIGHTNING_SEED repeats one.
+  lightning::test::Rng rng(lightning::test::SeedFromEnv(std::random_device{}()));
   std::vector<std::string> storage(64);
   std::string rec;
   for (int iter = 0; iter < 20000; ++iter) {

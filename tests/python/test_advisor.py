@@ -18,9 +18,10 @@ def stats(db, table="t"):
 
 
 def advice(db, table="t"):
+    """The recommendations by rule; a store with none has one row, rule 'none' (dropped here)."""
     return {r[0]: {"severity": r[1], "title": r[2], "evidence": json.loads(r[3]), "effect": r[4], "sql": r[5]}
             for r in db.execute("SELECT rule, severity, title, evidence, expected_effect, sql "
-                                "FROM lightning_recommendations(?)", (table,))}
+                                "FROM lightning_recommendations(?)", (table,)) if r[0] != "none"}
 
 
 def fill(db, n, value_sql="randomblob(300)", options=""):
@@ -51,7 +52,11 @@ def test_healthy_store_gets_no_advice(db):
     scan_pass_small = db.execute("SELECT count(*) FROM t").fetchone()
     assert scan_pass_small == (5000,)
     assert advice(db) == {}
-    assert db.execute("SELECT count(*) FROM lightning_recommendations").fetchone() == (0,)
+    # An empty list would look like a failure: one row says there is nothing to do.
+    rows = db.execute("SELECT severity, title, evidence, sql FROM lightning_recommendations('t')").fetchall()
+    assert len(rows) == 1 and rows[0][0] == "none" and rows[0][2] == "{}" and rows[0][3] is None
+    assert rows[0][1].startswith("nothing to recommend")
+    assert db.execute("SELECT rule, sql FROM lightning_recommendations").fetchall() == [("none", None)]
 
 
 def test_shrinking_the_cache_is_seen_and_the_advice_restores_the_hit_rate(db):
@@ -204,3 +209,25 @@ def test_space_that_compaction_gives_back(db):
     assert "compaction_space" not in advice(db)
     assert db.execute("SELECT count(*) FROM t").fetchone() == (5000,)
     assert db.execute("SELECT * FROM lightning_check('t')").fetchall()[0][1] == "ok"
+
+
+def test_evidence_is_json_whatever_the_table_name(db):
+    # A double quote, a backslash and a single quote in the name: the evidence
+    # stays valid JSON (nlohmann/json escapes it) and names the table.
+    name = 'odd "na\\me" it\'s'
+    ident = '"' + name.replace('"', '""') + '"'
+    db.execute(f"CREATE VIRTUAL TABLE {ident} USING lightning(k INTEGER PRIMARY KEY, v)")
+    db.execute("BEGIN")
+    db.executemany(f"INSERT INTO {ident} VALUES (?, randomblob(300))", [(i,) for i in range(20000)])
+    db.execute("COMMIT")
+    db.execute("SELECT lightning_checkpoint(?)", (name,))
+    db.execute(f"DELETE FROM {ident} WHERE k % 4 != 0")
+    db.execute("SELECT lightning_checkpoint(?)", (name,))
+    db.execute("SELECT lightning_checkpoint(?)", (name,))
+    (evidence, sql), = db.execute("SELECT evidence, sql FROM lightning_recommendations(?) "
+                                  "WHERE rule = 'compaction_space'", (name,)).fetchall()
+    ev = json.loads(evidence)
+    assert ev["table"] == name
+    assert list(ev)[0] == "table" and ev["free_bytes"] > 0
+    assert db.execute("SELECT json_valid(?), json_extract(?, '$.table')", (evidence, evidence)).fetchone() == (1, name)
+    assert db.execute(sql).fetchone()[0].startswith("ok: file")  # the SQL quotes the name too

@@ -94,3 +94,12 @@ def test_unwritable_tmpdir_is_an_error_not_a_crash(db, monkeypatch):
     monkeypatch.setenv("TMPDIR", "/proc/no/such/dir")
     with pytest.raises(sqlite3.OperationalError, match="cannot create a temporary directory"):
         bench(db, "fillseq", 10)
+
+
+def test_workload_names_are_case_insensitive_like_preset_names(db, tmp_env):
+    """Issue 17 item 10: 'ReadSeq' was an unknown workload while 'OLTP' is a preset."""
+    rows = bench(db, "ReadSeq", 500)
+    assert [r["phase"] for r in rows] == ["load", "readseq"]
+    assert bench(db, "FILLSEQ", 100)[0]["phase"] == "fillseq"
+    with pytest.raises(sqlite3.OperationalError, match="unknown workload 'ReadSeqq'"):
+        bench(db, "ReadSeqq", 10)

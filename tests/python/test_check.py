@@ -84,6 +84,8 @@ def test_damage_found_after_reopening(db, tmp_path):
     again = connect(str(tmp_path / "app.db"))
     problems = check(again)
     assert problems != ["ok"] and any(f"page {page}" in p for p in problems), problems
+    # Issue 17 item 10: the unreadable page was reported twice (tree walk and disk pass).
+    assert len(problems) == len(set(problems)), problems
     again.close()
 
 

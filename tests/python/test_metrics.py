@@ -1,7 +1,11 @@
 """lightning_metrics(): the Prometheus text exposition of every store's figures."""
 import math
+import os
 import re
+import shutil
+import subprocess
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 SAMPLE_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\} \S+$')
@@ -46,8 +50,8 @@ def test_metrics_parse_and_agree_with_the_tables(db):
     puts = fams["lightning_puts"]
     assert puts.type == "counter"
     assert [(s.name, s.labels, s.value) for s in puts.samples] == [("lightning_puts_total", {"store": store}, 3000)]
-    assert fams["lightning_cache_size"].type == "gauge"
-    assert fams["lightning_cache_size"].samples[0].value == stats["cache_size"]
+    assert fams["lightning_cache_size_bytes"].type == "gauge"
+    assert fams["lightning_cache_size_bytes"].samples[0].value == stats["cache_size"]
     assert fams["lightning_tree_entries"].samples[0].labels == {"store": store, "tree": "t"}
     assert fams["lightning_tree_entries"].samples[0].value == 3000
 
@@ -84,3 +88,51 @@ def test_several_stores_share_each_family(db):
     stores = {s.labels["store"] for s in families(text)["lightning_puts"].samples}
     assert len(stores) == 2
     assert db.execute("SELECT lightning_metrics('b')").fetchone()[0].count("lightning_puts_total{") == 1
+
+
+def test_names_follow_the_prometheus_conventions(db):
+    """Issue 17 item 16: base units as suffixes (_bytes, _seconds), counters typed counter and
+    ending in _total (readahead_pages was a gauge), checked on the parsed exposition."""
+    db.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v)")
+    db.execute("INSERT INTO t VALUES (1, 'x')")
+    db.execute("SELECT lightning_checkpoint('t')")
+    (text,) = db.execute("SELECT lightning_metrics()").fetchone()
+    check_exposition_shape(text)
+    types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
+    helps = dict(re.findall(r"^# HELP (\S+) (.*)$", text, re.M))
+    assert types["lightning_readahead_pages_total"] == "counter"
+    for name in ["lightning_read_bytes_total", "lightning_written_bytes_total", "lightning_wal_bytes_total",
+                 "lightning_cache_size_bytes", "lightning_file_size_bytes", "lightning_memory_total_bytes",
+                 "lightning_checkpoint_seconds_total", "lightning_oldest_snapshot_age_seconds",
+                 "lightning_stats_age_seconds", "lightning_puts_total", "lightning_cache_hits_total"]:
+        assert name in types, name
+    for name, kind in types.items():
+        # promtool check metrics: counters end in _total, nothing else does.
+        assert (kind == "counter") == name.endswith("_total"), (name, kind)
+        assert not re.search(r"_(milli|micro|nano)?(ms|us|ns|milliseconds|microseconds|kib|mib|bytes_bytes)(_|$)",
+                             name), name
+        help_unit = re.search(r"\((\w+)\)$", helps[name])
+        if help_unit and help_unit.group(1) == "bytes":
+            assert re.search(r"_bytes(_total)?$", name), name
+        if help_unit and help_unit.group(1) == "seconds":
+            assert re.search(r"_seconds(_total)?$", name), name
+    # Every counter of lightning_stats is a counter here.
+    fams = families(text)
+    for fam in fams.values():
+        if fam.type == "counter":
+            assert all(s.name == fam.name + "_total" for s in fam.samples), fam.name
+
+
+def test_promtool_check_metrics_finds_nothing(db):
+    """Prometheus's own linter, where it is installed (Debian's prometheus package ships it;
+    LIGHTNING_PROMTOOL names another copy)."""
+    promtool = os.environ.get("LIGHTNING_PROMTOOL") or shutil.which("promtool")
+    if not promtool:
+        pytest.skip("promtool is not installed (Debian package prometheus)")
+    db.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v, compression=zstd)")
+    db.execute("INSERT INTO t VALUES (1, 'x')")
+    db.execute("SELECT lightning_checkpoint('t')")
+    db.execute("SELECT count(*) FROM lightning_stats('t')").fetchone()  # the rates have an interval
+    (text,) = db.execute("SELECT lightning_metrics()").fetchone()
+    out = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout == "" and out.stderr == "", out

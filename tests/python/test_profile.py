@@ -128,3 +128,54 @@ def test_cpu_profile_writes_folded_stacks_and_a_flame_graph(db, tmp_path):
 
     with pytest.raises(Exception, match="no CPU profile is running"):
         db.execute("SELECT lightning_profile_stop()").fetchone()
+
+
+def test_a_refused_start_leaves_the_files_alone(db, tmp_path):
+    """Issue 17 item 1: a bad rate, or a profile already running, is refused
+    before any file is opened."""
+    victim = tmp_path / "precious.folded"
+    victim.write_text("keep me\n")
+    for rate in (0, 10001, "'abc'"):
+        with pytest.raises(Exception, match="sampling rate"):
+            db.execute(f"SELECT lightning_profile_start(?, {rate})", (str(victim),)).fetchone()
+        assert victim.read_text() == "keep me\n"
+    other = str(tmp_path / "other.folded")
+    db.execute("SELECT lightning_profile_start(?)", (other,)).fetchone()
+    try:
+        assert not os.path.exists(other), "nothing is written before lightning_profile_stop"
+        with pytest.raises(Exception, match="already running"):
+            db.execute("SELECT lightning_profile_start(?)", (str(victim),)).fetchone()
+        assert victim.read_text() == "keep me\n"
+        assert not (tmp_path / "precious.svg").exists()
+    finally:
+        db.execute("SELECT lightning_profile_stop()").fetchone()
+    assert os.path.getsize(other) >= 0 and (tmp_path / "other.svg").exists()
+    with pytest.raises(Exception, match="cannot write"):
+        db.execute("SELECT lightning_profile_start(?)", (str(tmp_path / "no" / "dir.folded"),)).fetchone()
+
+
+def test_an_svg_path_keeps_the_folded_stacks_apart(db, tmp_path):
+    """Issue 17 item 2: lightning_profile_start('p.svg') wrote both files to p.svg."""
+    db.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v)")
+    svg = str(tmp_path / "p.svg")
+    (msg,) = db.execute("SELECT lightning_profile_start(?, 997)", (svg,)).fetchone()
+    assert msg == f"profiling at 997 Hz into {tmp_path / 'p.folded'} and {svg}"
+    workload(db, 20000)
+    (msg,) = db.execute("SELECT lightning_profile_stop()").fetchone()
+    assert msg.endswith(f"{tmp_path / 'p.folded'} (folded stacks), {svg} (flame graph)"), msg
+    assert ET.parse(svg).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    lines = open(tmp_path / "p.folded").read().splitlines()
+    assert lines and all(re.fullmatch(r".+ \d+", line) for line in lines)
+
+
+@pytest.mark.parametrize("rate", ["4294968295", "-1", "'abc'", "1.5", "''", "X'00'"])
+def test_rates_that_are_not_integers_in_range_are_refused(db, tmp_path, rate):
+    """Issue 17 item 3: 4294968295 became 999 Hz, 'abc' was reported as 0."""
+    with pytest.raises(Exception) as e:
+        db.execute(f"SELECT lightning_profile_start(?, {rate})", (str(tmp_path / "r.folded"),)).fetchone()
+    shown = {"'abc'": "abc", "''": "", "X'00'": "\x00"}.get(rate, rate)
+    assert str(e.value).startswith(
+        "lightning_profile_start: the sampling rate must be an integer from 1 to 10000 Hz, got '")
+    if rate not in ("X'00'",):
+        assert str(e.value).endswith(f"got '{shown}'"), str(e.value)
+    assert not (tmp_path / "r.folded").exists()

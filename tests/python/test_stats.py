@@ -124,7 +124,7 @@ def test_no_argument_covers_every_store(db, tmp_path):
 
 def test_errors_name_the_problem(t):
     t.execute("CREATE TABLE native(x)")
-    with pytest.raises(sqlite3.OperationalError, match="no such table: nope"):
+    with pytest.raises(sqlite3.OperationalError, match="^lightning_stats: no such table: nope$"):
         t.execute("SELECT * FROM lightning_stats('nope')").fetchall()
     with pytest.raises(sqlite3.OperationalError, match="native is not a lightning table"):
         t.execute("SELECT * FROM lightning_stats('native')").fetchall()
@@ -150,3 +150,111 @@ def test_attached_database_tables_are_found(db, tmp_path):
     (store,) = db.execute("SELECT DISTINCT store FROM lightning_stats('aux.t2')").fetchone()
     assert store.endswith("aux.db-lightning")
     assert db.execute("SELECT value FROM lightning_stats('t2') WHERE name = 'entries'").fetchone() == (1,)
+
+
+TABLE_FUNCTIONS = ["lightning_stats('nope')", "lightning_latency('nope')", "lightning_config('nope')",
+                   "lightning_preset('nope', 'oltp')", "lightning_recommendations('nope')",
+                   "lightning_profile('nope')", "lightning_metrics('nope')", "lightning_check('nope')"]
+
+
+@pytest.mark.parametrize("call", TABLE_FUNCTIONS)
+def test_table_valued_function_errors_name_the_function(t, call):
+    """Issue 17 item 10: the table-valued functions said 'no such table: nope' where the scalar
+    functions say 'lightning_checkpoint: no such table: nope'."""
+    name = call.split("(")[0]
+    with pytest.raises(sqlite3.OperationalError) as e:
+        t.execute(f"SELECT * FROM {call}").fetchall()
+    assert str(e.value) == f"{name}: no such table: nope"
+    with pytest.raises(sqlite3.OperationalError) as e:
+        t.execute("SELECT lightning_checkpoint('nope')").fetchall()
+    assert str(e.value) == "lightning_checkpoint: no such table: nope"
+
+
+def stat_rows(db, table="t"):
+    return {r[0]: r[1:] for r in db.execute(
+        "SELECT name, value, unit, pretty FROM lightning_stats(?) WHERE tree IS NULL", (table,))}
+
+
+def test_figures_nothing_measured_are_null(db, tmp_path):
+    """Issue 17 item 11: cache_hit_rate 1.0 with no page access, compression_ratio 1.0 before any
+    page was compressed, rates 0.0 on the first read: unknown is NULL, not a made-up figure."""
+    db.execute("CREATE VIRTUAL TABLE z USING lightning(k INTEGER PRIMARY KEY, v, compression=zstd)")
+    s = stat_rows(db, "z")  # the first read of the store's figures: no interval yet
+    for name in ["compression_ratio", "interval_seconds",
+                 "read_bytes_per_second", "write_bytes_per_second", "reads_per_second", "writes_per_second"]:
+        assert s[name][0] is None and s[name][2] is None, (name, s[name])
+    db.execute("SELECT lightning_stats_reset('z')")
+    s = stat_rows(db, "z")
+    assert s["cache_hits"][0] == 0 and s["cache_misses"][0] == 0
+    assert s["cache_hit_rate"][0] is None and s["group_commit_avg_batch"][0] is None
+    assert s["interval_seconds"][0] > 0 and s["reads_per_second"][0] == 0  # measured: no reads
+    # Once measured, they are figures again.
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO z VALUES (?, printf('%200d', ?))", [(i, i) for i in range(2000)])
+    db.execute("COMMIT")
+    db.execute("SELECT lightning_checkpoint('z')")
+    db.execute("SELECT count(*) FROM z").fetchone()
+    s = stat_rows(db, "z")
+    assert 0 < s["cache_hit_rate"][0] <= 1
+    assert s["compression_ratio"][0] > 2  # 200-byte runs of spaces and digits compress well
+    assert s["group_commit_avg_batch"][0] >= 1
+
+
+def test_sizes_and_times_also_come_in_human_units(t):
+    """Issue 17 item 15: a pretty column, as lightning_config shows 256MiB."""
+    t.execute("UPDATE lightning_config SET value = '256MiB' WHERE table_name = 't' AND name = 'cache_size'")
+    t.execute("INSERT INTO t VALUES (1, 'a')")
+    s = stat_rows(t)
+    assert s["cache_size"] == (256 << 20, "bytes", "256.0 MiB")
+    assert s["page_size"][2] == "8.0 KiB" if s["page_size"][0] == 8192 else s["page_size"][2].endswith("KiB")
+    assert s["puts"][2] == str(s["puts"][0])
+    assert s["wal_size"][2].endswith(("B", "KiB", "MiB"))
+    assert s["stats_age_seconds"][2].endswith((" us", " ms", " s"))
+    assert all(r[2] is None or r[2] for r in s.values())
+
+
+def test_compression_ratio_of_a_reopened_store_is_the_stored_one(tmp_path, ext_path):
+    """Issue 17 item 11: a freshly opened zstd store whose file is a fraction of its data reported
+    compression_ratio 1.0; before any checkpoint it is the ratio of the pages in the file."""
+    db = connect(str(tmp_path / "app.db"))
+    db.execute("CREATE VIRTUAL TABLE z USING lightning(k INTEGER PRIMARY KEY, v, compression=zstd)")
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO z VALUES (?, printf('%300d', ?))", [(i, i) for i in range(5000)])
+    db.execute("COMMIT")
+    db.execute("SELECT lightning_checkpoint('z')")
+    measured = stat_rows(db, "z")["compression_ratio"][0]
+    db.close()
+    db = connect(str(tmp_path / "app.db"))
+    s = stat_rows(db, "z")
+    assert s["compression_raw_bytes"][0] == 0  # nothing compressed since the open
+    leaves = s["leaf_pages"][0] + s["branch_pages"][0]
+    raw = leaves * s["page_size"][0]
+    # The file holds every page once, in extents of about raw / ratio bytes.
+    assert raw / s["compression_ratio"][0] < s["file_size"][0] - s["free_bytes"][0]
+    assert s["compression_ratio"][0] > 3 and s["compression_ratio"][0] == pytest.approx(measured, rel=0.25)
+    db.close()
+
+
+def test_a_reopened_vfs_database_reports_its_files_ratio(tmp_path, ext_path):
+    """Issue 17 item 11, through the VFS: a freshly opened zstd database whose store file is a
+    fraction of its data reported compression_ratio 1.0 and rates of 0.0."""
+    boot = connect(":memory:")  # registers the lightning VFS
+    uri = f"file:{tmp_path / 'n.db'}?vfs=lightning&compression=zstd"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None)
+    db.execute("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)")
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO notes(body) VALUES (printf('note %300d', ?))", [(i,) for i in range(3000)])
+    db.execute("COMMIT")
+    assert db.execute("PRAGMA lightning_checkpoint").fetchone() == ("ok",)
+    db.close()
+    db = sqlite3.connect(f"file:{tmp_path / 'n.db'}?vfs=lightning", uri=True, isolation_level=None)
+    db.execute("SELECT count(*) FROM notes").fetchone()
+    s = {r[0]: r[1:] for r in boot.execute(
+        "SELECT name, value, pretty FROM lightning_stats(?)", (str(tmp_path / "n.db"),))}
+    assert s["compression_raw_bytes"][0] == 0
+    assert s["compression_ratio"][0] == pytest.approx(s["vfs_file_size"][0] / (s["file_size"][0] - s["free_bytes"][0]))
+    assert s["compression_ratio"][0] > 3
+    for name in ["interval_seconds", "reads_per_second", "group_commit_avg_batch"]:
+        assert s[name] == (None, None), name
+    db.close()
+    boot.close()

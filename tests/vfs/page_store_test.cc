@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "tests/common/random.h"
 #include "vfs/lightning_vfs.h"
 #include "vfs/uri_options.h"
 
@@ -143,7 +144,7 @@ TEST_F(PageStoreTest, TruncateDropsBytesAndRegrowthReadsZeros) {
 // so the data file gives the space back; a smaller shrink does not.
 TEST_F(PageStoreTest, ShrinkingCommitCompactsTheStore) {
   auto s = Open();
-  std::mt19937 rng(7);
+  lightning::test::Rng rng(7);
   std::string page(4096, '\0'), kept;
   for (int i = 0; i < 1024; i++) {  // 4 MiB of incompressible pages
     for (char& c : page) c = static_cast<char>(rng());
@@ -304,10 +305,10 @@ TEST_F(PageStoreTest, DamagedExtentIsCorruptionNamingThePage) {
 }
 
 TEST_F(PageStoreTest, RandomOperationsMatchAModel) {
-  const uint32_t seed = std::getenv("LIGHTNING_SEED") ? std::atoi(std::getenv("LIGHTNING_SEED"))
-                                                      : std::random_device{}();
+  // A new seed each run unless LIGHTNING_SEED repeats one.
+  const uint64_t seed = lightning::test::SeedFromEnv(std::random_device{}());
   SCOPED_TRACE("LIGHTNING_SEED=" + std::to_string(seed));
-  std::mt19937 rng(seed);
+  lightning::test::Rng rng(seed);
   std::string model, durable;
   auto s = Open();
   for (int op = 0; op < 3000; op++) {

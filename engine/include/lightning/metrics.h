@@ -13,7 +13,7 @@ namespace lightning {
 // One figure reported by DB::Metrics(): computed from what happened.
 struct Metric {
   std::string name;  // "cache_hits"
-  double value = 0;
+  double value = 0;  // NaN: unknown, nothing measured yet (compression_ratio)
   std::string unit;  // "count", "bytes", "ratio", "seconds", ...
   std::string description;
 };

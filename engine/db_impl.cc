@@ -1,5 +1,10 @@
 // DBImpl: beginning transactions, live options, metrics and the integrity check.
+#include "engine/db_impl.h"
+
+#include <algorithm>
 #include <cstring>
+#include <functional>
+#include <limits>
 #include <unordered_set>
 
 #include "engine/txn.h"
@@ -14,7 +19,7 @@ Result<std::unique_ptr<ReadTxn>> DBImpl::BeginRead() {
   }
   // The pin keeps the published version alive while we copy it.
   const Version v = *published_.load();
-  return std::unique_ptr<ReadTxn>(new ReadTxnImpl(this, slot, v));
+  return std::unique_ptr<ReadTxn>(new ReadTxnImpl(&txn_ctx_, slot, v));
 }
 
 Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite() {
@@ -50,7 +55,35 @@ Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite(std::chrono::milliseconds m
                         std::to_string(pager_->epochs().capacity()) + ")");
   }
   stats_.write_txns.Add();
-  return std::unique_ptr<WriteTxn>(new WriteTxnImpl(this, slot, latest_, std::move(lock)));
+  return std::unique_ptr<WriteTxn>(new WriteTxnImpl(&txn_ctx_, slot, latest_, std::move(lock)));
+}
+
+// ---- StoreWriter: the write transaction's side ----
+
+std::string DBImpl::TakeLogBuffer() {
+  std::string log;
+  log.swap(spare_txn_wal_);
+  return log;
+}
+
+void DBImpl::ReturnLogBuffer(std::string&& log) {
+  if (log.capacity() > kMaxSpareBuffer) return;  // a huge transaction's memory goes back
+  log.clear();
+  spare_txn_wal_.swap(log);
+}
+
+PageId DBImpl::AllocPage(PageType type) {
+  std::lock_guard<std::mutex> lock(space_mu_);
+  return AllocPageId(type);
+}
+
+void DBImpl::DropUncommitted(const PageId* ids, size_t n) {
+  std::lock_guard<std::mutex> lock(space_mu_);
+  for (size_t i = 0; i < n; i++) {
+    CountFree(ids[i]);
+    pager_->DropFrame(ids[i]);
+    free_ids_.push_back(ids[i]);
+  }
 }
 
 Status DBImpl::SetOption(Slice name, Slice value) {
@@ -67,7 +100,6 @@ Status DBImpl::SetOption(Slice name, Slice value) {
   }
   {
     std::lock_guard<std::mutex> lock(opts_mu_);
-    updated.wrap_file = opts_.wrap_file;
     opts_ = updated;
   }
   sync_mode_.store(static_cast<uint8_t>(updated.sync));
@@ -187,7 +219,18 @@ std::vector<Metric> DBImpl::Metrics() const {
   const double stored = static_cast<double>(stats_.compress_stored_bytes.Sum());
   add("compression_raw_bytes", raw, "bytes", "page bytes before compression (checkpoints)");
   add("compression_stored_bytes", stored, "bytes", "page bytes after compression (checkpoints)");
-  add("compression_ratio", stored > 0 ? raw / stored : 1.0, "ratio", "raw / stored page bytes");
+  // Measured by the checkpoints since the last reset; before any, the ratio
+  // of the pages in the file when it was opened (without blob pages); else
+  // unknown (NaN).
+  double ratio = std::numeric_limits<double>::quiet_NaN();
+  if (stored > 0) {
+    ratio = raw / stored;
+  } else if (opened_extent_bytes_ > 0 && !opened_blobs_) {
+    ratio = static_cast<double>(opened_raw_bytes_) / static_cast<double>(opened_extent_bytes_);
+  }
+  add("compression_ratio", ratio, "ratio",
+      "raw / stored page bytes of the checkpoints since the reset; before any, of the pages "
+      "in the file at open (when none is a blob); NULL if neither");
   add("checksum_failures", stats_.checksum_failures.Sum(), "count",
       "extents that failed their checksum");
   add("writer_waits", stats_.writer_waits.Sum(), "count", "writers that had to wait for the lock");
@@ -259,38 +302,56 @@ std::vector<Metric> DBImpl::Metrics() const {
   return m;
 }
 
-Status DBImpl::Check(std::vector<std::string>* problems) {
+Status DBImpl::Check(std::vector<std::string>* problems, Progress* progress) {
   auto r = BeginRead();
   if (!r.ok()) return r.status();
   auto* txn = static_cast<ReadTxnImpl*>(r.value().get());
   const Version v = *published_.load();
-  LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, v.catalog, "catalog", problems));
+  // Progress: page visits (each page twice: its structure, then its copy on
+  // disk) against twice the live pages now.
+  uint64_t total = 0, done = 0;
+  {
+    std::lock_guard<std::mutex> lock(space_mu_);
+    total = 2 * live_pages_;
+  }
+  std::function<bool()> go_on;
+  if (progress != nullptr) {
+    go_on = [&] {
+      done++;
+      return progress->Continue("check pages", done, std::max(total, done));
+    };
+  }
+  LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, v.catalog, "catalog", problems, go_on));
   std::vector<TreeInfo> trees;
   LIGHTNING_RETURN_IF_ERROR(txn->ListTrees(&trees));
   std::unordered_set<PageId> seen;
   auto verify_pages = [&](const TreeRoot& root, const std::string& name) -> Status {
-    return TreeVisitPages(txn, root, [&](PageId id, const Frame& frame) {
-      if (!seen.insert(id).second) {
-        problems->push_back("page " + std::to_string(id) + " is referenced twice (in " + name +
-                            ")");
-      }
-      const uint64_t loc = pager_->entry(id).loc.load();
-      if (loc == 0) return;  // not checkpointed yet: nothing on disk to verify
-      std::string raw;
-      uint8_t type;
-      Status s = pager_->ReadExtent(id, loc, &raw, &type);
-      if (!s.ok()) {
-        problems->push_back(name + ": " + s.ToString());
-      } else if (raw.size() != frame.size ||
-                 std::memcmp(raw.data(), frame.data(), raw.size()) != 0) {
-        // Catches damage a disabled checksum would let through.
-        problems->push_back(name + ": page " + std::to_string(id) + " at offset " +
-                            std::to_string(ExtentLoc::Offset(loc)) +
-                            " differs on disk from the page in use");
-      }
-    });
+    return TreeVisitPages(
+        txn, root,
+        [&](PageId id, const Frame& frame) {
+          if (!seen.insert(id).second) {
+            problems->push_back("page " + std::to_string(id) + " is referenced twice (in " + name +
+                                ")");
+          }
+          const uint64_t loc = pager_->entry(id).loc.load();
+          if (loc == 0) return;  // not checkpointed yet: nothing on disk to verify
+          std::string raw;
+          uint8_t type;
+          Status s = pager_->ReadExtent(id, loc, &raw, &type);
+          if (!s.ok()) {
+            problems->push_back(name + ": " + s.ToString());
+          } else if (raw.size() != frame.size ||
+                     std::memcmp(raw.data(), frame.data(), raw.size()) != 0) {
+            // Catches damage a disabled checksum would let through.
+            problems->push_back(name + ": page " + std::to_string(id) + " at offset " +
+                                std::to_string(ExtentLoc::Offset(loc)) +
+                                " differs on disk from the page in use");
+          }
+        },
+        go_on);
   };
   Status s = verify_pages(v.catalog, "catalog");
+  if (s.IsInterrupted()) return Status::Interrupted("check interrupted in tree catalog");
   if (!s.ok()) problems->push_back("catalog: " + s.ToString());
   for (const TreeInfo& t : trees) {
     TreeMeta meta;
@@ -299,8 +360,9 @@ Status DBImpl::Check(std::vector<std::string>* problems) {
       problems->push_back("tree " + t.name + ": " + s.ToString());
       continue;
     }
-    LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, meta.root, t.name, problems));
+    LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, meta.root, t.name, problems, go_on));
     s = verify_pages(meta.root, t.name);
+    if (s.IsInterrupted()) return Status::Interrupted("check interrupted in tree " + t.name);
     if (!s.ok()) problems->push_back("tree " + t.name + ": " + s.ToString());
   }
   return Status::OK();

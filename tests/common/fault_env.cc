@@ -1,49 +1,9 @@
-// In-memory and fault-injecting files, for tests.
-#include <algorithm>
-#include <cstring>
-#include <mutex>
-#include <shared_mutex>
+#include "tests/common/fault_env.h"
 
-#include "engine/io.h"
+#include "tests/common/random.h"
 
-namespace lightning {
+namespace lightning::test {
 namespace {
-
-class MemFile : public File {
- public:
-  Status ReadAt(uint64_t offset, size_t n, char* dst, size_t* got) override {
-    std::shared_lock lock(mu_);
-    if (offset >= data_.size()) {
-      *got = 0;
-      return Status::OK();
-    }
-    *got = std::min<size_t>(n, data_.size() - offset);
-    std::memcpy(dst, data_.data() + offset, *got);
-    return Status::OK();
-  }
-  Status WriteAt(uint64_t offset, const char* data, size_t n) override {
-    std::unique_lock lock(mu_);
-    if (offset + n > data_.size()) data_.resize(offset + n);
-    std::memcpy(data_.data() + offset, data, n);
-    return Status::OK();
-  }
-  Status Sync() override { return Status::OK(); }
-  Status Size(uint64_t* size) override {
-    std::shared_lock lock(mu_);
-    *size = data_.size();
-    return Status::OK();
-  }
-  Status Truncate(uint64_t size) override {
-    std::unique_lock lock(mu_);
-    data_.resize(size);
-    return Status::OK();
-  }
-  const char* backend() const override { return "memory"; }
-
- private:
-  std::shared_mutex mu_;
-  std::string data_;
-};
 
 class FaultFile : public File {
  public:
@@ -67,10 +27,8 @@ class FaultFile : public File {
     if (k == plan_->torn_write_at) {
       uint64_t r = k * 7919;
       if (plan_->torn_seed != 0) {  // splitmix64 of (seed, k): a random byte
-        r = (plan_->torn_seed ^ k) + 0x9e3779b97f4a7c15ull;
-        r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ull;
-        r = (r ^ (r >> 27)) * 0x94d049bb133111ebull;
-        r ^= r >> 31;
+        uint64_t x = plan_->torn_seed ^ k;
+        r = test::Rng::SplitMix(&x);
       }
       size_t keep = n > 1 ? r % n : 0;
       (void)base_->WriteAt(offset, data, keep);
@@ -102,10 +60,8 @@ class FaultFile : public File {
 
 }  // namespace
 
-std::unique_ptr<File> NewMemFile() { return std::make_unique<MemFile>(); }
-
 std::unique_ptr<File> NewFaultFile(std::unique_ptr<File> base, std::shared_ptr<FaultPlan> plan) {
   return std::make_unique<FaultFile>(std::move(base), std::move(plan));
 }
 
-}  // namespace lightning
+}  // namespace lightning::test

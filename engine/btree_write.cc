@@ -1,7 +1,10 @@
-#include "engine/btree.h"
-
+// BTree, the writer side: put (with the finger, splits and suffix-truncated
+// separators), delete (with merges and root collapse) and clear, each making
+// its root-to-leaf path writable first. The reader side is btree_read.cc.
 #include <algorithm>
 #include <functional>
+
+#include "engine/btree.h"
 
 namespace lightning {
 namespace {
@@ -30,22 +33,6 @@ std::vector<CellCopy> CopyCells(const Node& n) {
     cells[i].cell = std::string(n.cell(i));
   }
   return cells;
-}
-
-Status ReadValue(PageSource* src, const Node& leaf, uint32_t i, std::string_view* value) {
-  LeafValue v = leaf.value(i);
-  if (!v.blob) {
-    *value = v.inline_bytes;
-    return Status::OK();
-  }
-  Frame* blob;
-  LIGHTNING_RETURN_IF_ERROR(src->Read(v.blob_id, &blob));
-  if (blob->type != kBlobPage || blob->size != v.length) {
-    return Status::Corruption("blob page " + std::to_string(v.blob_id) +
-                              " does not match the value that refers to it");
-  }
-  *value = std::string_view(blob->data(), blob->size);
-  return Status::OK();
 }
 
 // The separators that bound the leaf a descent reaches: keys in [low, high).
@@ -260,28 +247,6 @@ Status Rebalance(PageWriter* w, uint32_t page_size, TreeRoot* root, std::vector<
 
 }  // namespace
 
-Status TreeGet(PageSource* src, const TreeRoot& root, std::string_view key,
-               std::string_view* value) {
-  if (root.root == 0) return Status::NotFound("key not found");
-  Frame* f;
-  LIGHTNING_RETURN_IF_ERROR(src->Read(root.root, &f));
-  uint32_t level = root.depth;  // of f; 1 = leaf
-  while (f->type == kBranchPage) {
-    Node n(f->data(), f->size);
-    const PageId child = n.child(n.ChildIndex(key));
-    // A leaf is searched through its whole prefix and slot arrays: start
-    // loading them with its header rather than after it.
-    if (--level == 1) src->Prefetch(child, kLeafPrefetchBytes);
-    LIGHTNING_RETURN_IF_ERROR(src->Read(child, &f));
-  }
-  if (f->type != kLeafPage) return Status::Corruption("tree path leads to a non-node page");
-  Node leaf(f->data(), f->size);
-  bool exact;
-  uint32_t i = leaf.LowerBound(key, &exact);
-  if (!exact) return Status::NotFound("key not found");
-  return ReadValue(src, leaf, i, value);
-}
-
 Status TreePut(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_view key,
                std::string_view value, bool* inserted, PutFinger* finger) {
   // The cell is built in a per-thread buffer: no allocation per put (a split
@@ -402,30 +367,6 @@ Status TreeDelete(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string
   return Rebalance(w, page_size, root, path, lf);
 }
 
-Status TreeVisitPages(PageSource* src, const TreeRoot& root,
-                      const std::function<void(PageId, const Frame&)>& visit) {
-  if (root.root == 0) return Status::OK();
-  std::vector<PageId> stack{root.root};
-  while (!stack.empty()) {
-    PageId id = stack.back();
-    stack.pop_back();
-    Frame* f;
-    LIGHTNING_RETURN_IF_ERROR(src->Read(id, &f));
-    visit(id, *f);
-    if (f->type == kBlobPage) continue;
-    Node n(f->data(), f->size);
-    if (n.is_leaf()) {
-      for (uint32_t i = 0; i < n.count(); i++) {
-        LeafValue v = n.value(i);
-        if (v.blob) stack.push_back(v.blob_id);
-      }
-    } else {
-      for (uint32_t i = 0; i <= n.count(); i++) stack.push_back(n.child(i));
-    }
-  }
-  return Status::OK();
-}
-
 Status TreeClear(PageWriter* w, TreeRoot* root) {
   std::vector<PageId> ids;
   LIGHTNING_RETURN_IF_ERROR(
@@ -433,293 +374,6 @@ Status TreeClear(PageWriter* w, TreeRoot* root) {
   for (PageId id : ids) w->FreePage(id);
   *root = TreeRoot{};
   return Status::OK();
-}
-
-Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
-                 std::vector<std::string>* problems) {
-  if (root.root == 0) {
-    if (root.count != 0)
-      problems->push_back("tree " + name + ": empty but count is " + std::to_string(root.count));
-    return Status::OK();
-  }
-  uint64_t entries = 0;
-  std::string last_key;
-  bool have_last = false;
-  // Depth-first, left to right: keys must increase across leaves and stay
-  // within the separators of their ancestors; all leaves at one depth.
-  std::function<Status(PageId, uint32_t, const std::string*, const std::string*)> walk =
-      [&](PageId id, uint32_t depth, const std::string* lo, const std::string* hi) -> Status {
-    Frame* f;
-    Status s = src->Read(id, &f);
-    if (!s.ok()) {
-      problems->push_back("tree " + name + ": " + s.ToString());
-      return Status::OK();
-    }
-    if (f->type == kBlobPage) {
-      problems->push_back("tree " + name + ": page " + std::to_string(id) +
-                          " is a blob where a node belongs");
-      return Status::OK();
-    }
-    Node n(f->data(), f->size);
-    std::string problem = n.Validate();
-    if (!problem.empty()) {
-      problems->push_back("tree " + name + ": page " + std::to_string(id) + ": " + problem);
-      return Status::OK();
-    }
-    for (uint32_t i = 0; i < n.count(); i++) {
-      std::string_view k = n.key(i);
-      if ((lo && k < *lo) || (hi && k >= *hi)) {
-        problems->push_back("tree " + name + ": page " + std::to_string(id) +
-                            ": key outside its parent's range");
-        break;
-      }
-    }
-    if (n.is_leaf()) {
-      if (depth != root.depth) {
-        problems->push_back("tree " + name + ": leaf " + std::to_string(id) + " at depth " +
-                            std::to_string(depth) + ", expected " + std::to_string(root.depth));
-      }
-      for (uint32_t i = 0; i < n.count(); i++) {
-        std::string_view k = n.key(i);
-        if (have_last && k <= last_key) {
-          problems->push_back("tree " + name + ": keys out of order at page " + std::to_string(id));
-        }
-        last_key.assign(k);
-        have_last = true;
-        std::string_view v;
-        Status vs = ReadValue(src, n, i, &v);
-        if (!vs.ok()) problems->push_back("tree " + name + ": " + vs.ToString());
-      }
-      entries += n.count();
-      return Status::OK();
-    }
-    for (uint32_t i = 0; i <= n.count(); i++) {
-      std::string child_lo = i == 0 ? (lo ? *lo : "") : std::string(n.key(i - 1));
-      std::string child_hi = i == n.count() ? (hi ? *hi : "") : std::string(n.key(i));
-      const bool has_lo = i > 0 || lo != nullptr;
-      const bool has_hi = i < n.count() || hi != nullptr;
-      LIGHTNING_RETURN_IF_ERROR(
-          walk(n.child(i), depth + 1, has_lo ? &child_lo : nullptr, has_hi ? &child_hi : nullptr));
-    }
-    return Status::OK();
-  };
-  LIGHTNING_RETURN_IF_ERROR(walk(root.root, 1, nullptr, nullptr));
-  if (entries != root.count) {
-    problems->push_back("tree " + name + ": holds " + std::to_string(entries) +
-                        " entries but its count says " + std::to_string(root.count));
-  }
-  return Status::OK();
-}
-
-// ---- TreeIterator ----
-
-// Rows a scan prefetches ahead: a row takes some tens of nanoseconds, a miss
-// a few hundred.
-constexpr uint32_t kScanAhead = 8;
-
-Status TreeIterator::Descend(PageId id, bool leftmost) {
-  while (true) {
-    Frame* f;
-    LIGHTNING_RETURN_IF_ERROR(src_->Read(id, &f));
-    if (f->type != kLeafPage && f->type != kBranchPage) {
-      return Status::Corruption("tree path leads to a non-node page");
-    }
-    Node n(f->data(), f->size);
-    uint32_t idx = leftmost ? 0 : (n.is_leaf() ? (n.count() ? n.count() - 1 : 0) : n.count());
-    stack_.push_back({f, idx});
-    if (n.is_leaf()) {
-      // The first rows a scan will read from here (either direction).
-      for (uint32_t k = 1; k <= kScanAhead && k <= n.count(); k++) {
-        n.PrefetchCell(leftmost ? k - 1 : n.count() - k);
-      }
-      return Status::OK();
-    }
-    id = n.child(idx);
-  }
-}
-
-Status TreeIterator::First() {
-  stack_.clear();
-  ahead_ = 0;
-  valid_ = false;
-  if (root_.root == 0) return Status::OK();
-  LIGHTNING_RETURN_IF_ERROR(Descend(root_.root, true));
-  Node leaf(stack_.back().frame->data(), stack_.back().frame->size);
-  if (leaf.count() == 0) return Status::OK();
-  valid_ = true;
-  return Status::OK();
-}
-
-Status TreeIterator::Last() {
-  stack_.clear();
-  ahead_ = 0;
-  valid_ = false;
-  if (root_.root == 0) return Status::OK();
-  LIGHTNING_RETURN_IF_ERROR(Descend(root_.root, false));
-  Node leaf(stack_.back().frame->data(), stack_.back().frame->size);
-  if (leaf.count() == 0) return Status::OK();
-  valid_ = true;
-  return Status::OK();
-}
-
-Status TreeIterator::Seek(std::string_view target) {
-  stack_.clear();
-  ahead_ = 0;
-  valid_ = false;
-  if (root_.root == 0) return Status::OK();
-  PageId id = root_.root;
-  while (true) {
-    Frame* f;
-    LIGHTNING_RETURN_IF_ERROR(src_->Read(id, &f));
-    if (f->type != kLeafPage && f->type != kBranchPage) {
-      return Status::Corruption("tree path leads to a non-node page");
-    }
-    Node n(f->data(), f->size);
-    if (n.is_leaf()) {
-      bool exact;
-      uint32_t i = n.LowerBound(target, &exact);
-      stack_.push_back({f, i});
-      if (i < n.count()) {
-        valid_ = true;
-        return Status::OK();
-      }
-      // Past the end of this leaf: the next key is in the next leaf.
-      stack_.back().index = n.count() ? n.count() - 1 : 0;
-      valid_ = n.count() > 0;
-      if (!valid_) return Status::OK();
-      return Next();
-    }
-    uint32_t idx = n.ChildIndex(target);
-    stack_.push_back({f, idx});
-    id = n.child(idx);
-  }
-}
-
-Status TreeIterator::SeekForPrev(std::string_view target) {
-  LIGHTNING_RETURN_IF_ERROR(Seek(target));
-  if (!valid_) return Last();
-  if (key() == target) return Status::OK();
-  return Prev();
-}
-
-void TreeIterator::PrefetchAhead(bool forward) const {
-  const Level& leaf = stack_.back();
-  Node ln(leaf.frame->data(), leaf.frame->size);
-  const uint32_t n = ln.count();
-  if (forward ? leaf.index + kScanAhead < n : leaf.index >= kScanAhead) {
-    ln.PrefetchCell(forward ? leaf.index + kScanAhead : leaf.index - kScanAhead);
-    return;
-  }
-  // Near the end: once per leaf, the sibling the scan moves to next.
-  if (leaf.index != (forward ? n - kScanAhead : kScanAhead - 1) || stack_.size() < 2) return;
-  const Level& parent = stack_[stack_.size() - 2];
-  Node pn(parent.frame->data(), parent.frame->size);
-  if (forward ? parent.index < pn.count() : parent.index > 0) {
-    src_->Prefetch(pn.child(forward ? parent.index + 1 : parent.index - 1), Pager::kPrefetchBytes);
-  }
-}
-
-void TreeIterator::ReadAheadLeaves(bool forward) {
-  const uint32_t limit = std::min<uint32_t>(src_->ReadAheadLimit(), 1024);
-  if (limit == 0 || stack_.size() < 2) return;
-  const Level& parent = stack_[stack_.size() - 2];
-  Node pn(parent.frame->data(), parent.frame->size);
-  const uint32_t idx = parent.index, children = pn.count() + 1;
-  const bool same_parent = parent.frame->id == ahead_parent_;
-  // Leaves already read ahead of this one: enough while half the window.
-  if (same_parent && (forward ? ahead_edge_ > idx + 1 : ahead_edge_ < idx)) {
-    const uint32_t left = forward ? ahead_edge_ - (idx + 1) : idx - ahead_edge_;
-    if (left >= std::max<uint32_t>(1, ahead_ / 2)) return;
-  }
-  ahead_ = std::min(limit, ahead_ == 0 ? 2 : ahead_ * 2);  // grows as the scan goes on
-  uint32_t from, to;                                       // child indexes [from, to) to read ahead
-  if (forward) {
-    from = same_parent && ahead_edge_ > idx + 1 ? ahead_edge_ : idx + 1;
-    to = std::min(children, idx + 1 + ahead_);
-    ahead_edge_ = std::max(from, to);
-  } else {
-    to = same_parent && ahead_edge_ < idx ? ahead_edge_ : idx;
-    from = idx > ahead_ ? idx - ahead_ : 0;
-    ahead_edge_ = std::min(from, to);
-  }
-  ahead_parent_ = parent.frame->id;
-  PageId ids[64];
-  size_t n = 0;
-  for (uint32_t c = from; c < to; c++) {
-    ids[n++] = pn.child(c);
-    if (n == 64) src_->ReadAhead(ids, n), n = 0;
-  }
-  if (n > 0) src_->ReadAhead(ids, n);
-}
-
-Status TreeIterator::Next() {
-  if (!valid_) return Status::OK();
-  Level& leaf = stack_.back();
-  Node ln(leaf.frame->data(), leaf.frame->size);
-  if (leaf.index + 1 < ln.count()) {
-    leaf.index++;
-    PrefetchAhead(true);
-    return Status::OK();
-  }
-  // Climb to the first ancestor with a child to the right.
-  int level = static_cast<int>(stack_.size()) - 2;
-  while (level >= 0) {
-    Node n(stack_[level].frame->data(), stack_[level].frame->size);
-    if (stack_[level].index < n.count()) break;
-    level--;
-  }
-  if (level < 0) {
-    valid_ = false;
-    return Status::OK();
-  }
-  stack_.resize(level + 1);
-  Node n(stack_[level].frame->data(), stack_[level].frame->size);
-  stack_[level].index++;
-  Status s = Descend(n.child(stack_[level].index), true);
-  if (!s.ok()) {
-    valid_ = false;
-    return s;
-  }
-  ReadAheadLeaves(true);
-  Node nl(stack_.back().frame->data(), stack_.back().frame->size);
-  if (nl.count() == 0) return Next();  // an empty leaf cannot exist; be safe
-  return Status::OK();
-}
-
-Status TreeIterator::Prev() {
-  if (!valid_) return Status::OK();
-  Level& leaf = stack_.back();
-  if (leaf.index > 0) {
-    leaf.index--;
-    PrefetchAhead(false);
-    return Status::OK();
-  }
-  int level = static_cast<int>(stack_.size()) - 2;
-  while (level >= 0 && stack_[level].index == 0) level--;
-  if (level < 0) {
-    valid_ = false;
-    return Status::OK();
-  }
-  stack_.resize(level + 1);
-  Node n(stack_[level].frame->data(), stack_[level].frame->size);
-  stack_[level].index--;
-  Status s = Descend(n.child(stack_[level].index), false);
-  if (!s.ok()) {
-    valid_ = false;
-    return s;
-  }
-  ReadAheadLeaves(false);
-  return Status::OK();
-}
-
-std::string_view TreeIterator::key() const {
-  const Level& leaf = stack_.back();
-  return Node(leaf.frame->data(), leaf.frame->size).key(leaf.index);
-}
-
-Status TreeIterator::value(std::string_view* v) const {
-  const Level& leaf = stack_.back();
-  return ReadValue(src_, Node(leaf.frame->data(), leaf.frame->size), leaf.index, v);
 }
 
 }  // namespace lightning
