@@ -165,9 +165,11 @@ int WriteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view old_ke
     RowDecoder old_row;
     bool found = false;
     if (int rc = ReadRow(t, txn, old_key, &old_row, &found)) return rc;
-    if (found)
-      for (size_t i = 0; i < n; ++i)
-        has_old[i] = UniqueTuple(uniques[i], old_row.values, &old_tuples[i]);
+    // An OR REPLACE earlier in this statement deleted the row: native SQLite
+    // skips it, where writing it would bring it back.
+    if (!found) return SQLITE_OK;
+    for (size_t i = 0; i < n; ++i)
+      has_old[i] = UniqueTuple(uniques[i], old_row.values, &old_tuples[i]);
   }
   auto same_entry = [&](size_t i) { return has_old[i] && old_tuples[i] == new_tuples[i]; };
 
