@@ -13,6 +13,7 @@
 //     ROWID key NOT NULL, FindColumn finds every column;
 //   - Options::Set and Options::Get round-trip: the text Get returns is
 //     accepted by Set and reads back identically.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -100,9 +101,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (n == 0) Fail("a schema without columns is accepted");
   for (int i = 0; i < n; i++) {
     if (schema.FindColumn(schema.columns[i].name) != i) Fail("duplicate or unfindable column name");
-    if (schema.columns[i].primary_key != (i == schema.key_column))
-      Fail("PRIMARY KEY flag disagrees with key_column");
+    bool in_key = schema.composite()
+                      ? std::find(schema.key_columns.begin(), schema.key_columns.end(), i) !=
+                            schema.key_columns.end()
+                      : i == schema.key_column;
+    if (schema.columns[i].primary_key != in_key) Fail("PRIMARY KEY flag disagrees with the key");
   }
+  for (const UniqueConstraint& u : schema.uniques)
+    for (int c : u.columns)
+      if (c < 0 || c >= n) Fail("a UNIQUE column out of range");
   switch (schema.key_kind) {
     case KeyKind::kRowid:
       if (schema.key_column != -1) Fail("a rowid table has a key column");
@@ -112,6 +119,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (schema.key_column < 0 || schema.key_column >= n) Fail("key column out of range");
       if (schema.key_kind == KeyKind::kWithoutRowid && !schema.columns[schema.key_column].not_null)
         Fail("a WITHOUT ROWID key may be NULL");
+      break;
+    case KeyKind::kComposite:
+      if (schema.key_column != -1 || schema.key_columns.size() < 2 ||
+          schema.key_columns.size() != schema.key_desc.size() ||
+          static_cast<int>(schema.key_columns.size()) > kMaxKeyColumns)
+        Fail("a composite key's columns are inconsistent");
+      for (int c : schema.key_columns)
+        if (c < 0 || c >= n || !schema.columns[c].not_null)
+          Fail("a composite key column may be NULL");
+      if (schema.FindColumn(schema.hidden_key_name) >= 0) Fail("the hidden key column clashes");
       break;
   }
   (void)schema.DeclareSql();
