@@ -73,6 +73,7 @@ struct LightningCursor {
   bool desc() const { return plan & kPlanDesc; }
   bool point() const { return point_plan; }
   bool point_plan = false;
+  int unique_index = -1;  // keys are entries of this UNIQUE constraint's tree
   bool key_only() const { return plan & kPlanKeyOnly; }
 
   // The current range. REQUIRES: !ranges.empty()
@@ -102,6 +103,7 @@ struct LightningCursor {
     ranges.clear();
     range_pos = 0;
     point_plan = false;
+    unique_index = -1;
     limit = -1;
     record_parsed = false;
     tuple_decoded = false;
@@ -168,14 +170,24 @@ struct LightningCursor {
       const std::string& k = desc() ? keys[keys.size() - 1 - next_key] : keys[next_key];
       ++next_key;
       if (!AboveLow(k) || !BelowHigh(k)) continue;
+      std::string_view row_key = k;
       Slice v;
-      Status s = txn->GetView(table->tree, k, &v);
+      Status s;
+      if (unique_index >= 0) {  // k is a UNIQUE entry: it holds the row's key
+        s = txn->GetView(table->unique_trees[static_cast<size_t>(unique_index)], k, &v);
+        if (s.IsNotFound()) continue;
+        if (!s.ok()) return s;
+        key_copy.assign(v);
+        row_key = key_copy;
+      }
+      s = txn->GetView(table->tree, row_key, &v);
       if (s.IsNotFound()) continue;
       if (!s.ok()) return s;
-      // `keys` does not change until the next xFilter: the key can stay a view.
+      // `keys` (or key_copy) does not change until the next xFilter or
+      // NextPoint: the key can stay a view.
       record_parsed = false;
       tuple_decoded = false;
-      key = k;
+      key = row_key;
       have_key = have_value = true;
       if (key_only()) {
         value = std::string_view();
@@ -361,7 +373,13 @@ int FilterImpl(LightningCursor* c, int idx, int argc, sqlite3_value** argv) {
   c->plan = idx;
   int a = 0;
   bool empty = false;
-  if (t->schema.composite()) {
+  if (idx & kPlanUnique) {
+    c->unique_index = idx >> kPlanUniqueShift;
+    a = static_cast<int>(t->schema.uniques[static_cast<size_t>(c->unique_index)].columns.size());
+    int rc = UniqueFilter(t, c->unique_index, argv, &c->keys, &empty);
+    if (rc != SQLITE_OK) return rc;
+    c->point_plan = true;
+  } else if (t->schema.composite()) {
     int prefix = (idx & kPlanPrefixMask) >> kPlanPrefixShift;
     a = prefix + ((idx & (kPlanLowerGt | kPlanLowerGe)) ? 1 : 0) +
         ((idx & (kPlanUpperLt | kPlanUpperLe)) ? 1 : 0);

@@ -56,6 +56,8 @@ int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
     if (int rc = MissingTreeError(t)) return rc;
+    int rc = SQLITE_OK;
+    if (UniqueBestIndex(t, info, &rc)) return rc;
     if (t->schema.composite()) return CompositeBestIndex(t, info);
     int eq = -1, in = -1, lo = -1, hi = -1, limit = -1, offset = -1;
     bool all_used = true;  // every non-LIMIT/OFFSET constraint has a use

@@ -30,11 +30,25 @@ inline constexpr int kPlanPrefixMask = 0x1f << kPlanPrefixShift;
 inline constexpr int kPlanInShift = 16;
 inline constexpr int kPlanMaxInColumn = 15;  // IN serves key columns 0..14
 
+// A UNIQUE constraint's columns all fixed by = (at most one row): the
+// constraint's number in bits 11..30, its values in argv in column order.
+inline constexpr int kPlanUnique = 0x400;
+inline constexpr int kPlanUniqueShift = 11;
+
 // A range of encoded keys the cursor walks; bounds are byte strings.
 struct KeyRange {
   bool has_lo = false, lo_incl = false, has_hi = false, hi_incl = false;
   std::string lo, hi;
 };
+
+// xBestIndex's UNIQUE plan (vtab_unique_index.cc): when every column of a
+// UNIQUE constraint has a usable = and the key itself has none, fills `info`
+// with it and returns true.
+bool UniqueBestIndex(LightningTable* t, sqlite3_index_info* info, int* rc);
+// xFilter's half of it: *entries gets the constraint's entry for the argv
+// values (none when one is NULL: *empty).
+int UniqueFilter(LightningTable* t, int unique_index, sqlite3_value** argv,
+                 std::vector<std::string>* entries, bool* empty);
 
 // Entries in the table's tree, for estimates (0 when unknown).
 uint64_t TreeEntries(LightningTable* t);

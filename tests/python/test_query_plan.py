@@ -154,3 +154,24 @@ def test_composite_results_follow_the_plan(pair_table):
     # Unordered scans walk the key: a descending when the key says so.
     first = conn.execute("SELECT a FROM t LIMIT 1").fetchone()[0]
     assert first == (19 if d else 0)
+
+
+# ---- UNIQUE constraints serve = on all their columns
+
+def test_unique_constraint_serves_equality(tmp_path, ext_path):
+    conn = connect(str(tmp_path / "u.db"))
+    conn.execute("CREATE VIRTUAL TABLE t USING lightning(id INTEGER PRIMARY KEY, email TEXT UNIQUE, a, b, "
+                 "UNIQUE(a, b))")
+    conn.execute("INSERT INTO t VALUES " + ", ".join(f"({i}, 'e{i}', {i % 7}, {i})" for i in range(300)))
+    p = plan(conn, "SELECT * FROM t WHERE email = 'e5'")
+    assert "UNIQUE (email=?)" in p, p
+    assert "UNIQUE (a=? AND b=?)" in plan(conn, "SELECT * FROM t WHERE b = 12 AND a = 5")
+    assert "id=?" in plan(conn, "SELECT * FROM t WHERE email = 'e5' AND id = 5")  # the key wins
+    assert "full scan" in plan(conn, "SELECT * FROM t WHERE a = 5")  # half a constraint: a scan
+    p = plan(conn, "SELECT * FROM t x JOIN t y ON y.email = x.email WHERE x.id < 3")
+    assert "UNIQUE (email=?)" in p, p
+    assert conn.execute("SELECT id FROM t WHERE email = 'e5'").fetchall() == [(5,)]
+    assert conn.execute("SELECT id FROM t WHERE email IN ('e7', 'e9', 'zz') ORDER BY id").fetchall() == [(7,), (9,)]
+    assert conn.execute("SELECT id FROM t WHERE a = 5 AND b = 12").fetchall() == [(12,)]
+    assert conn.execute("SELECT id FROM t WHERE email = NULL").fetchall() == []
+    conn.close()
