@@ -79,6 +79,10 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
 
   Status OpenStore();  // called once by DB::Open
   void set_registered() { registered_ = true; }
+  // Applies the options saved in the catalog over those opened with (by
+  // DB::Open, db_options.cc): live ones at once; *reopen when one that
+  // applies only at open differs (*merged then holds the options to open with).
+  Status ApplySavedOptions(Options* merged, bool* reopen);
 
   Result<std::unique_ptr<ReadTxn>> BeginRead() override;
   Result<std::unique_ptr<WriteTxn>> BeginWrite() override;
@@ -86,7 +90,12 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Status Compact() override;
   Status Check(std::vector<std::string>* problems) override;
   Status SetOption(Slice name, Slice value) override;
+  Status SaveOption(Slice name, Slice value, bool* live) override;
+  Status SetOptions(const Options& from, const std::vector<std::string>& names, bool save) override;
+  Status SavedOptions(std::map<std::string, std::string>* saved) override;
   Options GetOptions() const override;
+  Result<std::shared_ptr<void>> Attached(const std::string& key,
+                                         const MakeAttachment& make) override;
   std::vector<Metric> Metrics() const override;
   void ResetStats() override;
   std::vector<LatencySummary> Latency() const override;
@@ -141,6 +150,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Status RelocateTail();                // REQUIRES: writer_mu_
   void TruncateFreeTail();              // REQUIRES: space_mu_
 
+  void ApplyLiveOptions(const Options& updated);  // opts_ = updated; pager follows
+
   // Syncs `file`, timing it (fsync latency, profile) and counting it in `counter`.
   Status SyncFile(File* file, Counter* counter);
   Status Failed() const;  // the sticky error after a failed WAL write/sync
@@ -152,6 +163,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   const std::string wal_path_;
   mutable std::mutex opts_mu_;
   Options opts_;  // GUARDED_BY(opts_mu_) for live options
+  std::mutex attached_mu_;
+  std::map<std::string, std::weak_ptr<void>> attached_;  // GUARDED_BY(attached_mu_)
   std::atomic<uint8_t> sync_mode_;
 
   int lock_fd_ = -1;
