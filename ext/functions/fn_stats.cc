@@ -40,6 +40,7 @@
 #include "ext/functions/tvf.h"
 #include "ext/session.h"
 #include "ext/store_stats.h"
+#include "vfs/guarded_call.h"
 
 namespace lightning::ext {
 namespace {
@@ -125,7 +126,7 @@ const TvfSpec kStats = {
 // lightning_stats_reset([table]): resets the counters of the table's store
 // (every store of the connection without an argument); returns how many.
 void ResetFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
-  try {
+  GuardedResult(ctx, [&] {
     sqlite3* db = sqlite3_context_db_handle(ctx);
     if (argc == 1 && sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
     std::string table = argc == 1 ? ValueText(argv[0]) : "";
@@ -135,9 +136,7 @@ void ResetFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
       return sqlite3_result_error(ctx, ("lightning_stats_reset: " + err).c_str(), -1);
     for (const StoreTarget& t : targets) t.db->ResetStats();
     sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(targets.size()));
-  } catch (...) {
-    sqlite3_result_error_nomem(ctx);
-  }
+  });
 }
 
 }  // namespace
