@@ -150,7 +150,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Status RelocateTail();                // REQUIRES: writer_mu_
   void TruncateFreeTail();              // REQUIRES: space_mu_
 
-  void ApplyLiveOptions(const Options& updated);  // opts_ = updated; pager follows
+  // Copies the live options `names` from `from` into opts_; the pager follows.
+  void ApplyLiveOptions(const Options& from, const std::vector<std::string>& names);
 
   // Syncs `file`, timing it (fsync latency, profile) and counting it in `counter`.
   Status SyncFile(File* file, Counter* counter);

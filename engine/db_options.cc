@@ -24,9 +24,7 @@ Status DBImpl::SaveOption(Slice name, Slice value, bool* live) {
 }
 
 Status DBImpl::SetOptions(const Options& from, const std::vector<std::string>& names, bool save) {
-  Options updated = GetOptions();
-  std::vector<std::pair<std::string, std::string>> texts;
-  bool any_live = false;
+  std::vector<std::string> live;
   for (const std::string& name : names) {
     const OptionInfo* info = FindOption(name);
     if (info == nullptr) return Status::NotFound("unknown option '" + name + "'");
@@ -40,38 +38,36 @@ Status DBImpl::SetOptions(const Options& from, const std::vector<std::string>& n
                                      " takes effect only when a store is opened, and an "
                                      "in-memory store is never reopened");
     }
-    if (!info->live) continue;
-    any_live = true;
-    LIGHTNING_RETURN_IF_ERROR(updated.Assign(info->name, from));
+    if (info->live) live.push_back(info->name);
   }
   if (save && !in_memory_) {
     auto w = BeginWrite();
     if (!w.ok()) return w.status();
     auto* txn = static_cast<WriteTxnImpl*>(w.value().get());
     for (const std::string& name : names) {
-      const OptionInfo* info = FindOption(name);
       std::string text;
-      LIGHTNING_RETURN_IF_ERROR(from.Get(info->name, &text));
-      LIGHTNING_RETURN_IF_ERROR(txn->PutOption(info->name, text));
+      LIGHTNING_RETURN_IF_ERROR(from.Get(name, &text));
+      LIGHTNING_RETURN_IF_ERROR(txn->PutOption(FindOption(name)->name, text));
     }
     LIGHTNING_RETURN_IF_ERROR(txn->Commit());
   }
-  if (any_live) ApplyLiveOptions(updated);
+  if (!live.empty()) ApplyLiveOptions(from, live);
   return Status::OK();
 }
 
-void DBImpl::ApplyLiveOptions(const Options& updated) {
+// Only the named fields change (under opts_mu_): concurrent changes of other
+// options are kept.
+void DBImpl::ApplyLiveOptions(const Options& from, const std::vector<std::string>& names) {
+  Options now;
   {
     std::lock_guard<std::mutex> lock(opts_mu_);
-    Options next = updated;
-    next.wrap_file = opts_.wrap_file;
-    next.wal_path = opts_.wal_path;
-    opts_ = std::move(next);
+    for (const std::string& name : names) (void)opts_.Assign(name, from);
+    now = opts_;
   }
-  sync_mode_.store(static_cast<uint8_t>(updated.sync));
+  sync_mode_.store(static_cast<uint8_t>(now.sync));
   if (!in_memory_) {
-    pager_->set_capacity(updated.cache_size);
-    pager_->set_readahead_limit(updated.scan_readahead);
+    pager_->set_capacity(now.cache_size);
+    pager_->set_readahead_limit(now.scan_readahead);
     pager_->EvictIfNeeded();
   }
 }
