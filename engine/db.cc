@@ -18,22 +18,29 @@ Result<std::unique_ptr<ReadTxn>> DBImpl::BeginRead() {
 }
 
 Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite() {
+  uint32_t timeout;
+  {
+    std::lock_guard<std::mutex> l(opts_mu_);
+    timeout = opts_.busy_timeout_ms;
+  }
+  return BeginWrite(std::chrono::milliseconds(timeout));
+}
+
+Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite(std::chrono::milliseconds max_wait) {
   LIGHTNING_RETURN_IF_ERROR(Failed());
+  if (max_wait.count() < 0) max_wait = std::chrono::milliseconds(0);
   std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
   if (!lock.try_lock()) {
-    uint32_t timeout;
-    {
-      std::lock_guard<std::mutex> l(opts_mu_);
-      timeout = opts_.busy_timeout_ms;
-    }
+    if (max_wait.count() == 0)
+      return Status::Busy("the store is busy: another write transaction holds the writer lock");
     stats_.writer_waits.Add();
     const uint64_t t0 = NowNanos();
-    const bool got = lock.try_lock_for(std::chrono::milliseconds(timeout));
+    const bool got = lock.try_lock_for(max_wait);
     stats_.writer_wait_micros.Add((NowNanos() - t0) / 1000);
     if (!got) {
       stats_.writer_busy.Add();
       return Status::Busy("the store is busy: another write transaction held the writer lock for " +
-                          std::to_string(timeout) + " ms (busy_timeout)");
+                          std::to_string(max_wait.count()) + " ms");
     }
   }
   LIGHTNING_RETURN_IF_ERROR(Failed());

@@ -86,6 +86,7 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
 
   Result<std::unique_ptr<ReadTxn>> BeginRead() override;
   Result<std::unique_ptr<WriteTxn>> BeginWrite() override;
+  Result<std::unique_ptr<WriteTxn>> BeginWrite(std::chrono::milliseconds max_wait) override;
   Status Checkpoint() override;
   Status Compact() override;
   Status Check(std::vector<std::string>* problems) override;
@@ -168,7 +169,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   std::map<std::string, std::weak_ptr<void>> attached_;  // GUARDED_BY(attached_mu_)
   std::atomic<uint8_t> sync_mode_;
 
-  int lock_fd_ = -1;
+  Env* const env_;                  // opts_.env or Env::Default()
+  std::unique_ptr<FileLock> lock_;  // `<path>-lock`, held while open
   std::unique_ptr<File> data_;
   std::unique_ptr<File> wal_;
   mutable EngineStats stats_;

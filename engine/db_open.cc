@@ -1,14 +1,6 @@
 // Opening a store: the process registry, the lock file, superblocks, the
 // page table, and WAL recovery.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <climits>
-#include <cstdlib>
-#include <cstring>
+#include <algorithm>
 #include <random>
 
 #include "engine/checksum.h"
@@ -19,9 +11,11 @@
 namespace lightning {
 namespace {
 
+// The open stores of this process, by Env and canonical path.
+using RegistryKey = std::pair<const Env*, std::string>;
 std::mutex registry_mu;
-std::map<std::string, std::weak_ptr<DBImpl>>& Registry() {
-  static auto* registry = new std::map<std::string, std::weak_ptr<DBImpl>>();
+std::map<RegistryKey, std::weak_ptr<DBImpl>>& Registry() {
+  static auto* registry = new std::map<RegistryKey, std::weak_ptr<DBImpl>>();
   return *registry;
 }
 
@@ -31,28 +25,6 @@ uint64_t NextInstanceUid() {
 }
 
 bool IsMemoryPath(const std::string& path) { return path.empty() || path == ":memory:"; }
-
-// The absolute path with the directory resolved, so that two spellings of
-// one file share an instance. The file itself may not exist yet.
-Status CanonicalPath(const std::string& path, std::string* out) {
-  std::string dir = ".", base = path;
-  size_t slash = path.rfind('/');
-  if (slash != std::string::npos) {
-    dir = slash == 0 ? "/" : path.substr(0, slash);
-    base = path.substr(slash + 1);
-  }
-  if (base.empty()) return Status::InvalidArgument("store path '" + path + "' names a directory");
-  char resolved[PATH_MAX];
-  if (::realpath(dir.c_str(), resolved) == nullptr) {
-    return IoErrorFromErrno("resolve directory of", path, errno);
-  }
-  *out = std::string(resolved) + (std::strcmp(resolved, "/") == 0 ? "" : "/") + base;
-  struct stat st;
-  if (::stat(out->c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    return Status::InvalidArgument("store path '" + path + "' is a directory");
-  }
-  return Status::OK();
-}
 
 std::string EncodeSuperblock(const Superblock& sb) {
   std::string b(kSuperblockSlot, '\0');
@@ -111,11 +83,12 @@ Result<std::shared_ptr<DB>> DB::Open(const std::string& path, const Options& opt
     LIGHTNING_RETURN_IF_ERROR(db->OpenStore());
     return std::shared_ptr<DB>(db);
   }
+  Env* env = options.env != nullptr ? options.env : Env::Default();
   std::string canonical;
-  LIGHTNING_RETURN_IF_ERROR(CanonicalPath(path, &canonical));
+  LIGHTNING_RETURN_IF_ERROR(env->CanonicalPath(path, &canonical));
   std::lock_guard<std::mutex> lock(registry_mu);
   auto& registry = Registry();
-  auto it = registry.find(canonical);
+  auto it = registry.find({env, canonical});
   if (it != registry.end()) {
     if (auto existing = it->second.lock()) return std::shared_ptr<DB>(existing);
   }
@@ -132,18 +105,22 @@ Result<std::shared_ptr<DB>> DB::Open(const std::string& path, const Options& opt
     LIGHTNING_RETURN_IF_ERROR(db->OpenStore());
     LIGHTNING_RETURN_IF_ERROR(db->ApplySavedOptions(&merged, &reopen));
   }
-  registry[canonical] = db;
+  registry[{env, canonical}] = db;
   db->set_registered();
   return std::shared_ptr<DB>(db);
 }
 
 std::vector<std::shared_ptr<DB>> DB::OpenStores() {
   std::vector<std::shared_ptr<DB>> stores;
-  std::lock_guard<std::mutex> lock(registry_mu);
-  for (auto& [path, weak] : Registry()) {  // a std::map: in path order
-    if (auto db = weak.lock()) stores.push_back(std::move(db));
+  {
+    std::lock_guard<std::mutex> lock(registry_mu);
+    for (auto& [key, weak] : Registry()) {
+      if (auto db = weak.lock()) stores.push_back(std::move(db));
+    }
   }
-  return stores;
+  std::sort(stores.begin(), stores.end(),
+            [](const auto& a, const auto& b) { return a->path() < b->path(); });
+  return stores;  // a store released here closes outside registry_mu
 }
 
 DBImpl::DBImpl(std::string path, const Options& options)
@@ -152,7 +129,8 @@ DBImpl::DBImpl(std::string path, const Options& options)
       in_memory_(IsMemoryPath(path_)),
       wal_path_(options.wal_path.empty() ? path_ + "-wal" : options.wal_path),
       opts_(options),
-      sync_mode_(static_cast<uint8_t>(options.sync)) {}
+      sync_mode_(static_cast<uint8_t>(options.sync)),
+      env_(options.env != nullptr ? options.env : Env::Default()) {}
 
 DBImpl::~DBImpl() {
   // A clean close checkpoints so that the next open replays nothing.
@@ -163,14 +141,14 @@ DBImpl::~DBImpl() {
   if (registered_) {
     std::lock_guard<std::mutex> lock(registry_mu);
     auto& registry = Registry();
-    auto it = registry.find(path_);
+    auto it = registry.find({env_, path_});
     if (it != registry.end() && it->second.expired()) registry.erase(it);
   }
   delete published_.load();
   for (auto& [tag, v] : retired_versions_) delete v;
   wal_.reset();
   data_.reset();
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+  lock_.reset();  // last: the files are closed before another process may open them
 }
 
 uint64_t DBImpl::NewSalt() {
@@ -179,23 +157,15 @@ uint64_t DBImpl::NewSalt() {
 }
 
 Status DBImpl::AcquireLock() {
-  const std::string lock_path = path_ + "-lock";
-  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return IoErrorFromErrno("open lock file", lock_path, errno);
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    char buf[32] = {0};
-    ssize_t n = ::pread(lock_fd_, buf, sizeof(buf) - 1, 0);
-    std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "unknown";
-    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
-    ::close(lock_fd_);
-    lock_fd_ = -1;
-    return Status::Locked("store " + path_ + " is locked by process " + pid);
+  Status s = env_->LockFile(path_ + "-lock", &lock_);
+  if (s.code() == Status::Code::kLocked) {
+    // The Env names the lock file; the user knows the store.
+    const std::string& msg = s.message();
+    size_t by = msg.rfind("is locked by process");
+    return Status::Locked("store " + path_ + " " +
+                          (by == std::string::npos ? msg : msg.substr(by)));
   }
-  std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(lock_fd_, 0) != 0 || ::pwrite(lock_fd_, pid.data(), pid.size(), 0) < 0) {
-    return IoErrorFromErrno("write lock file", lock_path, errno);
-  }
-  return Status::OK();
+  return s;
 }
 
 Status DBImpl::OpenStore() {
@@ -209,12 +179,8 @@ Status DBImpl::OpenStore() {
   }
   LIGHTNING_RETURN_IF_ERROR(AcquireLock());
   std::unique_ptr<File> data, wal;
-  LIGHTNING_RETURN_IF_ERROR(OpenFile(path_, opts_.io, true, &data));
-  LIGHTNING_RETURN_IF_ERROR(OpenFile(wal_path_, IoBackend::kPread, true, &wal));
-  if (opts_.wrap_file) {
-    data = opts_.wrap_file(std::move(data), FileKind::kData);
-    wal = opts_.wrap_file(std::move(wal), FileKind::kWal);
-  }
+  LIGHTNING_RETURN_IF_ERROR(env_->OpenFile(path_, opts_.io, &data));
+  LIGHTNING_RETURN_IF_ERROR(env_->OpenFile(wal_path_, IoBackend::kPread, &wal));
   data_ = std::move(data);
   wal_ = std::move(wal);
   uint64_t size = 0;
@@ -245,13 +211,10 @@ Status DBImpl::CreateStore() {
   std::string header = EncodeWalHeader(NewSalt(), 0);
   LIGHTNING_RETURN_IF_ERROR(wal_->WriteAt(0, header.data(), header.size()));
   LIGHTNING_RETURN_IF_ERROR(wal_->Sync());
-  // Make the new files' names durable too.
-  std::string dir = path_.substr(0, path_.rfind('/'));
-  int fd = ::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    (void)::fsync(fd);
-    ::close(fd);
-  }
+  // Make the new files' names durable too. Best effort, as before the Env:
+  // some file systems refuse to fsync a directory.
+  size_t slash = path_.rfind('/');
+  (void)env_->SyncDir(slash == std::string::npos ? "." : path_.substr(0, slash));
   return Status::OK();
 }
 

@@ -21,9 +21,16 @@ void Session::NotifyTxnEnd() {
   observers_.clear();
 }
 
-Status Session::Begin(bool explicit_txn) {
+Status Session::Begin(bool explicit_txn,
+                      const std::function<std::chrono::milliseconds()>& connection_wait) {
   if (write_) return Status::OK();
-  auto txn = db_->BeginWrite();
+  // A try first (free when nobody writes); only a contended start asks how
+  // long this connection may wait.
+  auto txn = db_->BeginWrite(std::chrono::milliseconds(0));
+  if (txn.status().IsBusy()) {
+    const auto store_wait = std::chrono::milliseconds(db_->GetOptions().busy_timeout_ms);
+    txn = db_->BeginWrite(std::max(store_wait, connection_wait()));
+  }
   if (!txn.ok()) return txn.status();
   write_ = std::move(txn).value();
   levels_.clear();

@@ -7,7 +7,8 @@
 // on each other).
 //
 // SQLite -> engine mapping:
-//   xBegin               Begin(): DB::BeginWrite (waits up to busy_timeout)
+//   xBegin               Begin(): DB::BeginWrite (waits up to the longer of the
+//                        store's busy_timeout and the connection's busy timeout)
 //   xSync                Commit(): the commit is durable before the main
 //                        database commits (see docs/SQL_TABLES.md)
 //   xCommit              nothing left to do (already committed in xSync)
@@ -26,6 +27,8 @@
 // Thread safety: used only under its connection's serialisation.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -63,7 +66,11 @@ class Session {
 
   // Starts the write transaction unless one is open. `explicit_txn`: SQLite is
   // inside BEGIN ... COMMIT (a base savepoint is then taken, see RollbackTo).
-  Status Begin(bool explicit_txn);
+  // When another writer holds the store, waits up to the longer of the
+  // store's busy_timeout and connection_wait() (called only then: the
+  // connection's SQLite busy timeout), then returns Busy.
+  Status Begin(bool explicit_txn,
+               const std::function<std::chrono::milliseconds()>& connection_wait);
   // Commits the write transaction if one is open.
   Status Commit();
   // Aborts the write transaction if one is open.

@@ -6,6 +6,7 @@
 #include "ext/connection.h"
 #include "ext/session.h"
 #include "ext/vtab/vtab.h"
+#include "vfs/lightning_vfs.h"
 
 namespace lightning::ext {
 namespace {
@@ -17,6 +18,22 @@ std::string QuoteId(const std::string& s) {
     if (c == '"') out += '"';
   }
   return out + "\"";
+}
+
+// True if schema `schema` has a table named `name`. Asked before Touch, whose
+// failed prepare SQLite would log ("no such table: temp.users").
+bool TableExists(sqlite3* db, const std::string& schema, const std::string& name) {
+  const std::string sql =
+      "SELECT 1 FROM " + QuoteId(schema) +
+      ".sqlite_master WHERE type IN ('table', 'view') AND name = ?1 COLLATE NOCASE";
+  sqlite3_stmt* stmt = nullptr;
+  bool found = false;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+    sqlite3_bind_text(stmt, 1, name.data(), static_cast<int>(name.size()), SQLITE_STATIC);
+    found = sqlite3_step(stmt) == SQLITE_ROW;
+  }
+  sqlite3_finalize(stmt);
+  return found;
 }
 
 // Prepares a statement naming schema.name, which makes SQLite connect a
@@ -99,6 +116,7 @@ StoreTarget TargetOf(LightningTable* t, bool one_table) {
 LightningTable* Resolve(sqlite3* db, Connection* conn, const std::string& schema,
                         const std::string& name, bool* exists, std::string* err) {
   if (LightningTable* t = conn->FindTable(schema, name)) return t;
+  if (!TableExists(db, schema, name)) return nullptr;
   std::string why;
   if (Touch(db, schema, name, &why) != SQLITE_OK) {
     // "no such table" is not an error yet (another schema may have it);
@@ -108,6 +126,30 @@ LightningTable* Resolve(sqlite3* db, Connection* conn, const std::string& schema
   }
   *exists = true;
   return conn->FindTable(schema, name);
+}
+
+// The database of this connection opened through the lightning VFS whose
+// schema name or path is `name`; false if none.
+bool ResolveVfsDatabase(sqlite3* db, const std::string& name, StoreTarget* out) {
+  for (const std::string& schema : Schemas(db)) {
+    const char* path = sqlite3_db_filename(db, schema.c_str());
+    if (sqlite3_stricmp(schema.c_str(), name.c_str()) != 0 && (path == nullptr || name != path))
+      continue;
+    sqlite3_file* file = nullptr;
+    if (sqlite3_file_control(db, schema.c_str(), SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK)
+      continue;
+    DB* store = vfs::FileStore(file);
+    if (store == nullptr) continue;
+    *out = StoreTarget();
+    out->db = store;
+    out->vfs_file = file;
+    out->label = path != nullptr ? path : store->path();
+    // The name that finds it again (lightning_compact('aux') in advice).
+    out->table = schema;
+    out->schema = "main";
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -120,20 +162,26 @@ int FindStore(sqlite3* db, const std::string& table, StoreTarget* out, std::stri
   }
   bool exists = false;
   std::string open_error;
-  for (const std::string& schema : Schemas(db)) {
+  const std::vector<std::string> schemas = Schemas(db);
+  for (const std::string& schema : schemas) {
     if (LightningTable* t = Resolve(db, conn, schema, table, &exists, &open_error)) {
       *out = TargetOf(t, true);
       return SQLITE_OK;
     }
   }
   const size_t dot = table.find('.');
-  if (dot != std::string::npos) {
+  bool known_schema = false;
+  for (const std::string& schema : schemas)
+    known_schema |= dot != std::string::npos &&
+                    sqlite3_stricmp(schema.c_str(), table.substr(0, dot).c_str()) == 0;
+  if (known_schema) {
     if (LightningTable* t =
             Resolve(db, conn, table.substr(0, dot), table.substr(dot + 1), &exists, &open_error)) {
       *out = TargetOf(t, true);
       return SQLITE_OK;
     }
   }
+  if (!exists && open_error.empty() && ResolveVfsDatabase(db, table, out)) return SQLITE_OK;
   if (!open_error.empty()) {
     *err = "table " + table + ": " + open_error;
   } else if (exists) {

@@ -56,9 +56,20 @@ void ForEachOpenDatabase(
 // lightning VFS.
 bool FileMetrics(sqlite3_file* file, std::vector<Metric>* metrics);
 
+// The engine store behind `file` when it is a main database of the lightning
+// VFS (else nullptr); valid while the file is open.
+DB* FileStore(sqlite3_file* file);
+
+// Compacts the store behind `file` (DB::Compact, after ending the idle read
+// transactions the VFS keeps, which would hold the old pages): gives free
+// space back to the file system. InvalidArgument if `file` is not a main
+// database of the lightning VFS.
+Status CompactFile(sqlite3_file* file);
+
 // Why the last failed open of a lightning database on this thread failed
-// ("" if none): SQLite's xOpen can return only a code, so the message also
-// goes to sqlite3_log.
+// ("" if none; a successful open through the VFS on this thread clears it):
+// SQLite's xOpen can return only a code, so the message also goes to
+// sqlite3_log. SQL: lightning_vfs_error().
 std::string LastOpenError();
 
 }  // namespace lightning::vfs

@@ -522,6 +522,7 @@ Status PageStore::Commit(bool spill) {
     dirty_meta_ = false;
   }
   pending_count_.store(pending_.size(), std::memory_order_release);
+  const bool shrunk = size < durable_size_ - durable_size_ / kCompactAfterShrink;
   durable_size_ = size;
   durable_block_size_ = bs;
   lock.unlock();
@@ -534,7 +535,19 @@ Status PageStore::Commit(bool spill) {
     if (uncheckpointed_bytes_ >= background_checkpoint_) ckpt_cv_.notify_one();
   }
   if (spill) counters_.spills.fetch_add(1, std::memory_order_relaxed);
+  if (shrunk) {
+    // The commit stands whatever happens here; a failure is counted.
+    if (Compact().ok())
+      counters_.compactions.fetch_add(1, std::memory_order_relaxed);
+    else
+      counters_.compaction_errors.fetch_add(1, std::memory_order_relaxed);
+  }
   return Status::OK();
+}
+
+Status PageStore::Compact() {
+  DropStaleReadTxns();
+  return db_->Compact();
 }
 
 std::vector<Metric> PageStore::Metrics() const {
@@ -565,6 +578,10 @@ std::vector<Metric> PageStore::Metrics() const {
       "engine checkpoints run by the VFS's background thread");
   add("vfs_background_checkpoint_errors", get(c.background_checkpoint_errors), "count",
       "background checkpoints that failed (e.g. busy), retried after later commits");
+  add("vfs_compactions", get(c.compactions), "count",
+      "store compactions after a commit shrank the file by 1/8 or more (VACUUM)");
+  add("vfs_compaction_errors", get(c.compaction_errors), "count",
+      "such compactions that failed (the file keeps its size until the next one)");
   {
     std::lock_guard<std::mutex> lock(mu_);
     add("vfs_pending_pages", static_cast<double>(pending_.size()), "count",

@@ -83,6 +83,12 @@ inline constexpr char kEngineWalSuffix[] = "-lwal";
 // thresholds (256 MiB of WAL) in the committing thread, and at close.
 inline constexpr uint64_t kDefaultBackgroundCheckpoint = 0;
 
+// A commit that makes the SQLite file smaller by at least 1/kCompactAfterShrink
+// of its committed size (VACUUM, or a WAL checkpoint after one) compacts the
+// store, so that the file shrinks too. Without it a VACUUM grew the file:
+// every page is rewritten to new extents while the old ones are still in use.
+inline constexpr uint64_t kCompactAfterShrink = 8;
+
 // Options of a PageStore beyond the engine's own.
 struct StoreOptions {
   Options engine;
@@ -118,6 +124,8 @@ struct PageStoreCounters {
   std::atomic<uint64_t> commit_errors{0};
   std::atomic<uint64_t> background_checkpoints{0};
   std::atomic<uint64_t> background_checkpoint_errors{0};
+  std::atomic<uint64_t> compactions{0};  // after commits that shrank the file
+  std::atomic<uint64_t> compaction_errors{0};
 };
 
 // A read transaction kept by one open file between reads (saves beginning a
@@ -160,7 +168,14 @@ class PageStore {
   // The logical file size, pending changes included.
   uint64_t Size() const;
   // Commits every pending change in one engine transaction (no-op if none).
+  // A commit that shrinks the file by at least kCompactAfterShrink of its size
+  // (a VACUUM) then compacts the store, so the space comes back (a failed
+  // compaction is counted in vfs_compaction_errors, not returned: the commit
+  // stands).
   Status Sync();
+  // Compacts the engine store (DB::Compact) after ending the idle cached
+  // read transactions, which would keep the old pages in use.
+  Status Compact();
   bool HasPending() const {
     return pending_count_.load(std::memory_order_acquire) != 0 || dirty_meta_.load();
   }

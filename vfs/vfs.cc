@@ -25,9 +25,11 @@
 **   a second process gets SQLITE_BUSY), though any number of connections in
 **   that process share it. Options of the first open in a process apply to
 **   all later ones. Open errors are a result code only (SQLite's xOpen has no
-**   message): the reason goes to sqlite3_log and LastOpenError().
+**   message): the reason goes to sqlite3_log and LastOpenError() (SQL:
+**   lightning_vfs_error()). A refused open removes the files it created.
 */
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <new>
 #include <string>
@@ -35,6 +37,7 @@
 
 #include "vfs/guarded_call.h"
 #include "vfs/lightning_vfs.h"
+#include "vfs/page_store.h"
 #include "vfs/status_to_sqlite.h"
 #include "vfs/uri_options.h"
 #include "vfs/vfs_file.h"
@@ -78,10 +81,42 @@ void WarnAboutIgnoredOptions(const PageStore& store, const StoreOptions& options
   }
 }
 
+// The files an open may create: the database itself (the lower VFS creates
+// it), the store's lock file and its WAL. Notes which exist before the open,
+// so that a refused open removes exactly the ones it created and leaves
+// nothing beside the user's file.
+class FilesOfAnOpen {
+ public:
+  explicit FilesOfAnOpen(const std::string& db) {
+    for (const std::string& path : {db, db + "-lock", db + kEngineWalSuffix}) {
+      std::error_code ec;
+      files_.push_back({path, std::filesystem::exists(path, ec) || ec});
+    }
+  }
+  // Removes the files that did not exist before; the database only if empty
+  // (it cannot hold anything of the user's).
+  void RemoveCreated() const {
+    for (size_t i = 0; i < files_.size(); i++) {
+      if (files_[i].existed) continue;
+      std::error_code ec;
+      if (i == 0 && std::filesystem::file_size(files_[i].path, ec) != 0) continue;
+      std::filesystem::remove(files_[i].path, ec);
+    }
+  }
+
+ private:
+  struct File {
+    std::string path;
+    bool existed;
+  };
+  std::vector<File> files_;
+};
+
 int OpenMainDb(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   StoreOptions options;
   Status s = ReadUriOptions(name, &options);
   if (!s.ok()) return OpenFailed(s.message() + " (opening " + name + ")", SQLITE_CANTOPEN);
+  const FilesOfAnOpen files(name);
 
   auto* f = new (file) LightningFile();
   f->base.pMethods = nullptr;
@@ -95,6 +130,7 @@ int OpenMainDb(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags
   if (!opened.ok()) {
     if (lower->pMethods) lower->pMethods->xClose(lower);
     f->~LightningFile();
+    files.RemoveCreated();
     std::string message = "lightning VFS: cannot open " + std::string(name) + ": ";
     if (opened.status().IsInvalidArgument()) {
       message +=
@@ -108,6 +144,7 @@ int OpenMainDb(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags
   f->store->Attach(&f->read_cache);
   WarnAboutIgnoredOptions(*f->store, options);
   f->base.pMethods = MainDbMethods();
+  t_last_open_error.clear();  // the last open on this thread succeeded
   return SQLITE_OK;
 }
 

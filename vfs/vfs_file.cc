@@ -127,8 +127,16 @@ int Pragma(LightningFile* f, char** args) {
   if (what == "vfs_stats") {
     std::string text;
     for (const Metric& m : f->store->Metrics()) {
+      // As lightning_stats shows them: counts and bytes as integers, other
+      // figures as SQLite prints a REAL (%!.15g: 0.057685018, not
+      // 0.057685017999999998).
       char line[160];
-      std::snprintf(line, sizeof(line), "%s=%.17g\n", m.name.c_str(), m.value);
+      const bool integer = m.unit == "count" || m.unit == "bytes" || m.unit == "lsn";
+      if (integer)
+        sqlite3_snprintf(sizeof(line), line, "%s=%lld\n", m.name.c_str(),
+                         static_cast<long long>(m.value));
+      else
+        sqlite3_snprintf(sizeof(line), line, "%s=%!.15g\n", m.name.c_str(), m.value);
       text += line;
     }
     if (!text.empty()) text.pop_back();
@@ -286,6 +294,17 @@ void Log(int code, const std::string& message) {
     at += n;
     while (at < message.size() && message[at] == ' ') at++;
   }
+}
+
+DB* FileStore(sqlite3_file* file) {
+  if (file == nullptr || file->pMethods != &kMainDbMethods) return nullptr;
+  return Self(file)->store->db();
+}
+
+Status CompactFile(sqlite3_file* file) {
+  if (file == nullptr || file->pMethods != &kMainDbMethods)
+    return Status::InvalidArgument("not a database of the lightning VFS");
+  return Self(file)->store->Compact();
 }
 
 bool FileMetrics(sqlite3_file* file, std::vector<Metric>* metrics) {

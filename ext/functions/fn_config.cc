@@ -55,6 +55,23 @@ const char* Applies(const OptionInfo& info) {
   return info.live ? "live" : "next open";
 }
 
+// A database of the lightning VFS takes its options from its URI (its store
+// saves only compression, level and checksum, as a URI last named them): a
+// live option changes for the open store, as PRAGMA lightning_<option> = value
+// does, and is not saved; the others are URI parameters.
+int ApplyVfsSetting(DB* db, const std::string& name, const std::string& value, std::string* err) {
+  const OptionInfo* info = FindOption(name);
+  if (info != nullptr && !info->live) {
+    *err = std::string(info->name) +
+           " of a database opened through the lightning VFS takes effect only when it is "
+           "opened: give it as a URI parameter";
+    return SQLITE_ERROR;
+  }
+  Status s = db->SetOption(name, value);
+  if (!s.ok()) *err = StatusToSqliteMessage(s);
+  return s.ok() ? SQLITE_OK : StatusToSqliteCode(s);
+}
+
 // Saves and (when live) applies name = value on the store of `session`; the
 // engine parses and validates it (DB::SaveOption). *applies tells when it
 // takes effect.
@@ -143,18 +160,29 @@ bool SameCell(sqlite3_value* v, const Cell& cell) {
 int UpdateConfig(sqlite3* db, sqlite3_value** values, uint64_t, std::string* err) {
   const std::string label = ValueText(values[0]), name = ValueText(values[1]);
   const OptionInfo* info = FindOption(name);
-  Session* session = info ? FindSessionByLabel(db, label) : nullptr;
-  if (info == nullptr || session == nullptr) {
+  if (info == nullptr) {
     *err = "lightning_config: only the value column can be changed";
     return SQLITE_ERROR;
   }
+  Session* session = FindSessionByLabel(db, label);
+  DB* store = session != nullptr ? session->db() : nullptr;
+  StoreTarget vfs_db;
+  std::string not_vfs;
+  if (session == nullptr && FindStore(db, label, &vfs_db, &not_vfs) == SQLITE_OK &&
+      vfs_db.vfs_file != nullptr) {
+    store = vfs_db.db;
+  }
+  if (store == nullptr) {
+    *err = "lightning_config: store " + label + " is not open on this connection";
+    return SQLITE_ERROR;
+  }
   std::map<std::string, std::string> saved;
-  Status s = session->db()->SavedOptions(&saved);
+  Status s = store->SavedOptions(&saved);
   if (!s.ok()) {
     *err = "lightning_config: " + StatusToSqliteMessage(s);
     return StatusToSqliteCode(s);
   }
-  const Row row = ConfigRow(label, session->db()->GetOptions(), saved, *info);
+  const Row row = ConfigRow(label, store->GetOptions(), saved, *info);
   for (size_t i = 3; i < row.size(); i++) {
     if (!SameCell(values[i], row[i])) {
       *err = "lightning_config: only the value column can be changed";
@@ -165,8 +193,13 @@ int UpdateConfig(sqlite3* db, sqlite3_value** values, uint64_t, std::string* err
     *err = std::string("lightning_config: ") + info->name + " cannot be NULL";
     return SQLITE_ERROR;
   }
-  std::string applies;
-  int rc = ApplySetting(session, name, ValueText(values[2]), &applies, err);
+  int rc;
+  if (session == nullptr) {
+    rc = ApplyVfsSetting(store, name, ValueText(values[2]), err);
+  } else {
+    std::string applies;
+    rc = ApplySetting(session, name, ValueText(values[2]), &applies, err);
+  }
   if (rc != SQLITE_OK) *err = "lightning_config: " + *err;
   return rc;
 }
@@ -208,6 +241,12 @@ int FillPreset(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::s
   StoreTarget t;
   int rc = FindStore(db, table, &t, err);
   if (rc != SQLITE_OK) return rc;
+  if (t.session == nullptr) {
+    *err = "lightning_preset: " + table +
+           " is a database of the lightning VFS; presets are for lightning tables (set its "
+           "options with URI parameters or PRAGMA lightning_<option>)";
+    return SQLITE_ERROR;
+  }
   for (const PresetSetting& setting : preset->settings) {
     std::string before, applies;
     (void)t.db->GetOptions().Get(setting.option, &before);

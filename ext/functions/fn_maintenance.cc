@@ -1,6 +1,8 @@
 /*
 ** lightning_checkpoint(table), lightning_compact(table): maintenance of the
 ** store behind a lightning table. lightning_check(table): its integrity.
+** Each also takes the schema name ('main', an ATTACH name) or path of a
+** database opened through the lightning VFS (store_lookup.h).
 **
 ** USAGE
 **
@@ -30,6 +32,7 @@
 #include "ext/session.h"
 #include "ext/store_lookup.h"
 #include "vfs/guarded_call.h"
+#include "vfs/lightning_vfs.h"
 #include "vfs/status_to_sqlite.h"
 
 namespace lightning::ext {
@@ -54,7 +57,7 @@ bool Target(sqlite3_context* ctx, const char* fn, sqlite3_value* arg, StoreTarge
     sqlite3_result_error(ctx, (std::string(fn) + ": " + err).c_str(), -1);
     return false;
   }
-  if (t->session->writing()) {
+  if (t->session != nullptr && t->session->writing()) {
     sqlite3_result_error(ctx,
                          (std::string(fn) + ": the store has an open write transaction on this "
                                             "connection; COMMIT first")
@@ -95,7 +98,7 @@ void CompactFunc(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
     StoreTarget t;
     if (!Target(ctx, "lightning_compact", argv[0], &t)) return;
     const double before = MetricValue(t.db, "file_size");
-    Status s = t.db->Compact();
+    Status s = t.vfs_file != nullptr ? vfs::CompactFile(t.vfs_file) : t.db->Compact();
     char buf[128];
     std::snprintf(buf, sizeof buf, "ok: file %.0f -> %.0f bytes", before,
                   MetricValue(t.db, "file_size"));

@@ -49,9 +49,16 @@ int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
   std::vector<StoreTarget> targets;
   std::string table = args[0] ? ValueText(args[0]) : "";
   int rc = FindStores(db, args[0] ? table.c_str() : nullptr, &targets, err);
-  // lightning VFS databases: all of them without an argument, or the one named.
+  // lightning VFS databases: all of them without an argument, or the one named
+  // (by this connection's schema name or path, or the path of one open in
+  // the process).
   std::vector<std::pair<std::string, Metric>> vfs_rows;
-  const bool vfs_named = args[0] && rc != SQLITE_OK && CollectVfsStats(db, table, &vfs_rows);
+  const bool vfs_named = args[0] && (rc == SQLITE_OK ? targets[0].vfs_file != nullptr
+                                                     : CollectVfsStats(db, table, &vfs_rows));
+  if (vfs_named && rc == SQLITE_OK) {
+    targets.clear();
+    CollectVfsStats(db, table, &vfs_rows);
+  }
   if (vfs_named) err->clear();
   if (rc != SQLITE_OK && !vfs_named) return rc;
   if (!args[0]) CollectVfsStats(db, "", &vfs_rows);
@@ -134,8 +141,13 @@ void ResetFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
     std::string err;
     if (FindStores(db, argc == 1 ? table.c_str() : nullptr, &targets, &err) != SQLITE_OK)
       return sqlite3_result_error(ctx, ("lightning_stats_reset: " + err).c_str(), -1);
-    for (const StoreTarget& t : targets) t.db->ResetStats();
-    sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(targets.size()));
+    size_t reset = 0;
+    for (const StoreTarget& t : targets) {
+      if (t.vfs_file != nullptr) continue;  // the VFS's counters are never reset (docs/vfs.md)
+      t.db->ResetStats();
+      reset++;
+    }
+    sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(reset));
   });
 }
 

@@ -3,10 +3,10 @@
 namespace lightning::ext {
 
 int RegisterFunctions(sqlite3* db) {
-  int (*const all[])(sqlite3*) = {RegisterStatsFunctions,       RegisterLatencyFunctions,
-                                  RegisterConfigFunctions,      RegisterAdvisorFunctions,
-                                  RegisterProfileFunctions,     RegisterMetricsFunctions,
-                                  RegisterMaintenanceFunctions, RegisterBenchFunctions};
+  int (*const all[])(sqlite3*) = {
+      RegisterStatsFunctions,       RegisterLatencyFunctions, RegisterConfigFunctions,
+      RegisterAdvisorFunctions,     RegisterProfileFunctions, RegisterMetricsFunctions,
+      RegisterMaintenanceFunctions, RegisterBenchFunctions,   RegisterVfsFunctions};
   for (auto* reg : all) {
     int rc = reg(db);
     if (rc != SQLITE_OK) return rc;

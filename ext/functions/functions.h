@@ -9,6 +9,7 @@
 //   fn_metrics.cc      lightning_metrics (Prometheus text)
 //   fn_maintenance.cc  lightning_checkpoint, lightning_compact, lightning_check
 //   fn_bench.cc        lightning_bench (engine workloads on a temporary store)
+//   fn_vfs.cc          lightning_vfs_error (why an open through the VFS failed)
 //
 // Every one is DIRECTONLY: usable from top-level SQL, never from a trigger,
 // view or schema object (a database file must not be able to run them).
@@ -26,6 +27,7 @@ int RegisterProfileFunctions(sqlite3* db);
 int RegisterMetricsFunctions(sqlite3* db);
 int RegisterMaintenanceFunctions(sqlite3* db);
 int RegisterBenchFunctions(sqlite3* db);
+int RegisterVfsFunctions(sqlite3* db);
 
 // All of the above; stops at the first failure.
 int RegisterFunctions(sqlite3* db);

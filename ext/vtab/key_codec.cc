@@ -1,7 +1,10 @@
 #include "ext/vtab/key_codec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+
+#include "lightning/db.h"
 
 namespace lightning::ext {
 namespace {
@@ -80,6 +83,11 @@ int CompareBytes(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
+
+size_t MaxKeyValueSize(uint32_t page_size) {
+  const size_t engine_limit = std::min<size_t>(kMaxKeySize, page_size / 4);
+  return engine_limit - 1;  // the tag byte
+}
 
 void EncodeKey(const SqlValue& value, std::string* out) {
   out->clear();

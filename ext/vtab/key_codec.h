@@ -24,6 +24,7 @@
 // (SQLite stores NULL instead).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,6 +37,17 @@ inline constexpr uint8_t kKeyTagNull = 0x05;
 inline constexpr uint8_t kKeyTagNumber = 0x11;
 inline constexpr uint8_t kKeyTagText = 0x20;
 inline constexpr uint8_t kKeyTagBlob = 0x30;
+
+// The longest TEXT or BLOB key value, in bytes, that a store with pages of
+// `page_size` bytes accepts: the engine's key limit (min(kMaxKeySize,
+// page_size / 4), lightning/db.h) less the one tag byte of the encoding.
+// 2047 bytes with the default 8 KiB pages. Numeric keys (9 or 11 bytes) and
+// NULL always fit.
+size_t MaxKeyValueSize(uint32_t page_size);
+
+// The bytes of `encoded` a user sees as the key's size: the value's length for
+// TEXT and BLOB (the encoding less its tag byte). REQUIRES: !encoded.empty().
+inline size_t KeyValueSize(std::string_view encoded) { return encoded.size() - 1; }
 
 // Replaces *out with the encoding of `value`.
 void EncodeKey(const SqlValue& value, std::string* out);

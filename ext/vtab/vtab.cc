@@ -41,12 +41,14 @@
 */
 #include "ext/vtab/vtab.h"
 
+#include <chrono>
 #include <memory>
 
 #include "ext/connection.h"
 #include "ext/session.h"
 #include "ext/settings.h"
 #include "ext/store_path.h"
+#include "ext/vtab/key_codec.h"
 #include "vfs/status_to_sqlite.h"
 
 namespace lightning::ext {
@@ -192,14 +194,16 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   }
   s = create ? CreateTree(session, table->name, &table->tree)
              : OpenExistingTree(session, table->name, &table->tree);
-  if (!s.ok()) {
-    if (s.IsNotFound())
-      *err_out = sqlite3_mprintf(
-          "lightning: table %s has no tree in store %s (was the store file replaced or "
-          "deleted?)",
-          argv[2], session->label().c_str());
-    else
-      *err_out = Mprintf("lightning: table " + table->name + ": " + StatusToSqliteMessage(s));
+  if (s.IsNotFound() && !create) {
+    // The store lost the table (its file was deleted or replaced). Connect it
+    // anyway, unusable, so that DROP TABLE can still remove it from the schema.
+    table->missing_tree = "lightning: table " + table->name + " has no tree in store " +
+                          session->label() +
+                          " (was the store file replaced or deleted?); DROP TABLE " + table->name +
+                          " removes the table";
+    sqlite3_log(SQLITE_WARNING, "%s", table->missing_tree.c_str());
+  } else if (!s.ok()) {
+    *err_out = Mprintf("lightning: table " + table->name + ": " + StatusToSqliteMessage(s));
     return StatusToSqliteCode(s);
   }
   if (create && !live.empty()) {
@@ -208,7 +212,7 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     (void)session->db()->SetOptions(options, live, false);
   }
   Options actual = session->db()->GetOptions();
-  table->max_key_size = std::min<size_t>(kMaxKeySize, actual.page_size / 4);
+  table->max_key_value_size = MaxKeyValueSize(actual.page_size);
   int slot = 0;
   for (int i = 0; i < static_cast<int>(table->schema.columns.size()); ++i)
     table->record_slot.push_back(table->schema.StoredInRecord(i) ? slot++ : -1);
@@ -270,10 +274,12 @@ int CatalogChange(LightningTable* t, const char* what, F&& change) {
 int xDestroy(sqlite3_vtab* vtab) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
-    int rc = CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
-      Status s = txn->DropTree(t->name);
-      return s.IsNotFound() ? Status::OK() : s;
-    });
+    // A table whose tree is gone has nothing in the store to drop.
+    int rc =
+        !t->missing_tree.empty() ? SQLITE_OK : CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
+          Status s = txn->DropTree(t->name);
+          return s.IsNotFound() ? Status::OK() : s;
+        });
     if (rc == SQLITE_OK) {
       t->conn->RemoveTable(t);
       delete t;
@@ -285,6 +291,7 @@ int xDestroy(sqlite3_vtab* vtab) noexcept {
 int xRename(sqlite3_vtab* vtab, const char* new_name) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
+    if (int rc = MissingTreeError(t)) return rc;
     int rc = CatalogChange(t, "ALTER TABLE RENAME",
                            [&](WriteTxn* txn) { return txn->RenameTree(t->name, new_name); });
     if (rc == SQLITE_OK) t->name = new_name;
@@ -294,10 +301,24 @@ int xRename(sqlite3_vtab* vtab, const char* new_name) noexcept {
 
 // ---- transactions: see session.h for the mapping
 
+// The connection's SQLite busy timeout (sqlite3_busy_timeout, PRAGMA
+// busy_timeout, the shell's .timeout; 0 if none). SQLite has no getter but
+// the pragma; it is asked only when another writer holds the store.
+std::chrono::milliseconds ConnectionBusyTimeout(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  int64_t ms = 0;
+  if (sqlite3_prepare_v2(db, "PRAGMA busy_timeout", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW)
+    ms = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  return std::chrono::milliseconds(ms > 0 ? ms : 0);
+}
+
 int xBegin(sqlite3_vtab* vtab) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
-    Status s = t->session->Begin(!sqlite3_get_autocommit(t->db));
+    Status s = t->session->Begin(!sqlite3_get_autocommit(t->db),
+                                 [t] { return ConnectionBusyTimeout(t->db); });
     if (s.ok()) return SQLITE_OK;
     return SetTableError(t, StatusToSqliteCode(s),
                          "lightning: cannot start a write transaction on table " + t->name + ": " +
@@ -371,6 +392,11 @@ const sqlite3_module kLightningModule = {
 };
 
 }  // namespace
+
+int MissingTreeError(LightningTable* t) {
+  if (t->missing_tree.empty()) return SQLITE_OK;
+  return SetTableError(t, SQLITE_ERROR, t->missing_tree);
+}
 
 int SetTableError(LightningTable* t, int rc, const std::string& message) {
   sqlite3_free(t->base.zErrMsg);

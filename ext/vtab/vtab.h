@@ -44,7 +44,13 @@ struct LightningTable {
   std::string name;         // the table's name == its tree's name
   TableSchema schema;
   TreeId tree = 0;
-  size_t max_key_size = 0;  // min(kMaxKeySize, page_size / 4)
+  // Non-empty when the table's tree is missing from its store (the store file
+  // was deleted or replaced): why, in words. The table is then connected only
+  // so that DROP TABLE can remove it; every other use fails with this message
+  // (MissingTreeError).
+  std::string missing_tree;
+  // The longest TEXT/BLOB key value in bytes: MaxKeyValueSize(page_size).
+  size_t max_key_value_size = 0;
   // For each column, its slot in the row record, or -1 for the key column.
   std::vector<int> record_slot;
   size_t record_width = 0;
@@ -74,6 +80,10 @@ struct LightningTable {
     return schema.key_column >= 0 ? schema.columns[schema.key_column].name : std::string("rowid");
   }
 };
+
+// SQLITE_ERROR with the table's missing-tree message when its tree is gone,
+// else SQLITE_OK. Every x-method but xDisconnect/xDestroy checks it first.
+int MissingTreeError(LightningTable* t);
 
 // Sets the table's error message (replacing any earlier one); returns `rc`.
 int SetTableError(LightningTable* t, int rc, const std::string& message);

@@ -342,6 +342,7 @@ int FilterImpl(LightningCursor* c, int idx, int argc, sqlite3_value** argv) {
 int LightningOpen(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
+    if (int rc = MissingTreeError(t)) return rc;
     // A statement opens a cursor per execution: reuse the one the table kept.
     LightningCursor* c = t->spare_cursor;
     t->spare_cursor = nullptr;

@@ -55,6 +55,7 @@ bool IsKeyColumn(const LightningTable* t, int column) {
 int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
+    if (int rc = MissingTreeError(t)) return rc;
     int eq = -1, in = -1, lo = -1, hi = -1, limit = -1, offset = -1;
     bool all_used = true;  // every non-LIMIT/OFFSET constraint has a use
     for (int i = 0; i < info->nConstraint; ++i) {

@@ -60,10 +60,10 @@ class Updater {
     }
     for (size_t i = 0; i < cols.size(); ++i)
       if (cols[i].not_null && values_[i].is_null()) return NotNull(static_cast<int>(i));
-    if (new_key_.size() > t_->max_key_size)
+    if (KeyValueSize(new_key_) > t_->max_key_value_size)
       return SetTableError(t_, SQLITE_TOOBIG,
-                           "lightning: key of " + std::to_string(new_key_.size()) +
-                               " bytes exceeds the " + std::to_string(t_->max_key_size) +
+                           "lightning: key of " + std::to_string(KeyValueSize(new_key_)) +
+                               " bytes exceeds the " + std::to_string(t_->max_key_value_size) +
                                "-byte key limit of table " + t_->name);
 
     // The record.
@@ -225,6 +225,7 @@ int LightningUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
                     sqlite3_int64* rowid) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
+    if (int rc = MissingTreeError(t)) return rc;
     if (!t->session->writing())
       return SetTableError(t, SQLITE_MISUSE,
                            "lightning: write to table " + t->name + " outside a transaction");

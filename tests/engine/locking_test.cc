@@ -5,6 +5,7 @@
 // calls DB::Open and prints the status code and message on stdout.
 #include <unistd.h>
 
+#include <chrono>
 #include <latch>
 #include <memory>
 #include <string>
@@ -220,6 +221,47 @@ TEST(LockingTest, SequentialStoresDoNotShareState) {
     ASSERT_OK(r->GetTreeInfo(id, &info));
     EXPECT_EQ(info.entries, uint64_t(20 + round * 37));
   }
+}
+
+// BeginWrite(max_wait) waits for the writer lock up to max_wait, whatever the
+// store's busy_timeout, and takes the lock as soon as it is freed.
+TEST(LockingTest, BeginWriteWaitsUpToTheGivenTime) {
+  Options options = FastOptions();
+  options.busy_timeout_ms = 50;
+  ASSERT_OK_AND_ASSIGN(auto db, DB::Open(":memory:", options));
+  ASSERT_OK_AND_ASSIGN(auto holder, db->BeginWrite());
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = db->BeginWrite(std::chrono::milliseconds(400));
+  auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(r.status().IsBusy()) << r.status().ToString();
+  EXPECT_GE(waited, std::chrono::milliseconds(390));  // not busy_timeout's 50 ms
+  EXPECT_NE(r.status().message().find("400 ms"), std::string::npos) << r.status().ToString();
+
+  t0 = std::chrono::steady_clock::now();
+  r = db->BeginWrite(std::chrono::milliseconds(0));  // zero: at once
+  EXPECT_TRUE(r.status().IsBusy()) << r.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(40));
+
+  t0 = std::chrono::steady_clock::now();
+  r = db->BeginWrite();  // no argument: busy_timeout
+  waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_TRUE(r.status().IsBusy()) << r.status().ToString();
+  EXPECT_GE(waited, std::chrono::milliseconds(45));
+  EXPECT_LT(waited, std::chrono::milliseconds(390));
+
+  // Freed while a writer waits: the waiter gets it well before its limit.
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_OK(holder->Commit());
+    holder.reset();
+  });
+  t0 = std::chrono::steady_clock::now();
+  auto w = db->BeginWrite(std::chrono::milliseconds(10000));
+  waited = std::chrono::steady_clock::now() - t0;
+  release.join();
+  ASSERT_OK(w.status());
+  EXPECT_LT(waited, std::chrono::milliseconds(5000));
 }
 
 }  // namespace

@@ -4,12 +4,15 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "lightning/db.h"
 
 namespace lightning::ext {
 namespace {
@@ -247,6 +250,26 @@ TEST(KeyCodec, RejectsMalformedKeys) {
   EXPECT_FALSE(DecodeKey("\x7f", false, &v));
   EXPECT_FALSE(DecodeKey(std::string("\x11\x80", 2), false, &v));
   EXPECT_FALSE(DecodeKey(std::string("\x10\x01\x02", 3), false, &v));
+}
+
+// The documented limit (docs/vtab.md): a TEXT or BLOB key of page_size/4 - 1
+// bytes encodes to exactly the engine's key limit, one byte more exceeds it.
+TEST(KeyCodec, MaxKeyValueSizeIsTheEngineLimitLessTheTag) {
+  EXPECT_EQ(MaxKeyValueSize(4096), 1023u);
+  EXPECT_EQ(MaxKeyValueSize(8192), 2047u);
+  EXPECT_EQ(MaxKeyValueSize(32768), 8191u);
+  for (uint32_t page_size : {4096u, 8192u, 16384u, 32768u}) {
+    const size_t engine_limit = std::min<size_t>(lightning::kMaxKeySize, page_size / 4);
+    for (bool blob : {false, true}) {
+      std::string bytes(MaxKeyValueSize(page_size), 'k'), key;
+      EncodeKey(blob ? SqlValue::Blob(bytes) : SqlValue::Text(bytes), &key);
+      EXPECT_EQ(key.size(), engine_limit);
+      EXPECT_EQ(KeyValueSize(key), bytes.size());
+      bytes.push_back('k');
+      EncodeKey(blob ? SqlValue::Blob(bytes) : SqlValue::Text(bytes), &key);
+      EXPECT_GT(key.size(), engine_limit);
+    }
+  }
 }
 
 }  // namespace

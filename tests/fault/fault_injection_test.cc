@@ -3,7 +3,7 @@
 //
 // Each scenario starts from a fixed disk image and runs a list of steps
 // (commits, checkpoints, then a clean close) on a SimDisk (sim_disk.h) under
-// FaultFile (engine/io_mem.cc). A first run counts the writes, syncs, reads
+// FaultFile (tests/common/fault_env.h). A first run counts the writes, syncs, reads
 // and truncations; then, for every k, a fresh run fails the k-th write (EIO),
 // short-writes it, tears it at a random byte, refuses it with ENOSPC, fails
 // the k-th fsync, the k-th read and the k-th truncation. Each run checks:
@@ -271,7 +271,7 @@ class FaultInjectionTest : public ::testing::Test {
                    const std::string& ctx) {
     SimDisk disk(image);
     Options o = BaseOptions();
-    o.wrap_file = disk.Wrapper();
+    o.env = disk.env();
     auto r = DB::Open(path_, o);
     ASSERT_TRUE(r.ok()) << ctx << ": reopen failed: " << r.status().ToString();
     std::shared_ptr<DB> db = std::move(r).value();
@@ -303,7 +303,7 @@ class FaultInjectionTest : public ::testing::Test {
     const std::string ctx = sc.name + " " + FaultName(fault) + " at " + std::to_string(k);
     SimDisk disk(sc.start);
     Options o = sc.options;
-    o.wrap_file = disk.Wrapper();
+    o.env = disk.env();
     const uint64_t run_seed = Mix(seed_, Mix(static_cast<uint64_t>(fault), k));
     if (sc.fault_open) Arm(&disk, fault, k, run_seed);
     State acked = sc.start_state;
@@ -450,7 +450,7 @@ class FaultInjectionTest : public ::testing::Test {
   void BuildBase(DiskImage* image, State* state, bool checkpoint_last = false) {
     SimDisk disk(DiskImage{});
     Options o = BaseOptions();
-    o.wrap_file = disk.Wrapper();
+    o.env = disk.env();
     ASSERT_OK_AND_ASSIGN(auto db, DB::Open(path_, o));
     State s;
     std::vector<Step> steps;

@@ -17,7 +17,11 @@
 // fsync makes nothing durable (Linux may drop the dirty pages then).
 //
 // SimFile also counts reads and truncations and can fail the k-th of each:
-// FaultFile (engine/io_mem.cc) covers writes and syncs only.
+// FaultFile (tests/common/fault_env.h) covers writes and syncs only.
+//
+// SimDisk::env() is the Env a store opens it through (Options::env): the
+// store's WAL (the path ending in "-wal") and its data file (any other path)
+// are SimFiles under a FaultFile; names and the lock file are a MemEnv's.
 //
 // Thread safety: every SimFile operation locks its file's state.
 #pragma once
@@ -30,7 +34,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/io.h"
+#include "lightning/env.h"
+#include "tests/common/fault_env.h"
+#include "tests/common/mem_env.h"
 #include "tests/engine/test_util.h"
 
 namespace lightning::test {
@@ -175,25 +181,20 @@ struct DiskImage {
 };
 
 // A store's files while a DB has them open, with the fault plans in force.
+// The SimDisk must outlive every store opened through env().
 class SimDisk {
  public:
   explicit SimDisk(const DiskImage& image)
       : data_(std::make_shared<SimFileState>(image.data)),
         wal_(std::make_shared<SimFileState>(image.wal)),
         plan_(std::make_shared<FaultPlan>()),
-        sim_(std::make_shared<SimFaults>()) {}
+        sim_(std::make_shared<SimFaults>()),
+        env_(this) {}
 
   FaultPlan* plan() { return plan_.get(); }
   SimFaults* sim() { return sim_.get(); }
-
-  // Options::wrap_file: the real file is closed; SimFile under FaultFile stands in.
-  std::function<std::unique_ptr<File>(std::unique_ptr<File>, FileKind)> Wrapper() {
-    return
-        [data = data_, wal = wal_, plan = plan_, sim = sim_](std::unique_ptr<File>, FileKind kind) {
-          auto state = kind == FileKind::kData ? data : wal;
-          return NewFaultFile(std::make_unique<SimFile>(state, sim), plan);
-        };
-  }
+  // For Options::env.
+  Env* env() { return &env_; }
 
   DiskImage Crash(CrashModel model, TestRng* rng) {
     DiskImage image;
@@ -212,9 +213,29 @@ class SimDisk {
   bool Tripped() const { return plan_->tripped.load() || sim_->tripped.load(); }
 
  private:
+  // Opens the sim's files; every other call goes to a MemEnv.
+  class SimEnv : public EnvWrapper {
+   public:
+    explicit SimEnv(SimDisk* disk) : EnvWrapper(&names_), disk_(disk) {}
+    Status OpenFile(const std::string& path, IoBackend backend,
+                    std::unique_ptr<File>* file) override {
+      std::unique_ptr<File> name;  // the name exists, as the store expects
+      LIGHTNING_RETURN_IF_ERROR(names_.OpenFile(path, backend, &name));
+      const bool wal = path.size() >= 4 && path.compare(path.size() - 4, 4, "-wal") == 0;
+      auto state = wal ? disk_->wal_ : disk_->data_;
+      *file = NewFaultFile(std::make_unique<SimFile>(state, disk_->sim_), disk_->plan_);
+      return Status::OK();
+    }
+
+   private:
+    MemEnv names_;
+    SimDisk* const disk_;
+  };
+
   std::shared_ptr<SimFileState> data_, wal_;
   std::shared_ptr<FaultPlan> plan_;
   std::shared_ptr<SimFaults> sim_;
+  SimEnv env_;
 };
 
 }  // namespace lightning::test

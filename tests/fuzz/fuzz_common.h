@@ -1,10 +1,10 @@
 // Shared helpers of the engine fuzz targets (fuzz_store, fuzz_wal) and of
 // make_corpus: stores held in memory, checksum repair, reading a whole store.
 //
-// A store is opened on a real path (the engine takes its lock file there) but
-// Options::wrap_file swaps the data file and the WAL for BufferFiles, so no
-// fuzz input ever reaches the disk and every iteration starts from exactly the
-// bytes it was given.
+// A store is opened through a BufferEnv (Options::env): its data file and WAL
+// are BufferFiles and its lock file is a MemEnv's, so no fuzz input ever
+// reaches the disk and every iteration starts from exactly the bytes it was
+// given.
 #pragma once
 
 #include <sys/stat.h>
@@ -23,10 +23,11 @@
 
 #include "engine/checksum.h"
 #include "engine/coding.h"
-#include "engine/io.h"
 #include "engine/pager.h"
 #include "engine/wal.h"
 #include "lightning/db.h"
+#include "lightning/env.h"
+#include "tests/common/mem_env.h"
 
 namespace lightning::fuzz {
 
@@ -95,7 +96,8 @@ inline std::string MakeTempDir(const std::string& prefix) {
   return tmpl;
 }
 
-// The real path of the stores (only their lock files are real).
+// The path of the stores: a private directory, in which the BufferEnv
+// creates nothing (the path is only a name).
 inline const std::string& StorePath() {
   static const std::string path = [] {
     std::string dir = MakeTempDir("/tmp/lightning-fuzz-");
@@ -108,22 +110,42 @@ inline const std::string& StorePath() {
   return path;
 }
 
-// The two files of a store in memory.
+// Opens a store's WAL (the path ending in "-wal") and its data file (any
+// other path) as BufferFiles over `data` and `wal`; names and the lock file
+// are a MemEnv's.
+class BufferEnv : public EnvWrapper {
+ public:
+  BufferEnv(std::shared_ptr<std::string> data, std::shared_ptr<std::string> wal)
+      : EnvWrapper(&names_), data_(std::move(data)), wal_(std::move(wal)) {}
+  Status OpenFile(const std::string& path, IoBackend backend,
+                  std::unique_ptr<File>* file) override {
+    std::unique_ptr<File> name;
+    LIGHTNING_RETURN_IF_ERROR(names_.OpenFile(path, backend, &name));
+    const bool is_wal = path.size() >= 4 && path.compare(path.size() - 4, 4, "-wal") == 0;
+    *file = std::make_unique<BufferFile>(is_wal ? wal_ : data_);
+    return Status::OK();
+  }
+
+ private:
+  test::MemEnv names_;
+  std::shared_ptr<std::string> data_, wal_;
+};
+
+// The two files of a store in memory, and the Env that opens them.
 struct MemStore {
   std::shared_ptr<std::string> data = std::make_shared<std::string>();
   std::shared_ptr<std::string> wal = std::make_shared<std::string>();
+  std::shared_ptr<Env> env = std::make_shared<BufferEnv>(data, wal);
 };
 
-// Options for a store held in `mem`. Small cache so eviction paths run.
+// Options for a store held in `mem` (which must outlive the store). Small
+// cache so eviction paths run.
 inline Options MemOptions(const MemStore& mem, uint64_t cache = 256 << 10) {
   Options o;
   o.cache_size = cache;
   o.busy_timeout_ms = 10;
   o.max_readers = 8;
-  auto data = mem.data, wal = mem.wal;
-  o.wrap_file = [data, wal](std::unique_ptr<File>, FileKind kind) -> std::unique_ptr<File> {
-    return std::make_unique<BufferFile>(kind == FileKind::kData ? data : wal);
-  };
+  o.env = mem.env.get();
   return o;
 }
 

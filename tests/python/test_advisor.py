@@ -169,6 +169,7 @@ def test_writers_giving_up_on_the_writer_lock(db, tmp_path):
     # database file) do not serialise them, the store's writer lock does.
     db.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v, file='shared.store')")
     set_option(db, "busy_timeout", "100")
+    db.execute("PRAGMA busy_timeout = 0")  # else the connection's 5 s (Python's default) applies
     other = connect(str(tmp_path / "other.db"))
     other.execute("CREATE VIRTUAL TABLE t2 USING lightning(k INTEGER PRIMARY KEY, v, file='shared.store')")
     other.execute("BEGIN")

@@ -80,16 +80,33 @@ def test_oversized_keys(db):
     db.execute("INSERT INTO t VALUES ('ok', 1)")
     e = error_of(db, "INSERT INTO t VALUES (?, 2)", ("x" * 5000,))
     assert e.sqlite_errorcode == SQLITE_TOOBIG
-    assert "key of 5001 bytes exceeds the 2048-byte key limit of table t" in str(e), str(e)
+    assert "key of 5000 bytes exceeds the 2047-byte key limit of table t" in str(e), str(e)
     db.execute("INSERT INTO t VALUES (?, 3)", ("y" * 2000,))  # under the limit
     assert db.execute("SELECT count(*) FROM t").fetchone() == (2,)
 
 
-def two_databases_sharing_a_store(tmp_path, busy_timeout):
+@pytest.mark.parametrize("page_size,limit", [(4096, 1023), (8192, 2047), (32768, 8191)])
+def test_key_limit_is_exactly_the_documented_one(tmp_path, ext_path, page_size, limit):
+    """docs/vtab.md: a TEXT or BLOB key holds at most page_size/4 - 1 bytes."""
+    db = connect(str(tmp_path / "app.db"))
+    db.execute(f"CREATE VIRTUAL TABLE t USING lightning(k PRIMARY KEY, v, page_size={page_size})")
+    db.execute("INSERT INTO t VALUES (?, 1)", ("x" * limit,))
+    db.execute("INSERT INTO t VALUES (?, 2)", (b"\x01" * limit,))
+    for key in ("y" * (limit + 1), b"\x02" * (limit + 1)):
+        e = error_of(db, "INSERT INTO t VALUES (?, 3)", (key,))
+        assert e.sqlite_errorcode == SQLITE_TOOBIG
+        assert f"key of {limit + 1} bytes exceeds the {limit}-byte key limit of table t" in str(e), str(e)
+    assert db.execute("SELECT length(k), v FROM t ORDER BY v").fetchall() == [(limit, 1), (limit, 2)]
+    assert db.execute("SELECT v FROM t WHERE k = ?", ("x" * limit,)).fetchall() == [(1,)]
+
+
+def two_databases_sharing_a_store(tmp_path, busy_timeout, connection_timeout=0):
     """Two databases whose tables share one store (file=), so that the only lock
-    between their writers is the store's (not SQLite's database lock)."""
-    a = connect(str(tmp_path / "a.db"), check_same_thread=False)
-    b = connect(str(tmp_path / "b.db"), check_same_thread=False)
+    between their writers is the store's (not SQLite's database lock). The
+    connections' own busy timeout (Python's default is 5 s) is
+    `connection_timeout` seconds."""
+    a = connect(str(tmp_path / "a.db"), check_same_thread=False, timeout=connection_timeout)
+    b = connect(str(tmp_path / "b.db"), check_same_thread=False, timeout=connection_timeout)
     for conn in (a, b):
         conn.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v, "
                      f"file='shared.store', busy_timeout={busy_timeout})")
@@ -110,6 +127,47 @@ def test_busy_writer(tmp_path, ext_path):
     a.execute("COMMIT")
     b.execute("INSERT INTO t VALUES (2, 'from b')")
     assert a.execute("SELECT k FROM t ORDER BY k").fetchall() == [(1,), (2,)]
+
+
+def test_busy_writer_waits_the_connections_busy_timeout(tmp_path, ext_path):
+    """Issue 17 item 9: the store's writer lock waits as long as the connection
+    would wait for SQLite's own lock (PRAGMA busy_timeout) when that is longer
+    than the store's busy_timeout, then gives the documented message."""
+    a, b = two_databases_sharing_a_store(tmp_path, 100)
+    b.execute("PRAGMA busy_timeout = 700")
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1, 'from a')")
+    start = time.monotonic()
+    e = error_of(b, "INSERT INTO t VALUES (2, 'from b')")
+    waited = time.monotonic() - start
+    assert e.sqlite_errorcode == SQLITE_BUSY, (e, e.sqlite_errorcode)
+    assert "lightning: cannot start a write transaction on table t" in str(e), str(e)
+    assert "700 ms" in str(e), str(e)
+    assert waited >= 0.65, waited
+    b.execute("PRAGMA busy_timeout = 0")  # the store's own 100 ms again
+    start = time.monotonic()
+    error_of(b, "INSERT INTO t VALUES (2, 'from b')")
+    assert 0.09 <= time.monotonic() - start < 0.6
+    a.execute("COMMIT")
+
+
+def test_second_writer_on_the_same_database_waits_for_sqlites_lock(tmp_path, ext_path):
+    """Two connections to one database: SQLite's own database lock comes first
+    (docs/vtab.md, Transactions). It waits the connection's busy timeout."""
+    path = str(tmp_path / "app.db")
+    a = connect(path, check_same_thread=False, timeout=0)
+    a.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v)")
+    b = connect(path, check_same_thread=False, timeout=0)
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1, 'a')")
+    e = error_of(b, "INSERT INTO t VALUES (2, 'b')")  # no busy timeout: at once
+    assert e.sqlite_errorcode == SQLITE_BUSY and str(e) == "database is locked", str(e)
+    b.execute("PRAGMA busy_timeout = 5000")
+    threading.Timer(0.3, lambda: a.execute("COMMIT")).start()
+    start = time.monotonic()
+    b.execute("INSERT INTO t VALUES (2, 'b')")  # waits for a's commit
+    assert time.monotonic() - start >= 0.25
+    assert b.execute("SELECT k FROM t ORDER BY k").fetchall() == [(1,), (2,)]
 
 
 def test_busy_writer_succeeds_when_lock_is_freed_in_time(tmp_path, ext_path):

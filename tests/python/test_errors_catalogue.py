@@ -84,7 +84,38 @@ def test_store_deleted_behind_the_table(tmp_path, ext_path):
     conn = connect(str(tmp_path / "app.db"))
     e = error_of(conn, "SELECT * FROM t")
     assert "table t has no tree in store" in str(e) and "replaced or deleted" in str(e), str(e)
+    assert "DROP TABLE t removes the table" in str(e), str(e)
     assert e.sqlite_errorcode == SQLITE_ERROR
+    for sql in ("INSERT INTO t VALUES (2)", "DELETE FROM t", "ALTER TABLE t RENAME TO u"):
+        assert "table t has no tree in store" in str(error_of(conn, sql)), sql
+
+
+def test_table_whose_store_is_gone_can_be_dropped(tmp_path, ext_path):
+    """Issue 17 item 7: DROP TABLE works without writable_schema."""
+    conn = connect(str(tmp_path / "app.db"))
+    conn.execute("CREATE VIRTUAL TABLE t USING lightning(a)")
+    conn.execute("CREATE VIRTUAL TABLE keep USING lightning(a, file='keep.store')")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.execute("INSERT INTO keep VALUES (1)")
+    conn.close()
+    for suffix in ("", "-wal"):
+        os.remove(tmp_path / f"app.db-lightning{suffix}")
+    conn = connect(str(tmp_path / "app.db"))
+    conn.execute("DROP TABLE t")
+    assert conn.execute("SELECT name FROM sqlite_schema").fetchall() == [("keep",)]
+    conn.execute("CREATE VIRTUAL TABLE t USING lightning(a)")  # the name is free again
+    conn.execute("INSERT INTO t VALUES (3)")
+    assert conn.execute("SELECT * FROM t").fetchall() == [(3,)]
+    assert conn.execute("SELECT * FROM keep").fetchall() == [(1,)]
+    # Inside a transaction, too (nothing in the store to undo).
+    conn.close()
+    for suffix in ("", "-wal"):
+        os.remove(tmp_path / f"app.db-lightning{suffix}")
+    conn = connect(str(tmp_path / "app.db"))
+    conn.execute("BEGIN")
+    conn.execute("DROP TABLE t")
+    conn.execute("COMMIT")
+    assert conn.execute("SELECT name FROM sqlite_schema").fetchall() == [("keep",)]
 
 
 HOLDER = r"""

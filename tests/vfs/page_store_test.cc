@@ -139,6 +139,33 @@ TEST_F(PageStoreTest, TruncateDropsBytesAndRegrowthReadsZeros) {
   EXPECT_EQ(ReadAll(*s, 4096, 4096), std::string(4096, '\0'));
 }
 
+// A commit that shrinks the file by 1/8 or more (VACUUM) compacts the store,
+// so the data file gives the space back; a smaller shrink does not.
+TEST_F(PageStoreTest, ShrinkingCommitCompactsTheStore) {
+  auto s = Open();
+  std::mt19937 rng(7);
+  std::string page(4096, '\0'), kept;
+  for (int i = 0; i < 1024; i++) {  // 4 MiB of incompressible pages
+    for (char& c : page) c = static_cast<char>(rng());
+    ASSERT_TRUE(s->Write(uint64_t(i) * 4096, page.data(), page.size()).ok());
+    if (i == 255) kept = page;
+  }
+  ASSERT_TRUE(s->Sync().ok());
+  ASSERT_TRUE(s->db()->Checkpoint().ok());
+  ASSERT_TRUE(s->Truncate(uint64_t(1000) * 4096).ok());  // 2% smaller: no compaction
+  ASSERT_TRUE(s->Sync().ok());
+  EXPECT_EQ(s->counters().compactions.load(), 0u);
+  const auto before = fs::file_size(path_);
+  ASSERT_TRUE(s->Truncate(uint64_t(256) * 4096).ok());  // as a VACUUM does
+  ASSERT_TRUE(s->Sync().ok());
+  EXPECT_EQ(s->counters().compactions.load(), 1u);
+  EXPECT_EQ(s->counters().compaction_errors.load(), 0u);
+  const auto after = fs::file_size(path_);
+  EXPECT_LT(after, before / 2) << before << " -> " << after;
+  EXPECT_TRUE(ReadAll(*s, 255 * 4096, 4096) == kept);  // the last page kept, intact
+  EXPECT_EQ(s->Size(), uint64_t(256) * 4096);
+}
+
 TEST_F(PageStoreTest, UnsyncedWritesDoNotSurviveACrash) {
   {
     auto s = Open();

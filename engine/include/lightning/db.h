@@ -15,8 +15,17 @@
 // A DB object is thread-safe. A transaction and its cursors belong to one
 // thread at a time. Every transaction and cursor must be destroyed before the
 // last shared_ptr to its DB.
+//
+// Errors. Every call says what it returns; beyond that, any call that reads
+// pages may return Corruption (a page fails its checksum or structure check,
+// naming the page) or IOError (the OS refused a read), and any call on a
+// finished WriteTxn returns InvalidArgument ("the write transaction has
+// already ended"). After a WAL write or fsync fails the store is "failed":
+// reads go on, and BeginWrite, Commit and Checkpoint return ReadOnly ("the
+// store has failed and must be reopened: <the first error>").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -57,19 +66,26 @@ class Txn {
  public:
   virtual ~Txn() = default;
 
-  // Looks up `name` in the catalog. NotFound if there is no such tree.
+  // Looks up `name` in the catalog and sets *id. NotFound ("no tree named
+  // '<name>'") if there is no such tree.
   virtual Status OpenTree(Slice name, TreeId* id) = 0;
-  // Trees in name order, with their entry counts and depths.
+  // Replaces *trees with every tree in name order, with its entry count and
+  // depth. OK (an empty list for a store without trees).
   virtual Status ListTrees(std::vector<TreeInfo>* trees) = 0;
+  // Sets *info for `tree`. NotFound ("no tree with id <id>") if absent.
   virtual Status GetTreeInfo(TreeId tree, TreeInfo* info) = 0;
 
-  // Copies the value stored for `key` into `*value`. NotFound if absent.
+  // Copies the value stored for `key` into `*value`. NotFound if the key is
+  // absent (a key over the size limit is never stored, so it is NotFound
+  // too) and NotFound ("no tree with id <id>") if the tree is.
   virtual Status Get(TreeId tree, Slice key, std::string* value) = 0;
-  // Points `*value` at the stored bytes without copying. The view stays valid
-  // until this transaction ends or (in a write transaction) its next change.
+  // As Get, but points `*value` at the stored bytes without copying. The view
+  // stays valid until this transaction ends or (in a write transaction) its
+  // next change.
   virtual Status GetView(TreeId tree, Slice key, Slice* value) = 0;
 
   // A cursor over `tree` at this transaction's view. It starts not Valid().
+  // NotFound if the tree does not exist.
   virtual Result<std::unique_ptr<Cursor>> NewCursor(TreeId tree) = 0;
 
   // The transaction id of the snapshot (read) or of the commit to be (write).
@@ -83,31 +99,43 @@ class ReadTxn : public Txn {};
 // others after Commit(). Destroying a WriteTxn that did not commit aborts it.
 class WriteTxn : public Txn {
  public:
-  // InvalidArgument if a key exceeds the key limit or a value 256 MiB.
+  // Stores `value` for `key`, replacing any value. InvalidArgument (naming
+  // both sizes) if the key exceeds page_size / 4 bytes or the value 256 MiB;
+  // NotFound if the tree does not exist (or was dropped, also earlier in
+  // this transaction). A refused Put leaves the transaction usable.
   virtual Status Put(TreeId tree, Slice key, Slice value) = 0;
-  // Deletes `key`; sets *existed (if given) to whether it was there.
+  // Deletes `key`; sets *existed (if given) to whether it was there. OK for
+  // an absent key (also one over the size limit); NotFound if the tree does
+  // not exist.
   virtual Status Delete(TreeId tree, Slice key, bool* existed = nullptr) = 0;
 
-  // InvalidArgument if the name exists already, is empty or too long.
+  // Creates an empty tree and sets *id. InvalidArgument if the name exists
+  // already, is empty or longer than kMaxTreeNameSize.
   virtual Status CreateTree(Slice name, TreeId* id) = 0;
   // Removes the tree and all its entries. NotFound if absent.
   virtual Status DropTree(Slice name) = 0;
-  // NotFound if `from` is absent; InvalidArgument if `to` exists.
+  // Renames a tree, keeping its id. NotFound if `from` is absent;
+  // InvalidArgument if `to` exists, is empty or too long.
   virtual Status RenameTree(Slice from, Slice to) = 0;
-  // Deletes every entry of the tree, keeping the tree.
+  // Deletes every entry of the tree, keeping the tree. NotFound if absent.
   virtual Status ClearTree(TreeId tree) = 0;
 
-  // Nested savepoints. Savepoint() returns a depth (1 = outermost);
-  // RollbackTo(d) undoes every change since savepoint d was taken and keeps
-  // it; Release(d) forgets savepoints d and deeper, keeping the changes.
+  // Nested savepoints. Savepoint() sets *depth (1 = outermost) and returns
+  // OK; RollbackTo(d) undoes every change since savepoint d was taken and
+  // keeps it; Release(d) forgets savepoints d and deeper, keeping the
+  // changes. Both return InvalidArgument ("no savepoint at depth <d>") for a
+  // depth that is not open.
   virtual Status Savepoint(int* depth) = 0;
   virtual Status RollbackTo(int depth) = 0;
   virtual Status Release(int depth) = 0;
 
-  // Makes every change durable (per Options::sync) and visible. After an
-  // error the transaction is finished and nothing of it is visible.
+  // Makes every change durable (per Options::sync) and visible. IOError or
+  // NoSpace if the WAL cannot be written or synced (the store is then
+  // failed, see above); InvalidArgument if the transaction already ended
+  // (committed or aborted). After any error the transaction is finished and
+  // nothing of it is visible.
   virtual Status Commit() = 0;
-  // Discards every change. Always succeeds.
+  // Discards every change. Always succeeds; a no-op on a finished transaction.
   virtual void Abort() = 0;
 };
 
@@ -138,12 +166,21 @@ class Cursor {
 
 class DB {
  public:
-  // Opens or creates the store at `path` (":memory:" or "" for in-memory).
-  // Returns the existing instance when this process has `path` open already
-  // (its options stay; the new ones are ignored). Options saved in the store
-  // (SaveOption) override those given here. Errors: Locked (another
-  // process), Corruption (damaged file, naming what), NotSupported (newer
-  // format), InvalidArgument (not a Lightning store), IOError.
+  // Opens or creates the store at `path` (":memory:" or "" for in-memory)
+  // through options.env (Env::Default() if null). Returns the existing
+  // instance when this process has `path` open already through the same Env
+  // (its options stay; the new ones are ignored). Errors:
+  //   InvalidArgument  a bad page_size or max_readers; `path` is a directory;
+  //                    the file is not a Lightning store (too short, or no
+  //                    superblock magic: "... is not a Lightning store ...")
+  //   Locked           another process holds the store ("store <path> is
+  //                    locked by process <pid>")
+  //   Corruption       a damaged store, naming what (both superblocks damaged
+  //                    or blank, a page table out of range, ...)
+  //   NotSupported     a store or WAL written by a newer format version
+  //   IOError          the OS refused (e.g. the directory does not exist);
+  //                    NoSpace for ENOSPC
+  // Options saved in the store (SaveOption) override those given here.
   static Result<std::shared_ptr<DB>> Open(const std::string& path, const Options& options);
 
   // Every store this process has open (in-memory ones excluded), in path
@@ -153,21 +190,37 @@ class DB {
 
   virtual ~DB() = default;
 
+  // A snapshot of the latest commit. Busy if max_readers transactions are
+  // open already.
   virtual Result<std::unique_ptr<ReadTxn>> BeginRead() = 0;
-  // Waits up to busy_timeout for the writer lock, then returns Busy.
+  // The write transaction. Waits up to busy_timeout for the writer lock, then
+  // returns Busy (naming the timeout); Busy also if max_readers transactions
+  // are open; ReadOnly if the store has failed.
   virtual Result<std::unique_ptr<WriteTxn>> BeginWrite() = 0;
+  // Same, but waits up to `max_wait` instead of busy_timeout. For callers with
+  // a wait of their own, such as an SQLite connection's busy timeout. Zero (or
+  // less) is a try: Busy at once if another writer holds the lock, and not
+  // counted as a wait (writer_waits, writer_busy).
+  virtual Result<std::unique_ptr<WriteTxn>> BeginWrite(std::chrono::milliseconds max_wait) = 0;
 
   // Writes every committed page and a new superblock, then truncates the WAL.
+  // OK at once for an in-memory store. Busy if a write transaction holds the
+  // writer lock past busy_timeout; ReadOnly if the store has failed; IOError
+  // or NoSpace if a write or sync fails.
   virtual Status Checkpoint() = 0;
   // Moves pages out of the file's tail and truncates it, giving space back.
+  // Errors as Checkpoint.
   virtual Status Compact() = 0;
   // Verifies every reachable page: checksum, structure, key order, counts.
-  // Appends one line per problem to *problems (empty = healthy).
+  // Appends one line per problem to *problems (empty = healthy) and returns
+  // OK; a non-OK status (Busy: max_readers reached; Corruption or IOError: a
+  // page the walk needs cannot be read) means the check stopped early.
   virtual Status Check(std::vector<std::string>* problems) = 0;
 
-  // Changes a live option (see Options) of this instance, not saved;
-  // InvalidArgument for a bad value, NotSupported for an option that needs a
-  // reopen.
+  // Changes a live option (see Options) of this instance, not saved.
+  // InvalidArgument for an unknown name (suggesting the closest) or a bad
+  // value; NotSupported for an option that takes effect only when the store
+  // is opened.
   virtual Status SetOption(Slice name, Slice value) = 0;
   // Saves option `name` = `value` in the store's catalog, so that every later
   // open of the store starts from it, and applies it at once when it is live
@@ -185,6 +238,7 @@ class DB {
                             bool save) = 0;
   // The options saved in the store's catalog: name -> value text.
   virtual Status SavedOptions(std::map<std::string, std::string>* saved) = 0;
+  // A copy of the options in force (options.env included).
   virtual Options GetOptions() const = 0;
 
   // Per-store state of a layer above the engine (the VFS's PageStore): the

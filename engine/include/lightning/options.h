@@ -18,8 +18,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,8 +26,7 @@
 
 namespace lightning {
 
-class File;
-enum class FileKind : int;
+class Env;
 
 enum class SyncMode : uint8_t {
   kOff = 0,     // WAL records are written to the OS, never fsynced: an OS crash
@@ -88,9 +85,11 @@ struct Options {
   // VFS, whose database already owns `<db>-wal` (SQLite's WAL mode).
   std::string wal_path;
 
-  // Test hook, not an option: wraps every file the store opens (fault
-  // injection). Default: none.
-  std::function<std::unique_ptr<File>(std::unique_ptr<File>, FileKind)> wrap_file;
+  // The file system the store uses (lightning/env.h); it must outlive the
+  // store. Not an option: set by embedders and tests (in-memory files, fault
+  // injection). Fixed when the store is opened. Default: nullptr, meaning
+  // Env::Default() (POSIX).
+  Env* env = nullptr;
 
   // Sets option `name` from its text form ("64MB", "full", "lz4", "on").
   // Returns InvalidArgument naming the option for unknown names (with the

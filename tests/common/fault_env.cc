@@ -1,49 +1,7 @@
-// In-memory and fault-injecting files, for tests.
-#include <algorithm>
-#include <cstring>
-#include <mutex>
-#include <shared_mutex>
+#include "tests/common/fault_env.h"
 
-#include "engine/io.h"
-
-namespace lightning {
+namespace lightning::test {
 namespace {
-
-class MemFile : public File {
- public:
-  Status ReadAt(uint64_t offset, size_t n, char* dst, size_t* got) override {
-    std::shared_lock lock(mu_);
-    if (offset >= data_.size()) {
-      *got = 0;
-      return Status::OK();
-    }
-    *got = std::min<size_t>(n, data_.size() - offset);
-    std::memcpy(dst, data_.data() + offset, *got);
-    return Status::OK();
-  }
-  Status WriteAt(uint64_t offset, const char* data, size_t n) override {
-    std::unique_lock lock(mu_);
-    if (offset + n > data_.size()) data_.resize(offset + n);
-    std::memcpy(data_.data() + offset, data, n);
-    return Status::OK();
-  }
-  Status Sync() override { return Status::OK(); }
-  Status Size(uint64_t* size) override {
-    std::shared_lock lock(mu_);
-    *size = data_.size();
-    return Status::OK();
-  }
-  Status Truncate(uint64_t size) override {
-    std::unique_lock lock(mu_);
-    data_.resize(size);
-    return Status::OK();
-  }
-  const char* backend() const override { return "memory"; }
-
- private:
-  std::shared_mutex mu_;
-  std::string data_;
-};
 
 class FaultFile : public File {
  public:
@@ -102,10 +60,8 @@ class FaultFile : public File {
 
 }  // namespace
 
-std::unique_ptr<File> NewMemFile() { return std::make_unique<MemFile>(); }
-
 std::unique_ptr<File> NewFaultFile(std::unique_ptr<File> base, std::shared_ptr<FaultPlan> plan) {
   return std::make_unique<FaultFile>(std::move(base), std::move(plan));
 }
 
-}  // namespace lightning
+}  // namespace lightning::test

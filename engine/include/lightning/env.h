@@ -1,0 +1,139 @@
+// Env: the engine's whole window on the file system (LevelDB's Env is the
+// model).
+//
+// Everything a store does to files goes through one Env: resolving its path,
+// taking its lock file, opening its data file and WAL, and making the names
+// of new files durable. Env::Default() is the operating system's (POSIX:
+// pread/pwrite/fdatasync, flock, io_uring where asked and allowed);
+// Options::env substitutes another, e.g. an in-memory file system or a
+// wrapper that injects faults (tests/common has both). EnvWrapper forwards
+// every call to another Env, so a wrapper overrides only what it changes.
+//
+// A store opened with an Env calls it from any thread; the Env must outlive
+// every store opened with it. Env::Default() lives for the whole process.
+//
+// Thread safety: an Env is shared by every store opened with it and must be
+// safe to call from any number of threads at once. A File's ReadAt may be
+// called from any number of threads at once; its other methods are called by
+// one thread at a time (the store's writer or checkpointer).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lightning/options.h"
+#include "lightning/status.h"
+
+namespace lightning {
+
+// One write of File::WriteBatch: `size` bytes from `data` at `offset`.
+struct WriteRequest {
+  uint64_t offset;
+  const char* data;
+  size_t size;
+};
+
+// An open file, read and written at offsets. Destroying it closes it.
+class File {
+ public:
+  virtual ~File() = default;
+  // Reads up to n bytes at `offset` into dst; *got is how many were read
+  // (fewer than n only at the end of the file). IOError if the OS refuses.
+  virtual Status ReadAt(uint64_t offset, size_t n, char* dst, size_t* got) = 0;
+  // Writes all n bytes at `offset`, growing the file as needed. IOError or
+  // NoSpace if the OS refuses (some of the bytes may have been written).
+  virtual Status WriteAt(uint64_t offset, const char* data, size_t n) = 0;
+  // Writes every request; a File may submit them together (io_uring does).
+  // Default: WriteAt of each in order, stopping at the first error.
+  virtual Status WriteBatch(const std::vector<WriteRequest>& requests);
+  // Makes every byte written so far durable (fdatasync). IOError if not.
+  virtual Status Sync() = 0;
+  // The file's length in bytes.
+  virtual Status Size(uint64_t* size) = 0;
+  // Sets the file's length: drops the bytes past `size` or adds zeros.
+  virtual Status Truncate(uint64_t size) = 0;
+  // What reads and writes the bytes: "pread", "io_uring", "memory", ...
+  virtual const char* backend() const = 0;
+  // A hint that [offset, offset + n) will be read soon: the OS may start
+  // reading it into its page cache (read-ahead). Default: ignored.
+  virtual void WillNeed(uint64_t offset, uint64_t n) { (void)offset, (void)n; }
+};
+
+// A lock held through Env::LockFile. Destroying it releases the lock.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // The operating system's file system (POSIX). Never null, never deleted.
+  static Env* Default();
+
+  // The spelling of `path` that names its file uniquely (Default(): the
+  // absolute path with the directory's symbolic links resolved; the file
+  // itself need not exist). A process shares one store per Env and canonical
+  // path. InvalidArgument if `path` names a directory; IOError if the
+  // directory cannot be resolved.
+  virtual Status CanonicalPath(const std::string& path, std::string* canonical) = 0;
+
+  // Opens `path` for reading and writing, creating it empty if absent.
+  // `backend` is a hint: Default() uses io_uring for kIoUring where the kernel
+  // allows it and pread/pwrite otherwise (File::backend() says which); other
+  // Envs may ignore it. InvalidArgument if `path` is not a regular file;
+  // IOError, NoSpace or NoMemory if the OS refuses.
+  virtual Status OpenFile(const std::string& path, IoBackend backend,
+                          std::unique_ptr<File>* file) = 0;
+
+  // OK if `path` exists, NotFound if it does not, IOError if it cannot tell.
+  virtual Status FileExists(const std::string& path) = 0;
+  // Deletes the file `path`. NotFound if it does not exist.
+  virtual Status RemoveFile(const std::string& path) = 0;
+  // Renames `from` to `to`, replacing `to` if it exists. NotFound if `from`
+  // does not exist.
+  virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+
+  // Takes the exclusive lock `path` (created if absent) for this process and
+  // records the process id in it. Locked, with a message ending "is locked by
+  // process <pid>", while another holder has it; IOError if the OS refuses.
+  virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) = 0;
+
+  // Makes the names of files created or removed in directory `dir` durable
+  // (fsync of the directory). IOError if the OS refuses.
+  virtual Status SyncDir(const std::string& dir) = 0;
+};
+
+// An Env that forwards every call to `target` (which must outlive it):
+// derive from it and override only what changes.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env* target) : target_(target) {}
+  Env* target() const { return target_; }
+
+  Status CanonicalPath(const std::string& path, std::string* canonical) override {
+    return target_->CanonicalPath(path, canonical);
+  }
+  Status OpenFile(const std::string& path, IoBackend backend,
+                  std::unique_ptr<File>* file) override {
+    return target_->OpenFile(path, backend, file);
+  }
+  Status FileExists(const std::string& path) override { return target_->FileExists(path); }
+  Status RemoveFile(const std::string& path) override { return target_->RemoveFile(path); }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    return target_->RenameFile(from, to);
+  }
+  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override {
+    return target_->LockFile(path, lock);
+  }
+  Status SyncDir(const std::string& dir) override { return target_->SyncDir(dir); }
+
+ private:
+  Env* const target_;
+};
+
+}  // namespace lightning
