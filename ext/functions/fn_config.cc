@@ -173,7 +173,8 @@ int UpdateConfig(sqlite3* db, sqlite3_value** values, uint64_t, std::string* err
     store = vfs_db.db;
   }
   if (store == nullptr) {
-    *err = "lightning_config: store " + label + " is not open on this connection";
+    *err = "lightning_config: only the value column can be changed (store " + label +
+           " is not open on this connection)";
     return SQLITE_ERROR;
   }
   std::map<std::string, std::string> saved;
