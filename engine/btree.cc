@@ -403,10 +403,12 @@ Status TreeDelete(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string
 }
 
 Status TreeVisitPages(PageSource* src, const TreeRoot& root,
-                      const std::function<void(PageId, const Frame&)>& visit) {
+                      const std::function<void(PageId, const Frame&)>& visit,
+                      const std::function<bool()>& go_on) {
   if (root.root == 0) return Status::OK();
   std::vector<PageId> stack{root.root};
   while (!stack.empty()) {
+    if (go_on && !go_on()) return Status::Interrupted("interrupted while visiting pages");
     PageId id = stack.back();
     stack.pop_back();
     Frame* f;
@@ -436,7 +438,7 @@ Status TreeClear(PageWriter* w, TreeRoot* root) {
 }
 
 Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
-                 std::vector<std::string>* problems) {
+                 std::vector<std::string>* problems, const std::function<bool()>& go_on) {
   if (root.root == 0) {
     if (root.count != 0)
       problems->push_back("tree " + name + ": empty but count is " + std::to_string(root.count));
@@ -449,6 +451,7 @@ Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
   // within the separators of their ancestors; all leaves at one depth.
   std::function<Status(PageId, uint32_t, const std::string*, const std::string*)> walk =
       [&](PageId id, uint32_t depth, const std::string* lo, const std::string* hi) -> Status {
+    if (go_on && !go_on()) return Status::Interrupted("check interrupted in tree " + name);
     Frame* f;
     Status s = src->Read(id, &f);
     if (!s.ok()) {

@@ -102,13 +102,16 @@ Status TreeDelete(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string
 Status TreeClear(PageWriter* w, TreeRoot* root);
 
 // Visits every page id reachable from the root (blob pages included).
+// `go_on` (if given) is asked before each page; false stops the walk with
+// Interrupted.
 Status TreeVisitPages(PageSource* src, const TreeRoot& root,
-                      const std::function<void(PageId, const Frame&)>& visit);
+                      const std::function<void(PageId, const Frame&)>& visit,
+                      const std::function<bool()>& go_on = {});
 
 // Checks structure, key order across pages, depth and count. Appends
-// problems found to *problems.
+// problems found to *problems. `go_on` as for TreeVisitPages.
 Status TreeCheck(PageSource* src, const TreeRoot& root, const std::string& name,
-                 std::vector<std::string>* problems);
+                 std::vector<std::string>* problems, const std::function<bool()>& go_on = {});
 
 // A position in a tree: one (frame, index) per level.
 class TreeIterator {

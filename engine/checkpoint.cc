@@ -10,21 +10,36 @@
 
 namespace lightning {
 
-Status DBImpl::Checkpoint() {
-  if (in_memory_) return Status::OK();
-  std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
+Status DBImpl::LockWriter(std::unique_lock<WriterLock>* lock, const char* what,
+                          Progress* progress) {
   uint32_t timeout;
   {
     std::lock_guard<std::mutex> l(opts_mu_);
     timeout = opts_.busy_timeout_ms;
   }
-  if (!lock.try_lock_for(std::chrono::milliseconds(timeout))) {
-    return Status::Busy("checkpoint: a write transaction holds the writer lock");
+  // In slices, so that a Progress can stop the wait.
+  constexpr uint32_t kSliceMs = 5;
+  for (uint32_t waited = 0;; waited += kSliceMs) {
+    if (lock->try_lock_for(std::chrono::milliseconds(std::min(kSliceMs, timeout - waited)))) {
+      return Status::OK();
+    }
+    if (waited + kSliceMs >= timeout) break;
+    if (progress && !progress->Continue("wait for writer lock", waited + kSliceMs, timeout)) {
+      return Status::Interrupted(std::string(what) +
+                                 " interrupted while waiting for a write transaction to end");
+    }
   }
-  return CheckpointLocked(true);
+  return Status::Busy(std::string(what) + ": a write transaction holds the writer lock");
 }
 
-Status DBImpl::CheckpointLocked(bool force) {
+Status DBImpl::Checkpoint(Progress* progress) {
+  if (in_memory_) return Status::OK();
+  std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
+  LIGHTNING_RETURN_IF_ERROR(LockWriter(&lock, "checkpoint", progress));
+  return CheckpointLocked(true, progress);
+}
+
+Status DBImpl::CheckpointLocked(bool force, Progress* progress) {
   if (in_memory_) return Status::OK();
   LIGHTNING_RETURN_IF_ERROR(Failed());
   const uint64_t start = NowNanos();
@@ -77,7 +92,20 @@ Status DBImpl::CheckpointLocked(bool force) {
   std::vector<std::string> bufs;
   std::vector<WriteRequest> requests;
   uint64_t raw_bytes = 0, stored_bytes = 0, dirty_written = 0, extent_bytes = 0;
+  // Stopped while writing pages: nothing refers to the extents written so
+  // far (locations are published after the last batch), so their space goes
+  // straight back and the WAL still holds every commit.
+  auto stop = [&](size_t written) {
+    std::lock_guard<std::mutex> lock(space_mu_);
+    for (size_t i = 0; i < written; i++) {
+      FreeExtentRange(ExtentLoc::Offset(locs[i]), ExtentLoc::Length(locs[i]));
+    }
+    return Status::Interrupted("checkpoint interrupted after writing " + std::to_string(written) +
+                               " of " + std::to_string(ids.size()) +
+                               " pages; the store is unchanged");
+  };
   for (size_t begin = 0; begin < ids.size();) {
+    if (progress && !progress->Continue("write pages", begin, ids.size())) return stop(begin);
     size_t end = begin;
     uint64_t batch = 0;
     while (end < ids.size() && (end == begin || batch < kBatchBytes)) {
@@ -126,6 +154,9 @@ Status DBImpl::CheckpointLocked(bool force) {
     Status s = data_->WriteBatch(requests);
     if (!s.ok()) return fail(s);
     begin = end;
+  }
+  if (progress && !progress->Continue("write pages", ids.size(), ids.size())) {
+    return stop(ids.size());
   }
   bufs = {};
   for (size_t i = 0; i < ids.size(); i++) pager_->entry(ids[i]).loc.store(locs[i]);
@@ -222,7 +253,7 @@ Status DBImpl::CheckpointLocked(bool force) {
   return Status::OK();
 }
 
-Status DBImpl::RelocateTail() {
+Status DBImpl::RelocateTail(Progress* progress) {
   struct Move {
     PageId id;
     uint64_t from, to;
@@ -251,42 +282,57 @@ Status DBImpl::RelocateTail() {
     }
   }
   std::string buf;
-  for (const Move& m : moves) {
+  size_t moved = 0;
+  Status s;
+  for (; moved < moves.size(); moved++) {
+    if (progress && !progress->Continue("move extents", moved, moves.size())) {
+      s = Status::Interrupted("compaction interrupted after moving " + std::to_string(moved) +
+                              " of " + std::to_string(moves.size()) +
+                              " extents; the store is intact, the file not yet shrunk");
+      break;
+    }
+    const Move& m = moves[moved];
     const uint64_t len = ExtentLoc::Length(m.from);
     buf.resize(len);
     size_t got = 0;
-    Status s = data_->ReadAt(ExtentLoc::Offset(m.from), len, buf.data(), &got);
+    s = data_->ReadAt(ExtentLoc::Offset(m.from), len, buf.data(), &got);
     if (s.ok()) s = data_->WriteAt(ExtentLoc::Offset(m.to), buf.data(), got);
-    if (!s.ok()) return s;
+    if (!s.ok()) break;
     stats_.bytes_read.Add(got);
     stats_.bytes_written.Add(got);
   }
-  // Readers that loaded an old location may still read it: retire those
-  // ranges behind an epoch tag as well as the next checkpoint.
-  for (const Move& m : moves) pager_->entry(m.id).loc.store(m.to);
+  // The extents moved take their new places (the next checkpoint's page
+  // table records them). Readers that loaded an old location may still read
+  // it: retire those ranges behind an epoch tag as well as the next
+  // checkpoint. The places reserved for moves not made are free again.
+  for (size_t i = 0; i < moved; i++) pager_->entry(moves[i].id).loc.store(moves[i].to);
   const uint64_t tag = pager_->epochs().Advance();
   std::lock_guard<std::mutex> lock(space_mu_);
-  for (const Move& m : moves) pending_extents_.push_back({m.from, sb_generation_, tag});
-  return Status::OK();
+  for (size_t i = 0; i < moved; i++)
+    pending_extents_.push_back({moves[i].from, sb_generation_, tag});
+  for (size_t i = moved; i < moves.size(); i++) {
+    FreeExtentRange(ExtentLoc::Offset(moves[i].to), ExtentLoc::Length(moves[i].to));
+  }
+  return s;
 }
 
-Status DBImpl::Compact() {
+Status DBImpl::Compact(Progress* progress) {
   if (in_memory_) return Status::OK();
   std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
-  uint32_t timeout;
-  {
-    std::lock_guard<std::mutex> l(opts_mu_);
-    timeout = opts_.busy_timeout_ms;
-  }
-  if (!lock.try_lock_for(std::chrono::milliseconds(timeout))) {
-    return Status::Busy("compact: a write transaction holds the writer lock");
-  }
+  LIGHTNING_RETURN_IF_ERROR(LockWriter(&lock, "compact", progress));
   ProfileRoot profile(&profile_, ProfileOp::kCompact, ProfileComponent::kCheckpoint, true);
-  LIGHTNING_RETURN_IF_ERROR(CheckpointLocked(true));
-  LIGHTNING_RETURN_IF_ERROR(RelocateTail());
-  LIGHTNING_RETURN_IF_ERROR(CheckpointLocked(true));
+  // A checkpoint stopped inside a compaction says so.
+  auto checkpoint = [&](const char* which) {
+    Status s = CheckpointLocked(true, progress);
+    if (!s.IsInterrupted()) return s;
+    return Status::Interrupted(std::string("compaction interrupted in its ") + which +
+                               " checkpoint; the store is intact, the file not yet shrunk");
+  };
+  LIGHTNING_RETURN_IF_ERROR(checkpoint("first"));
+  LIGHTNING_RETURN_IF_ERROR(RelocateTail(progress));
+  LIGHTNING_RETURN_IF_ERROR(checkpoint("second"));
   // A second pass frees the page table the first one displaced.
-  return CheckpointLocked(true);
+  return checkpoint("last");
 }
 
 }  // namespace lightning

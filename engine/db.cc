@@ -1,5 +1,7 @@
 // DBImpl: beginning transactions, live options, metrics and the integrity check.
+#include <algorithm>
 #include <cstring>
+#include <functional>
 #include <unordered_set>
 
 #include "engine/txn.h"
@@ -233,38 +235,56 @@ std::vector<Metric> DBImpl::Metrics() const {
   return m;
 }
 
-Status DBImpl::Check(std::vector<std::string>* problems) {
+Status DBImpl::Check(std::vector<std::string>* problems, Progress* progress) {
   auto r = BeginRead();
   if (!r.ok()) return r.status();
   auto* txn = static_cast<ReadTxnImpl*>(r.value().get());
   const Version v = *published_.load();
-  LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, v.catalog, "catalog", problems));
+  // Progress: page visits (each page twice: its structure, then its copy on
+  // disk) against twice the live pages now.
+  uint64_t total = 0, done = 0;
+  {
+    std::lock_guard<std::mutex> lock(space_mu_);
+    total = 2 * live_pages_;
+  }
+  std::function<bool()> go_on;
+  if (progress != nullptr) {
+    go_on = [&] {
+      done++;
+      return progress->Continue("check pages", done, std::max(total, done));
+    };
+  }
+  LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, v.catalog, "catalog", problems, go_on));
   std::vector<TreeInfo> trees;
   LIGHTNING_RETURN_IF_ERROR(txn->ListTrees(&trees));
   std::unordered_set<PageId> seen;
   auto verify_pages = [&](const TreeRoot& root, const std::string& name) -> Status {
-    return TreeVisitPages(txn, root, [&](PageId id, const Frame& frame) {
-      if (!seen.insert(id).second) {
-        problems->push_back("page " + std::to_string(id) + " is referenced twice (in " + name +
-                            ")");
-      }
-      const uint64_t loc = pager_->entry(id).loc.load();
-      if (loc == 0) return;  // not checkpointed yet: nothing on disk to verify
-      std::string raw;
-      uint8_t type;
-      Status s = pager_->ReadExtent(id, loc, &raw, &type);
-      if (!s.ok()) {
-        problems->push_back(name + ": " + s.ToString());
-      } else if (raw.size() != frame.size ||
-                 std::memcmp(raw.data(), frame.data(), raw.size()) != 0) {
-        // Catches damage a disabled checksum would let through.
-        problems->push_back(name + ": page " + std::to_string(id) + " at offset " +
-                            std::to_string(ExtentLoc::Offset(loc)) +
-                            " differs on disk from the page in use");
-      }
-    });
+    return TreeVisitPages(
+        txn, root,
+        [&](PageId id, const Frame& frame) {
+          if (!seen.insert(id).second) {
+            problems->push_back("page " + std::to_string(id) + " is referenced twice (in " + name +
+                                ")");
+          }
+          const uint64_t loc = pager_->entry(id).loc.load();
+          if (loc == 0) return;  // not checkpointed yet: nothing on disk to verify
+          std::string raw;
+          uint8_t type;
+          Status s = pager_->ReadExtent(id, loc, &raw, &type);
+          if (!s.ok()) {
+            problems->push_back(name + ": " + s.ToString());
+          } else if (raw.size() != frame.size ||
+                     std::memcmp(raw.data(), frame.data(), raw.size()) != 0) {
+            // Catches damage a disabled checksum would let through.
+            problems->push_back(name + ": page " + std::to_string(id) + " at offset " +
+                                std::to_string(ExtentLoc::Offset(loc)) +
+                                " differs on disk from the page in use");
+          }
+        },
+        go_on);
   };
   Status s = verify_pages(v.catalog, "catalog");
+  if (s.IsInterrupted()) return Status::Interrupted("check interrupted in tree catalog");
   if (!s.ok()) problems->push_back("catalog: " + s.ToString());
   for (const TreeInfo& t : trees) {
     TreeMeta meta;
@@ -273,8 +293,9 @@ Status DBImpl::Check(std::vector<std::string>* problems) {
       problems->push_back("tree " + t.name + ": " + s.ToString());
       continue;
     }
-    LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, meta.root, t.name, problems));
+    LIGHTNING_RETURN_IF_ERROR(TreeCheck(txn, meta.root, t.name, problems, go_on));
     s = verify_pages(meta.root, t.name);
+    if (s.IsInterrupted()) return Status::Interrupted("check interrupted in tree " + t.name);
     if (!s.ok()) problems->push_back("tree " + t.name + ": " + s.ToString());
   }
   return Status::OK();

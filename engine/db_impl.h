@@ -87,9 +87,9 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   Result<std::unique_ptr<ReadTxn>> BeginRead() override;
   Result<std::unique_ptr<WriteTxn>> BeginWrite() override;
   Result<std::unique_ptr<WriteTxn>> BeginWrite(std::chrono::milliseconds max_wait) override;
-  Status Checkpoint() override;
-  Status Compact() override;
-  Status Check(std::vector<std::string>* problems) override;
+  Status Checkpoint(Progress* progress = nullptr) override;
+  Status Compact(Progress* progress = nullptr) override;
+  Status Check(std::vector<std::string>* problems, Progress* progress = nullptr) override;
   Status SetOption(Slice name, Slice value) override;
   Status SaveOption(Slice name, Slice value, bool* live) override;
   Status SetOptions(const Options& from, const std::vector<std::string>& names, bool save) override;
@@ -147,9 +147,14 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl> {
   void ReleasePendingExtents();                            // REQUIRES: space_mu_
 
   // Checkpoint (db_checkpoint.cc).
-  Status CheckpointLocked(bool force);  // REQUIRES: writer_mu_
-  Status RelocateTail();                // REQUIRES: writer_mu_
-  void TruncateFreeTail();              // REQUIRES: space_mu_
+  // Takes the writer lock for a checkpoint or compaction (`what`), waiting
+  // up to busy_timeout (Busy) unless `progress` (may be null) stops the wait
+  // (Interrupted).
+  Status LockWriter(std::unique_lock<WriterLock>* lock, const char* what, Progress* progress);
+  // `progress` may be null; it may stop the page writes (Interrupted).
+  Status CheckpointLocked(bool force, Progress* progress = nullptr);  // REQUIRES: writer_mu_
+  Status RelocateTail(Progress* progress);                            // REQUIRES: writer_mu_
+  void TruncateFreeTail();                                            // REQUIRES: space_mu_
 
   // Copies the live options `names` from `from` into opts_; the pager follows.
   void ApplyLiveOptions(const Options& from, const std::vector<std::string>& names);

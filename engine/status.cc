@@ -33,6 +33,8 @@ const char* Status::CodeName(Code code) {
       return "ReadOnly";
     case Code::kAborted:
       return "Aborted";
+    case Code::kInterrupted:
+      return "Interrupted";
   }
   return "Unknown";
 }

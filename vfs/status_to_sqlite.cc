@@ -26,6 +26,8 @@ int StatusToSqliteCode(const Status& status, SqliteContext context) {
       return SQLITE_READONLY;
     case Code::kAborted:
       return SQLITE_ABORT;
+    case Code::kInterrupted:
+      return SQLITE_INTERRUPT;
     case Code::kNotSupported:
       return opening ? SQLITE_CANTOPEN : SQLITE_ERROR;
     case Code::kInvalidArgument:

@@ -15,6 +15,8 @@
 //   NoMemory          SQLITE_NOMEM
 //   ReadOnly          SQLITE_READONLY
 //   Aborted           SQLITE_ABORT
+//   Interrupted       SQLITE_INTERRUPT            sqlite3_interrupt or a progress
+//                                                 handler stopped a long operation
 //   NotSupported      SQLITE_ERROR                SQLITE_CANTOPEN when opening
 //   InvalidArgument   SQLITE_ERROR                SQLITE_TOOBIG for a write (size
 //                                                 limits), SQLITE_NOTADB when opening

@@ -38,12 +38,19 @@
 **   mixed operation (two clock reads around it); fills and readseq report
 **   throughput only. Limits: n in 1..10,000,000, value_size in 1..65536,
 **   threads in 1..64 (readrandom only).
+**
+**   Interruptible (ext/long_operation.h): sqlite3_interrupt, Ctrl-C in the
+**   shell or a progress handler returning non-zero stops the run within
+**   milliseconds with SQLITE_INTERRUPT; the temporary store is closed and
+**   removed first. The progress handler (the shell's `.progress`) is called
+**   while it runs.
 */
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -57,6 +64,7 @@
 #include "engine/histogram.h"  // NowNanos
 #include "ext/functions/functions.h"
 #include "ext/functions/tvf.h"
+#include "ext/long_operation.h"
 #include "lightning/db.h"
 #include "vfs/status_to_sqlite.h"
 
@@ -67,6 +75,14 @@ constexpr int64_t kMaxKeys = 10'000'000;
 constexpr int64_t kMaxValue = 65536;
 constexpr int64_t kMaxThreads = 64;
 constexpr uint64_t kBatch = 1000;
+constexpr uint64_t kProgressEvery = 1024;  // operations between progress reports
+
+// Why a phase stopped early.
+Status Interrupted(const std::string& phase, uint64_t done, uint64_t total) {
+  return Status::Interrupted("interrupted during " + phase + " after " + std::to_string(done) +
+                             " of " + std::to_string(total) +
+                             " operations; the temporary store was removed");
+}
 
 void FormatKey(uint64_t i, char out[16]) {
   for (int d = 15; d >= 0; d--, i /= 10) out[d] = static_cast<char>('0' + i % 10);
@@ -143,7 +159,7 @@ Slice Value(uint64_t i, uint64_t generation, size_t size, std::string* v) {
   return *v;
 }
 
-Status Fill(TempStore* st, const Params& p, bool random, Phase* phase) {
+Status Fill(TempStore* st, const Params& p, bool random, Phase* phase, LongOperation* op) {
   std::vector<uint64_t> order(p.n);
   std::iota(order.begin(), order.end(), 0);
   if (random) std::shuffle(order.begin(), order.end(), std::mt19937_64(42));
@@ -154,6 +170,9 @@ Status Fill(TempStore* st, const Params& p, bool random, Phase* phase) {
     auto w = st->db()->BeginWrite();
     if (!w.ok()) return w.status();
     for (uint64_t i = b; i < std::min(p.n, b + kBatch); i++) {
+      // Every 64 puts: a batch of large values takes a while.
+      if (i % 64 == 0 && !op->Continue(phase->name, b, p.n))
+        return Interrupted(phase->name, b, p.n);
       FormatKey(order[i], key);
       LIGHTNING_RETURN_IF_ERROR(
           w.value()->Put(st->tree(), Slice(key, 16), Value(order[i], 0, p.value_size, &value)));
@@ -165,16 +184,24 @@ Status Fill(TempStore* st, const Params& p, bool random, Phase* phase) {
   return Status::OK();
 }
 
-Status ReadRandom(TempStore* st, const Params& p, Phase* phase) {
+// The readers run on threads of their own; this thread watches them and the
+// connection (LongOperation probes it from the connection's thread only).
+Status ReadRandom(TempStore* st, const Params& p, Phase* phase, LongOperation* op) {
   phase->latencies.resize(p.n * static_cast<uint64_t>(p.threads));
   std::vector<Status> errors(static_cast<size_t>(p.threads));
-  std::atomic<bool> go{false};
-  auto reader = [&](int t) {
+  std::atomic<bool> go{false}, stop{false};
+  std::atomic<uint64_t> done{0};
+  std::atomic<int> finished{0};
+  auto read = [&](int t) {
     std::mt19937_64 rng(1000 + static_cast<uint64_t>(t));
     uint32_t* lat = phase->latencies.data() + p.n * static_cast<uint64_t>(t);
     char key[16];
     while (!go.load()) std::this_thread::yield();
     for (uint64_t i = 0; i < p.n; i++) {
+      if (i % kProgressEvery == 0 && i > 0) {
+        done.fetch_add(kProgressEvery, std::memory_order_relaxed);
+        if (stop.load(std::memory_order_relaxed)) return;
+      }
       FormatKey(rng() % p.n, key);
       const uint64_t t0 = NowNanos();
       auto r = st->db()->BeginRead();
@@ -194,18 +221,28 @@ Status ReadRandom(TempStore* st, const Params& p, Phase* phase) {
       lat[i] = static_cast<uint32_t>(std::min<uint64_t>(NowNanos() - t0, UINT32_MAX));
     }
   };
+  auto reader = [&](int t) {
+    read(t);
+    finished.fetch_add(1);
+  };
   std::vector<std::thread> threads;
   for (int t = 0; t < p.threads; t++) threads.emplace_back(reader, t);
   const uint64_t start = NowNanos();
+  const uint64_t total = p.n * static_cast<uint64_t>(p.threads);
   go.store(true);
+  while (finished.load() < p.threads) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!stop.load() && !op->Continue(phase->name, done.load(), total)) stop.store(true);
+  }
   for (auto& t : threads) t.join();
   phase->nanos = NowNanos() - start;
-  phase->ops = p.n * static_cast<uint64_t>(p.threads);
+  phase->ops = total;
+  if (stop.load()) return Interrupted(phase->name, done.load(), total);
   for (const Status& s : errors) LIGHTNING_RETURN_IF_ERROR(s);
   return Status::OK();
 }
 
-Status ReadSeq(TempStore* st, const Params& p, Phase* phase) {
+Status ReadSeq(TempStore* st, const Params& p, Phase* phase, LongOperation* op) {
   const uint64_t start = NowNanos();
   auto r = st->db()->BeginRead();
   if (!r.ok()) return r.status();
@@ -213,6 +250,9 @@ Status ReadSeq(TempStore* st, const Params& p, Phase* phase) {
   if (!c.ok()) return c.status();
   uint64_t rows = 0, bytes = 0;
   for (c.value()->SeekToFirst(); c.value()->Valid(); c.value()->Next()) {
+    if (rows % kProgressEvery == 0 && !op->Continue(phase->name, rows, p.n)) {
+      return Interrupted(phase->name, rows, p.n);
+    }
     rows++;
     bytes += c.value()->value().size();
   }
@@ -226,13 +266,16 @@ Status ReadSeq(TempStore* st, const Params& p, Phase* phase) {
   return Status::OK();
 }
 
-Status Mixed(TempStore* st, const Params& p, Phase* phase) {
+Status Mixed(TempStore* st, const Params& p, Phase* phase, LongOperation* op) {
   phase->latencies.resize(p.n);
   std::mt19937_64 rng(7);
   char key[16];
   std::string value;
   const uint64_t start = NowNanos();
   for (uint64_t i = 0; i < p.n; i++) {
+    if (i % kProgressEvery == 0 && !op->Continue(phase->name, i, p.n)) {
+      return Interrupted(phase->name, i, p.n);
+    }
     const uint64_t k = rng() % p.n;
     const bool put = rng() % 5 == 0;
     FormatKey(k, key);
@@ -278,7 +321,7 @@ int IntArg(sqlite3_value* v, const char* name, int64_t lo, int64_t hi, int64_t* 
   return SQLITE_OK;
 }
 
-int FillBench(sqlite3*, sqlite3_value** args, std::vector<Row>* rows, std::string* err) {
+int FillBench(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::string* err) {
   Params p;
   p.workload = ValueText(args[0]);
   int64_t n = 0, value_size = 100, threads = 1;
@@ -303,22 +346,26 @@ int FillBench(sqlite3*, sqlite3_value** args, std::vector<Row>* rows, std::strin
     return SQLITE_ERROR;
   }
 
-  TempStore store;
-  Status s = store.Open();
   std::vector<Phase> phases;
-  if (s.ok()) {
-    if (p.workload == "fillseq" || p.workload == "fillrandom") {
-      phases.push_back({p.workload});
-      s = Fill(&store, p, p.workload == "fillrandom", &phases.back());
-    } else {
-      phases.push_back({"load"});
-      s = Fill(&store, p, false, &phases.back());
-      if (s.ok()) {
+  Status s;
+  {
+    LongOperation op(db, "bench", nullptr);
+    TempStore store;  // closed and removed at the end of this block
+    s = store.Open();
+    if (s.ok()) {
+      if (p.workload == "fillseq" || p.workload == "fillrandom") {
         phases.push_back({p.workload});
-        Phase* m = &phases.back();
-        s = p.workload == "readrandom" ? ReadRandom(&store, p, m)
-            : p.workload == "readseq"  ? ReadSeq(&store, p, m)
-                                       : Mixed(&store, p, m);
+        s = Fill(&store, p, p.workload == "fillrandom", &phases.back(), &op);
+      } else {
+        phases.push_back({"load"});
+        s = Fill(&store, p, false, &phases.back(), &op);
+        if (s.ok()) {
+          phases.push_back({p.workload});
+          Phase* m = &phases.back();
+          s = p.workload == "readrandom" ? ReadRandom(&store, p, m, &op)
+              : p.workload == "readseq"  ? ReadSeq(&store, p, m, &op)
+                                         : Mixed(&store, p, m, &op);
+        }
       }
     }
   }

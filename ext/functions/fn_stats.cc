@@ -20,8 +20,11 @@
 ** IMPLEMENTATION NOTES
 **
 **   One row per metric per store (DB::Metrics plus fsyncs and memory_total),
-**   then two rows per tree (entries, depth): the table's tree when a table is
-**   named, every tree of the store otherwise. Counters are relaxed atomic
+**   then four rows on the long operation running on the store, if any
+**   (operation, operation_stage, operation_done, operation_total; NULL when
+**   none runs: see ext/long_operation.h), then two rows per tree (entries,
+**   depth): the table's tree when a table is named, every tree of the store
+**   otherwise. Counters are relaxed atomic
 **   sums; gauges are read from the live structures. A reset zeroes the
 **   counters, latency histograms and profile of the store (not the gauges),
 **   increments stats_resets and restarts stats_age_seconds. An UPDATE of any
@@ -34,16 +37,34 @@
 **   lightning_recommendations). Counters are per store, not per table.
 */
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "ext/functions/functions.h"
 #include "ext/functions/tvf.h"
+#include "ext/long_operation.h"
 #include "ext/session.h"
 #include "ext/store_stats.h"
 #include "vfs/guarded_call.h"
 
 namespace lightning::ext {
 namespace {
+
+// The rows on the long operation running on `t`'s store (values NULL when idle).
+void AddOperationRows(const StoreTarget& t, std::vector<Row>* rows) {
+  const std::optional<OperationState> op = CurrentOperation(t.db);
+  auto add = [&](const char* name, Cell value, const char* unit, const char* description) {
+    rows->push_back(Row{t.label, Cell(), name, std::move(value), unit, description});
+  };
+  add("operation", op ? Cell(op->operation) : Cell(), "text",
+      "the long operation running on the store (checkpoint, compact, check), NULL when none");
+  add("operation_stage", op ? Cell(op->stage) : Cell(), "text",
+      "its current stage (starting, write pages, move extents, check pages)");
+  add("operation_done", op ? Cell(static_cast<int64_t>(op->done)) : Cell(), "count",
+      "units of the stage done (pages, extents or page visits)");
+  add("operation_total", op ? Cell(static_cast<int64_t>(op->total)) : Cell(), "count",
+      "units of the stage in all");
+}
 
 int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::string* err) {
   std::vector<StoreTarget> targets;
@@ -77,7 +98,12 @@ int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
       *err = "lightning_stats: " + s.ToString();
       return SQLITE_ERROR;
     }
+    bool operation_rows = false;  // after the store-wide rows, before the trees'
     for (const StatRow& r : stats) {
+      if (!operation_rows && !r.tree.empty()) {
+        AddOperationRows(t, rows);
+        operation_rows = true;
+      }
       const Metric& m = r.metric;
       Row row{t.label, Cell(), m.name, Cell(), m.unit, m.description};
       if (!r.tree.empty()) row[1] = r.tree;
@@ -88,6 +114,7 @@ int FillStats(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
       }
       rows->push_back(std::move(row));
     }
+    if (!operation_rows) AddOperationRows(t, rows);
   }
   return SQLITE_OK;
 }

@@ -17,6 +17,7 @@ TEST(StatusToSqlite, Codes) {
   EXPECT_EQ(StatusToSqliteCode(Status::NoMemory("m")), SQLITE_NOMEM);
   EXPECT_EQ(StatusToSqliteCode(Status::ReadOnly("r")), SQLITE_READONLY);
   EXPECT_EQ(StatusToSqliteCode(Status::Aborted("a")), SQLITE_ABORT);
+  EXPECT_EQ(StatusToSqliteCode(Status::Interrupted("stopped")), SQLITE_INTERRUPT);
   EXPECT_EQ(StatusToSqliteCode(Status::InvalidArgument("i")), SQLITE_ERROR);
   EXPECT_EQ(StatusToSqliteCode(Status::InvalidArgument("i"), SqliteContext::kWrite), SQLITE_TOOBIG);
   EXPECT_EQ(StatusToSqliteCode(Status::InvalidArgument("i"), SqliteContext::kOpen), SQLITE_NOTADB);

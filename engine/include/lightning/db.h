@@ -164,6 +164,36 @@ class Cursor {
   virtual Status status() const = 0;
 };
 
+// Progress: how a long operation (DB::Checkpoint, Compact, Check) reports
+// how far it got, and learns whether to go on.
+//
+// The operation calls Continue() from its own thread (the caller's), often:
+// at least once per page or batch of pages, so an implementation that wants
+// to react within milliseconds should itself be cheap (read a clock, look at
+// a flag). Stages, in order:
+//   Checkpoint  "wait for writer lock" (milliseconds of busy_timeout, every
+//               5 ms while a write transaction holds it), "write pages"
+//               (done/total: pages), then the page table,
+//               superblock and WAL reset, which are not interruptible
+//   Compact     "wait for writer lock", a checkpoint, "move extents"
+//               (extents), two checkpoints
+//   Check       "check pages" (page visits: each page twice, its structure
+//               then its copy on disk)
+// `total` is the stage's size as known when it starts; Check's grows with
+// `done` when writers add pages meanwhile.
+//
+// Returning false stops the operation at the next safe point; it then
+// returns Status::Interrupted and the store is as valid as before: a
+// checkpoint stopped while writing pages gives their space back and leaves
+// the WAL in charge, a compaction keeps the extents it moved, a check reports
+// nothing for the part it did not reach.
+class Progress {
+ public:
+  virtual ~Progress() = default;
+  // Returns true to go on, false to stop.
+  virtual bool Continue(std::string_view stage, uint64_t done, uint64_t total) = 0;
+};
+
 class DB {
  public:
   // Opens or creates the store at `path` (":memory:" or "" for in-memory)
@@ -206,16 +236,19 @@ class DB {
   // Writes every committed page and a new superblock, then truncates the WAL.
   // OK at once for an in-memory store. Busy if a write transaction holds the
   // writer lock past busy_timeout; ReadOnly if the store has failed; IOError
-  // or NoSpace if a write or sync fails.
-  virtual Status Checkpoint() = 0;
+  // or NoSpace if a write or sync fails. `progress` (optional, borrowed for
+  // the call) is told how far it got and may stop it: Interrupted (see
+  // Progress).
+  virtual Status Checkpoint(Progress* progress = nullptr) = 0;
   // Moves pages out of the file's tail and truncates it, giving space back.
   // Errors as Checkpoint.
-  virtual Status Compact() = 0;
+  virtual Status Compact(Progress* progress = nullptr) = 0;
   // Verifies every reachable page: checksum, structure, key order, counts.
   // Appends one line per problem to *problems (empty = healthy) and returns
   // OK; a non-OK status (Busy: max_readers reached; Corruption or IOError: a
-  // page the walk needs cannot be read) means the check stopped early.
-  virtual Status Check(std::vector<std::string>* problems) = 0;
+  // page the walk needs cannot be read; Interrupted: `progress` stopped it)
+  // means the check stopped early.
+  virtual Status Check(std::vector<std::string>* problems, Progress* progress = nullptr) = 0;
 
   // Changes a live option (see Options) of this instance, not saved.
   // InvalidArgument for an unknown name (suggesting the closest) or a bad

@@ -31,6 +31,7 @@ class [[nodiscard]] Status {
     kNoMemory,         // allocation failed
     kReadOnly,         // write attempted in a read transaction or failed store
     kAborted,          // the transaction can no longer commit
+    kInterrupted,      // a long operation stopped because its Progress said so
   };
 
   Status() noexcept = default;
@@ -57,6 +58,7 @@ class [[nodiscard]] Status {
   static Status NoMemory(std::string_view msg) { return Status(Code::kNoMemory, msg); }
   static Status ReadOnly(std::string_view msg) { return Status(Code::kReadOnly, msg); }
   static Status Aborted(std::string_view msg) { return Status(Code::kAborted, msg); }
+  static Status Interrupted(std::string_view msg) { return Status(Code::kInterrupted, msg); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -64,6 +66,7 @@ class [[nodiscard]] Status {
   bool IsCorruption() const { return code_ == Code::kCorruption; }
   bool IsBusy() const { return code_ == Code::kBusy; }
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
+  bool IsInterrupted() const { return code_ == Code::kInterrupted; }
 
   // The message alone ("" when OK).
   const std::string& message() const;
