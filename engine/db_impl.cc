@@ -86,31 +86,6 @@ void DBImpl::DropUncommitted(const PageId* ids, size_t n) {
   }
 }
 
-Status DBImpl::SetOption(Slice name, Slice value) {
-  const OptionInfo* info = FindOption(name);
-  Options updated;
-  {
-    std::lock_guard<std::mutex> lock(opts_mu_);
-    updated = opts_;
-  }
-  LIGHTNING_RETURN_IF_ERROR(updated.Set(name, value));
-  if (!info->live) {
-    return Status::NotSupported(std::string("option ") + info->name +
-                                " takes effect only when the store is opened");
-  }
-  {
-    std::lock_guard<std::mutex> lock(opts_mu_);
-    opts_ = updated;
-  }
-  sync_mode_.store(static_cast<uint8_t>(updated.sync));
-  if (!in_memory_) {
-    pager_->set_capacity(updated.cache_size);
-    pager_->set_readahead_limit(updated.scan_readahead);
-    pager_->EvictIfNeeded();
-  }
-  return Status::OK();
-}
-
 Options DBImpl::GetOptions() const {
   std::lock_guard<std::mutex> lock(opts_mu_);
   return opts_;

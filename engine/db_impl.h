@@ -64,6 +64,10 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
 
   Status OpenStore();  // called once by DB::Open
   void set_registered() { registered_ = true; }
+  // Applies the options saved in the catalog over those opened with (by
+  // DB::Open, db_options.cc): live ones at once; *reopen when one that
+  // applies only at open differs (*merged then holds the options to open with).
+  Status ApplySavedOptions(Options* merged, bool* reopen);
 
   Result<std::unique_ptr<ReadTxn>> BeginRead() override;
   Result<std::unique_ptr<WriteTxn>> BeginWrite() override;
@@ -72,7 +76,12 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
   Status Compact(Progress* progress = nullptr) override;
   Status Check(std::vector<std::string>* problems, Progress* progress = nullptr) override;
   Status SetOption(Slice name, Slice value) override;
+  Status SaveOption(Slice name, Slice value, bool* live) override;
+  Status SetOptions(const Options& from, const std::vector<std::string>& names, bool save) override;
+  Status SavedOptions(std::map<std::string, std::string>* saved) override;
   Options GetOptions() const override;
+  Result<std::shared_ptr<void>> Attached(const std::string& key,
+                                         const MakeAttachment& make) override;
   std::vector<Metric> Metrics() const override;
   void ResetStats() override;
   std::vector<LatencySummary> Latency() const override;
@@ -137,6 +146,9 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
   Status RelocateTail(Progress* progress);                            // REQUIRES: writer_mu_
   void TruncateFreeTail();                                            // REQUIRES: space_mu_
 
+  // Copies the live options `names` from `from` into opts_; the pager follows.
+  void ApplyLiveOptions(const Options& from, const std::vector<std::string>& names);
+
   // Syncs `file`, timing it (fsync latency, profile) and counting it in `counter`.
   Status SyncFile(File* file, Counter* counter);
   Status Failed() const;  // the sticky error after a failed WAL write/sync
@@ -148,6 +160,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
   const std::string wal_path_;
   mutable std::mutex opts_mu_;
   Options opts_;  // GUARDED_BY(opts_mu_) for live options
+  std::mutex attached_mu_;
+  std::map<std::string, std::weak_ptr<void>> attached_;  // GUARDED_BY(attached_mu_)
   std::atomic<uint8_t> sync_mode_;
 
   Env* const env_;                  // opts_.env or Env::Default()

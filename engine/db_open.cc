@@ -1,6 +1,7 @@
 // Opening a store: the process registry, the lock file, creating a new store
 // and writing superblocks. Bringing an existing store back to its last commit
 // is recovery.cc.
+#include <algorithm>
 #include <random>
 
 #include "engine/checksum.h"
@@ -70,9 +71,33 @@ Result<std::shared_ptr<DB>> DB::Open(const std::string& path, const Options& opt
   }
   auto db = std::make_shared<DBImpl>(canonical, options);
   LIGHTNING_RETURN_IF_ERROR(db->OpenStore());  // a failed store is destroyed unregistered
+  // Options saved in the store override the given ones. One that applies
+  // only at open (io, max_readers) and differs: open again with it.
+  Options merged;
+  bool reopen = false;
+  LIGHTNING_RETURN_IF_ERROR(db->ApplySavedOptions(&merged, &reopen));
+  if (reopen) {
+    db.reset();  // closes (checkpoints) the store first
+    db = std::make_shared<DBImpl>(canonical, merged);
+    LIGHTNING_RETURN_IF_ERROR(db->OpenStore());
+    LIGHTNING_RETURN_IF_ERROR(db->ApplySavedOptions(&merged, &reopen));
+  }
   registry[{env, canonical}] = db;
   db->set_registered();
   return std::shared_ptr<DB>(db);
+}
+
+std::vector<std::shared_ptr<DB>> DB::OpenStores() {
+  std::vector<std::shared_ptr<DB>> stores;
+  {
+    std::lock_guard<std::mutex> lock(registry_mu);
+    for (auto& [key, weak] : Registry()) {
+      if (auto db = weak.lock()) stores.push_back(std::move(db));
+    }
+  }
+  std::sort(stores.begin(), stores.end(),
+            [](const auto& a, const auto& b) { return a->path() < b->path(); });
+  return stores;  // a store released here closes outside registry_mu
 }
 
 DBImpl::DBImpl(std::string path, const Options& options)

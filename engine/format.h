@@ -62,6 +62,7 @@ enum class WalOp : uint8_t {
   kDropTree = 4,    // varint tree
   kRenameTree = 5,  // varint tree | varint nlen | new name
   kClearTree = 6,   // varint tree
+  kSetOption = 7,   // varint 0 | varint nlen | option name | varint vlen | value text
 };
 
 }  // namespace lightning

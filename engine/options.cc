@@ -1,6 +1,7 @@
 #include "lightning/options.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <string>
 
@@ -35,6 +36,8 @@ const std::vector<OptionInfo> kOptions = {
     {"scan_readahead", "32", "0", "1024", "pages", "", true,
      "scans over uncached leaves ask the OS to read up to this many leaves ahead (0: off)"},
 };
+
+std::atomic<uint64_t> parse_count{0};
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -137,21 +140,43 @@ Status ParseBytes(std::string_view text, uint64_t* bytes) {
   return Status::OK();
 }
 
+const std::vector<std::string>& OptionNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const OptionInfo& info : kOptions) n.emplace_back(info.name);
+    return n;
+  }();
+  return names;
+}
+
+std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates,
+                        size_t max_distance) {
+  const std::string lower = Lower(name);
+  const bool nearby = max_distance == kSuggestNearby;
+  std::string best;
+  size_t best_d = SIZE_MAX;
+  for (const std::string& c : candidates) {
+    size_t d = EditDistance(lower, Lower(c));
+    if (nearby && (c.find(lower) != std::string::npos || lower.find(c) != std::string::npos))
+      d = std::min<size_t>(d, 2);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  const size_t limit = nearby ? std::max<size_t>(2, lower.size() / 2) : max_distance;
+  return best_d <= limit ? best : "";
+}
+
+uint64_t OptionParseCount() { return parse_count.load(std::memory_order_relaxed); }
+
 Status Options::Set(std::string_view name, std::string_view value) {
+  parse_count.fetch_add(1, std::memory_order_relaxed);
   const OptionInfo* info = FindOption(name);
   if (info == nullptr) {
-    const OptionInfo* best = nullptr;
-    size_t best_distance = SIZE_MAX;
-    for (const OptionInfo& candidate : kOptions) {
-      size_t d = EditDistance(Lower(name), candidate.name);
-      if (d < best_distance) {
-        best_distance = d;
-        best = &candidate;
-      }
-    }
     std::string msg = "unknown option '" + std::string(name) + "'";
-    if (best != nullptr && best_distance <= 4)
-      msg += std::string("; did you mean '") + best->name + "'?";
+    const std::string close = ClosestName(name, OptionNames());
+    if (!close.empty()) msg += "; did you mean '" + close + "'?";
     return Status::InvalidArgument(msg);
   }
   const std::string n = info->name;
@@ -249,6 +274,56 @@ Status Options::Get(std::string_view name, std::string* value) const {
   else if (n == "scan_readahead")
     *value = std::to_string(scan_readahead);
   return Status::OK();
+}
+
+Status Options::Assign(std::string_view name, const Options& from) {
+  const OptionInfo* info = FindOption(name);
+  if (info == nullptr) return Status::NotFound("unknown option '" + std::string(name) + "'");
+  const std::string n = info->name;
+  if (n == "page_size")
+    page_size = from.page_size;
+  else if (n == "cache_size")
+    cache_size = from.cache_size;
+  else if (n == "sync")
+    sync = from.sync;
+  else if (n == "compression")
+    compression = from.compression;
+  else if (n == "compression_level")
+    compression_level = from.compression_level;
+  else if (n == "checksum")
+    checksum = from.checksum;
+  else if (n == "checkpoint_wal_size")
+    checkpoint_wal_size = from.checkpoint_wal_size;
+  else if (n == "checkpoint_dirty_size")
+    checkpoint_dirty_size = from.checkpoint_dirty_size;
+  else if (n == "busy_timeout")
+    busy_timeout_ms = from.busy_timeout_ms;
+  else if (n == "io")
+    io = from.io;
+  else if (n == "max_readers")
+    max_readers = from.max_readers;
+  else if (n == "scan_readahead")
+    scan_readahead = from.scan_readahead;
+  return Status::OK();
+}
+
+std::string OptionsMarkdown() {
+  std::string md =
+      "| option | default | range | applies | what it does |\n"
+      "|---|---|---|---|---|\n";
+  for (const OptionInfo& info : kOptions) {
+    std::string range = *info.allowed ? std::string(info.allowed) : "";
+    if (*info.min_value) range = std::string(info.min_value) + " .. " + info.max_value;
+    if (*info.unit && *info.min_value) range += std::string(" ") + info.unit;
+    for (size_t i = 0; (i = range.find('|', i)) != std::string::npos; i += 2)
+      range.replace(i, 1, "\\|");
+    const char* applies = std::string(info.name) == "page_size" ? "at creation"
+                          : info.live                           ? "live"
+                                                                : "next open";
+    md += std::string("| `") + info.name + "` | " + info.default_value + " | " + range + " | " +
+          applies + " | " + info.description + " |\n";
+  }
+  return md;
 }
 
 }  // namespace lightning

@@ -15,6 +15,8 @@ std::string CatalogIdKey(TreeId id) {
 
 std::string CatalogNameKey(std::string_view name) { return "n" + std::string(name); }
 
+std::string CatalogOptionKey(std::string_view option) { return "o" + std::string(option); }
+
 std::string EncodeTreeMeta(const TreeMeta& m) {
   std::string v;
   PutVarint64(&v, m.id);
@@ -142,6 +144,19 @@ Status TxnCommon::CommonListTrees(std::vector<TreeInfo>* trees) {
     TreeMeta m;
     LIGHTNING_RETURN_IF_ERROR(FindMeta(DecodeFixed64(v.data()), &m));
     trees->push_back(TreeInfo{m.name, m.id, m.root.count, m.root.depth});
+    LIGHTNING_RETURN_IF_ERROR(it.Next());
+  }
+  return Status::OK();
+}
+
+Status TxnCommon::ListOptions(std::map<std::string, std::string>* options) {
+  options->clear();
+  TreeIterator it(this, version_.catalog);
+  LIGHTNING_RETURN_IF_ERROR(it.Seek("o"));
+  while (it.Valid() && !it.key().empty() && it.key()[0] == 'o') {
+    std::string_view v;
+    LIGHTNING_RETURN_IF_ERROR(it.value(&v));
+    (*options)[std::string(it.key().substr(1))] = std::string(v);
     LIGHTNING_RETURN_IF_ERROR(it.Next());
   }
   return Status::OK();

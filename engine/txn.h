@@ -24,6 +24,7 @@ namespace lightning {
 // Catalog keys and values.
 std::string CatalogIdKey(TreeId id);
 std::string CatalogNameKey(std::string_view name);
+std::string CatalogOptionKey(std::string_view option);  // 'o' + name -> value text
 std::string EncodeTreeMeta(const TreeMeta& meta);
 Status DecodeTreeMeta(std::string_view bytes, TreeMeta* meta);
 
@@ -57,6 +58,8 @@ class TxnCommon : public virtual PageSource {
   bool CachedRoot(TreeId tree, TreeRoot* root) const;
   void RememberRoot(TreeId tree, const TreeRoot& root) const;
   Status CommonListTrees(std::vector<TreeInfo>* trees);
+  // The options saved in the catalog (DB::SaveOption).
+  Status ListOptions(std::map<std::string, std::string>* options);
   Status CommonGetView(TreeId tree, Slice key, Slice* value);
   [[gnu::always_inline]] inline Status GetViewUnmeasured(TreeId tree, Slice key, Slice* value);
   [[gnu::noinline, gnu::cold]] Status MeasuredGetView(TreeId tree, Slice key, Slice* value);
@@ -90,6 +93,7 @@ class ReadTxnImpl final : public ReadTxn, public TxnCommon {
   }
   uint64_t id() const override { return version_.txn; }
   Status LoadMeta(TreeId tree, TreeMeta* meta) { return FindMeta(tree, meta); }
+  Status LoadOptions(std::map<std::string, std::string>* options) { return ListOptions(options); }
 };
 
 class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter {
@@ -133,6 +137,8 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
     lsn_ = lsn;
   }
   Status ApplyPayload(std::string_view payload);
+  // Saves option `name` = `value` (text) in the catalog (DB::SaveOption).
+  Status PutOption(Slice name, Slice value);
 
   // What the store's commit (StoreWriter::CommitWrite) reads of the
   // transaction. Valid until Finish().

@@ -304,6 +304,14 @@ Status WriteTxnImpl::ClearTree(TreeId tree) {
   return Status::OK();
 }
 
+Status WriteTxnImpl::PutOption(Slice name, Slice value) {
+  LIGHTNING_RETURN_IF_ERROR(CheckOpen());
+  LIGHTNING_RETURN_IF_ERROR(PutCatalog(CatalogOptionKey(name), value));
+  mod_count_++;
+  LogOp(WalOp::kSetOption, 0, name, value, true);
+  return Status::OK();
+}
+
 // ---- savepoints ----
 
 Status WriteTxnImpl::Savepoint(int* depth) {
@@ -414,6 +422,12 @@ Status WriteTxnImpl::ApplyPayload(std::string_view payload) {
       }
       case WalOp::kClearTree:
         LIGHTNING_RETURN_IF_ERROR(ClearTree(tree));
+        break;
+      case WalOp::kSetOption:
+        if (!GetLengthPrefixed(&p, limit, &a) || !GetLengthPrefixed(&p, limit, &b)) {
+          return Status::Corruption("WAL option record is malformed");
+        }
+        LIGHTNING_RETURN_IF_ERROR(PutOption(a, b));
         break;
       default:
         return Status::Corruption("WAL record has unknown operation " +

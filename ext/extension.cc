@@ -38,6 +38,7 @@ SQLITE_EXTENSION_INIT1
 #include "ext/functions/functions.h"
 #include "ext/sqlite_api.h"
 #include "ext/vtab/vtab.h"
+#include "vfs/guarded_call.h"
 #include "vfs/lightning_vfs.h"
 
 namespace lightning::ext {
@@ -48,7 +49,7 @@ namespace {
 std::once_flag g_auto_extension_once;
 
 int RegisterAll(sqlite3* db, char** err) noexcept {
-  try {
+  return GuardedCall([&] {
     if (sqlite3_libversion_number() < kMinSqliteVersion) {
       if (err)
         *err =
@@ -73,9 +74,7 @@ int RegisterAll(sqlite3* db, char** err) noexcept {
     if (rc != SQLITE_OK && err)
       *err = sqlite3_mprintf("lightning: cannot register functions: %s", sqlite3_errmsg(db));
     return rc;
-  } catch (...) {
-    return SQLITE_NOMEM;
-  }
+  });
 }
 
 // Called by SQLite for each new connection once the extension is loaded.

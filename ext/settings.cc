@@ -1,11 +1,12 @@
 #include "ext/settings.h"
 
-#include <mutex>
+#include <map>
 
 namespace lightning::ext {
+namespace {
 
-Status LoadSettings(DB* db, std::map<std::string, std::string>* settings) {
-  settings->clear();
+// The old tree's entries; none when there is no such tree.
+Status ReadLegacyTree(DB* db, std::map<std::string, std::string>* settings) {
   auto r = db->BeginRead();
   if (!r.ok()) return r.status();
   ReadTxn& txn = *r.value();
@@ -19,65 +20,42 @@ Status LoadSettings(DB* db, std::map<std::string, std::string>* settings) {
   for (cur.SeekToFirst(); cur.Valid(); cur.Next()) {
     (*settings)[std::string(cur.key())] = std::string(cur.value());
   }
-  return cur.status();
+  if (!cur.status().ok()) return cur.status();
+  if (settings->empty()) (*settings)[""] = "";  // an empty tree: still to be dropped
+  return Status::OK();
 }
 
-Status SaveSetting(DB* db, const std::string& name, const std::string& value) {
-  Options check = db->GetOptions();
-  LIGHTNING_RETURN_IF_ERROR(check.Set(name, value));
-  const OptionInfo* info = FindOption(name);
-  std::string canonical;
-  LIGHTNING_RETURN_IF_ERROR(check.Get(info->name, &canonical));
-  if (std::string(info->name) == "page_size") {
-    std::string current;
-    (void)db->GetOptions().Get("page_size", &current);
-    if (canonical != current) {
-      return Status::InvalidArgument(
-          "page_size is fixed when the store is created (this store's is " + current + ")");
-    }
-  }
-  auto w = db->BeginWrite();
-  if (!w.ok()) return w.status();
-  WriteTxn& txn = *w.value();
-  TreeId tree;
-  Status s = txn.OpenTree(kSettingsTree, &tree);
-  if (s.IsNotFound()) s = txn.CreateTree(kSettingsTree, &tree);
-  if (s.ok()) s = txn.Put(tree, info->name, canonical);
-  if (s.ok()) s = txn.Commit();
-  return s;
-}
+}  // namespace
 
-Status ApplySavedSettings(const std::string& path, const Options& opened, std::shared_ptr<DB>* db) {
+Status MigrateLegacySettings(const std::string& path, const Options& opened,
+                             std::shared_ptr<DB>* db) {
   if ((*db)->in_memory()) return Status::OK();
-  static std::mutex mu;
-  static auto* seen = new std::map<std::string, std::weak_ptr<DB>>();  // never destroyed
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = seen->find(path);
-  if (it != seen->end() && it->second.lock() == *db) return Status::OK();
-
-  std::map<std::string, std::string> saved;
-  LIGHTNING_RETURN_IF_ERROR(LoadSettings(db->get(), &saved));
-  Options merged = opened;
-  const Options current = (*db)->GetOptions();
+  std::map<std::string, std::string> legacy;
+  LIGHTNING_RETURN_IF_ERROR(ReadLegacyTree(db->get(), &legacy));
+  if (legacy.empty()) return Status::OK();
+  const Options before = (*db)->GetOptions();
   bool reopen = false;
-  for (const auto& [name, value] : saved) {
+  for (const auto& [name, value] : legacy) {
     const OptionInfo* info = FindOption(name);
-    if (info == nullptr || !merged.Set(name, value).ok()) continue;  // from a newer build: skip
+    if (info == nullptr || name == "page_size") continue;
+    if (!(*db)->SaveOption(name, value).ok()) continue;  // not valid in this build: dropped
     std::string now;
-    (void)current.Get(name, &now);
-    if (!info->live && now != value && name != "page_size") reopen = true;
+    (void)before.Get(name, &now);
+    if (!info->live && now != value) reopen = true;
+  }
+  {
+    auto w = (*db)->BeginWrite();
+    if (!w.ok()) return w.status();
+    Status s = w.value()->DropTree(kSettingsTree);
+    if (s.ok()) s = w.value()->Commit();
+    if (!s.ok() && !s.IsNotFound()) return s;
   }
   if (reopen && db->use_count() == 1) {
     db->reset();  // closes the store (it checkpoints) before it is opened again
-    auto r = DB::Open(path, merged);
+    auto r = DB::Open(path, opened);
     if (!r.ok()) return r.status();
     *db = std::move(r).value();
   }
-  for (const auto& [name, value] : saved) {
-    const OptionInfo* info = FindOption(name);
-    if (info != nullptr && info->live) (void)(*db)->SetOption(name, value);
-  }
-  (*seen)[path] = *db;
   return Status::OK();
 }
 

@@ -1,19 +1,12 @@
-// Settings: options changed through lightning_config or lightning_preset,
-// saved in the store itself so that they outlive the process.
+// Settings saved by older builds: options changed through lightning_config or
+// lightning_preset used to live in a reserved tree of the store
+// (kSettingsTree: option name -> value text). The engine now keeps them in
+// the store's catalog (DB::SaveOption) and applies them at every open; a store
+// that still has the old tree is migrated once, when this process opens it.
 //
-// They live in a reserved tree of the store (kSettingsTree: option name ->
-// value text), written in a write transaction of its own. When a process
-// opens the store (the first connection to use it), the saved settings
-// override the options of the CREATE VIRTUAL TABLE statement: live ones are
-// applied with DB::SetOption, and if one that applies only at open (io,
-// max_readers) differs, the store is reopened with it at once.
-// Precedence: engine default < CREATE VIRTUAL TABLE options < saved settings.
-//
-// No SQLite here. Thread safety: ApplySavedSettings serialises itself with a
-// process-wide mutex; the others are as safe as the DB calls they make.
+// No SQLite here. Thread safety: as the DB calls it makes.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 
@@ -21,21 +14,15 @@
 
 namespace lightning::ext {
 
-// The reserved tree. A lightning table of this name is refused.
+// The old reserved tree. A lightning table of this name is still refused.
 inline constexpr char kSettingsTree[] = "__lightning_settings";
 
-// The settings saved in `db` (none when it has no settings tree).
-Status LoadSettings(DB* db, std::map<std::string, std::string>* settings);
-
-// Validates and saves name = value (for page_size: only its current value).
-// REQUIRES: the caller holds no write transaction on `db` (it would wait for
-// itself); Busy after busy_timeout if another writer holds the store.
-Status SaveSetting(DB* db, const std::string& name, const std::string& value);
-
-// Applies the saved settings to a store just opened at `path` with `opened`.
-// Does nothing for an instance it has already seen (another connection of
-// this process opened it first) or an in-memory store. May replace *db with
-// a reopened instance.
-Status ApplySavedSettings(const std::string& path, const Options& opened, std::shared_ptr<DB>* db);
+// Moves the settings of an old reserved tree, if `*db` has one, into the
+// store's catalog and drops the tree. When one that applies only at open
+// (io, max_readers) changes and nobody else holds the store yet, reopens
+// it at `path` with `opened` so that it applies at once (*db is replaced).
+// Values this build does not accept are dropped with the tree.
+Status MigrateLegacySettings(const std::string& path, const Options& opened,
+                             std::shared_ptr<DB>* db);
 
 }  // namespace lightning::ext

@@ -14,10 +14,15 @@ constexpr char kFormatKey[] = "format";
 constexpr char kFormatVersion[] = "1";
 constexpr char kBlockSizeKey[] = "block_size";
 constexpr char kFileSizeKey[] = "file_size";
-constexpr char kOptionPrefix[] = "opt.";
-// Options that belong to the database rather than to one open: remembered in
-// the meta tree and applied again when a later open does not name them.
-constexpr const char* kRememberedOptions[] = {"compression", "compression_level", "checksum"};
+// Options that belong to the database rather than to one open: saved in the
+// store's catalog (DB::SetOptions) and applied again by the engine when a
+// later open does not name them. Older builds kept them in the meta tree as
+// kLegacyOptionPrefix + name: read once and moved to the catalog.
+constexpr char kLegacyOptionPrefix[] = "opt.";
+const std::vector<std::string> kRememberedOptions = {"compression", "compression_level",
+                                                     "checksum"};
+// The key of a PageStore attached to its engine store (DB::Attached).
+constexpr char kAttachmentKey[] = "lightning.vfs.page_store";
 constexpr uint32_t kDefaultBlockSize = 4096;
 
 std::string BlockKey(uint32_t b) {
@@ -48,12 +53,6 @@ uint32_t ChooseBlockSize(uint64_t offset, size_t n) {
   return kDefaultBlockSize;
 }
 
-std::mutex registry_mu;
-std::map<DB*, std::weak_ptr<PageStore>>& Registry() {
-  static auto* registry = new std::map<DB*, std::weak_ptr<PageStore>>();
-  return *registry;
-}
-
 }  // namespace
 
 Result<std::shared_ptr<PageStore>> PageStore::Open(const std::string& path,
@@ -65,21 +64,15 @@ Result<std::shared_ptr<PageStore>> PageStore::Open(const std::string& path,
   auto opened = DB::Open(path, engine);
   if (!opened.ok()) return opened.status();
   std::shared_ptr<DB> db = std::move(opened).value();
-  std::shared_ptr<PageStore> store;
-  std::unique_lock<std::mutex> lock(registry_mu);
-  auto& registry = Registry();
-  auto it = registry.find(db.get());
-  if (it != registry.end()) store = it->second.lock();
-  if (store) return store;
-  store.reset(new PageStore(db, options));
-  Status s = store->LoadOrCreate(options);
-  if (s.ok()) {
-    registry[db.get()] = store;
+  // One PageStore per engine store, kept on the store itself.
+  auto attached = db->Attached(kAttachmentKey, [&]() -> Result<std::shared_ptr<void>> {
+    std::shared_ptr<PageStore> store(new PageStore(db, options));
+    LIGHTNING_RETURN_IF_ERROR(store->LoadOrCreate(options));
     store->StartCheckpointer();
-  }
-  lock.unlock();  // a failed store's destructor takes registry_mu
-  if (!s.ok()) return s;
-  return store;
+    return std::shared_ptr<void>(std::move(store));
+  });
+  if (!attached.ok()) return attached.status();
+  return std::static_pointer_cast<PageStore>(std::move(attached).value());
 }
 
 PageStore::PageStore(std::shared_ptr<DB> db, const StoreOptions& options)
@@ -94,10 +87,6 @@ PageStore::~PageStore() {
   // The last handle normally commits at close (xClose); this catches a close
   // that raced with ForEachOpenStore holding a reference.
   if (HasPending()) (void)Commit(false);
-  std::lock_guard<std::mutex> lock(registry_mu);
-  auto& registry = Registry();
-  auto it = registry.find(db_.get());
-  if (it != registry.end() && it->second.expired()) registry.erase(it);
 }
 
 void PageStore::StartCheckpointer() {
@@ -134,7 +123,7 @@ void PageStore::CheckpointerLoop() {
 }
 
 Status PageStore::LoadOrCreate(const StoreOptions& options) {
-  std::map<std::string, std::string> remembered;
+  std::map<std::string, std::string> legacy;  // options in the meta tree (older builds)
   {
     auto r = db_->BeginRead();
     if (!r.ok()) return r.status();
@@ -167,8 +156,8 @@ Status PageStore::LoadOrCreate(const StoreOptions& options) {
       durable_block_size_ = static_cast<uint32_t>(bs);
       size_ = size;
       durable_size_ = size;
-      for (const char* name : kRememberedOptions) {
-        if (txn->Get(meta_tree_, std::string(kOptionPrefix) + name, &v).ok()) remembered[name] = v;
+      for (const std::string& name : kRememberedOptions) {
+        if (txn->Get(meta_tree_, kLegacyOptionPrefix + name, &v).ok()) legacy[name] = v;
       }
     } else if (s.IsNotFound()) {
       std::vector<TreeInfo> trees;
@@ -182,34 +171,59 @@ Status PageStore::LoadOrCreate(const StoreOptions& options) {
       return s;
     }
   }
-  // Options of the database: apply the remembered ones the opener did not name.
-  for (const auto& [name, value] : remembered) {
-    if (options.given.count(name) == 0) LIGHTNING_RETURN_IF_ERROR(db_->SetOption(name, value));
-  }
-  bool write_options = false;
-  for (const char* name : kRememberedOptions) {
-    auto g = options.given.find(name);
-    if (g != options.given.end() ? remembered[name] != g->second : remembered.count(name) == 0) {
-      write_options = true;
-    }
-  }
-  if (meta_tree_ != 0 && !write_options) return Status::OK();
-
-  auto w = db_->BeginWrite();
-  if (!w.ok()) return w.status();
-  WriteTxn* txn = w.value().get();
   if (meta_tree_ == 0) {
+    auto w = db_->BeginWrite();
+    if (!w.ok()) return w.status();
+    WriteTxn* txn = w.value().get();
     LIGHTNING_RETURN_IF_ERROR(txn->CreateTree(kPagesTree, &pages_tree_));
     LIGHTNING_RETURN_IF_ERROR(txn->CreateTree(kMetaTree, &meta_tree_));
     LIGHTNING_RETURN_IF_ERROR(txn->Put(meta_tree_, kFormatKey, kFormatVersion));
+    LIGHTNING_RETURN_IF_ERROR(txn->Commit());
   }
-  const Options current = db_->GetOptions();
-  for (const char* name : kRememberedOptions) {
-    std::string value;
-    LIGHTNING_RETURN_IF_ERROR(current.Get(name, &value));
-    LIGHTNING_RETURN_IF_ERROR(txn->Put(meta_tree_, std::string(kOptionPrefix) + name, value));
+  return SaveDatabaseOptions(options, legacy);
+}
+
+// The database's options (kRememberedOptions): the engine applied those saved
+// in its catalog when it opened the store. Saves the ones the opener named
+// (they replace the saved ones, and apply now), and the current value of any
+// not saved yet (a new database), so that later opens that do not name them
+// find them. Options of an older build's meta tree move to the catalog here.
+Status PageStore::SaveDatabaseOptions(const StoreOptions& options,
+                                      const std::map<std::string, std::string>& legacy) {
+  if (!legacy.empty()) {
+    Options from = db_->GetOptions();
+    std::vector<std::string> names;
+    for (const auto& [name, value] : legacy) {
+      if (options.given.count(name) != 0 || !from.Set(name, value).ok()) continue;
+      names.push_back(name);
+    }
+    LIGHTNING_RETURN_IF_ERROR(db_->SetOptions(from, names, true));
+    auto w = db_->BeginWrite();
+    if (!w.ok()) return w.status();
+    for (const auto& [name, value] : legacy) {
+      LIGHTNING_RETURN_IF_ERROR(w.value()->Delete(meta_tree_, kLegacyOptionPrefix + name));
+    }
+    LIGHTNING_RETURN_IF_ERROR(w.value()->Commit());
   }
-  return txn->Commit();
+  std::map<std::string, std::string> saved;
+  LIGHTNING_RETURN_IF_ERROR(db_->SavedOptions(&saved));
+  std::vector<std::string> names;
+  for (const std::string& name : kRememberedOptions) {
+    auto given = options.given.find(name);
+    auto have = saved.find(name);
+    if (given != options.given.end() ? have == saved.end() || have->second != given->second
+                                     : have == saved.end()) {
+      names.push_back(name);
+    }
+  }
+  if (names.empty()) return Status::OK();
+  // Named ones from the opener's options, the others as they are now.
+  Options from = db_->GetOptions();
+  for (const std::string& name : names) {
+    if (options.given.count(name) != 0)
+      LIGHTNING_RETURN_IF_ERROR(from.Assign(name, options.engine));
+  }
+  return db_->SetOptions(from, names, true);
 }
 
 Status PageStore::ReadStoredBlock(ReadTxn* txn, uint32_t b, char* dst) {
@@ -592,14 +606,12 @@ std::vector<Metric> PageStore::Metrics() const {
 
 void ForEachOpenStore(const std::function<void(const std::string&, PageStore&)>& fn) {
   std::vector<std::shared_ptr<PageStore>> stores;
-  {
-    std::lock_guard<std::mutex> lock(registry_mu);
-    for (auto& [db, weak] : Registry()) {
-      if (auto s = weak.lock()) stores.push_back(std::move(s));
+  for (const std::shared_ptr<DB>& db : DB::OpenStores()) {  // in path order
+    auto attached = db->Attached(kAttachmentKey, nullptr);
+    if (attached.ok() && attached.value()) {
+      stores.push_back(std::static_pointer_cast<PageStore>(attached.value()));
     }
   }
-  std::sort(stores.begin(), stores.end(),
-            [](const auto& a, const auto& b) { return a->path() < b->path(); });
   for (auto& s : stores) fn(s->path(), *s);
 }
 

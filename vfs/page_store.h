@@ -15,10 +15,13 @@
 //                 (block_size of them). A block absent from the tree reads as
 //                 zeros (a hole).
 //   tree "meta"   "format" -> "1"; "block_size" -> u32 LE; "file_size" -> u64 LE
-//                 (the logical size of the SQLite file); "opt.<name>" -> the
-//                 store options given when the database was created or last
-//                 opened with them (compression, compression_level, checksum),
-//                 applied again by later opens that do not name them.
+//                 (the logical size of the SQLite file).
+//
+// The store options given when the database was created or last opened with
+// them (compression, compression_level, checksum) are saved in the engine
+// store's catalog (DB::SetOptions), which applies them again at later opens
+// that do not name them. (Older builds kept them in "meta" as "opt.<name>":
+// moved to the catalog at the first open.)
 //
 // The block size is the SQLite page size seen in the first write (SQLite writes
 // whole pages), fixed from then on; writes of other sizes or alignments work by
@@ -36,7 +39,8 @@
 // VFS. See the README, "The lightning VFS".
 //
 // Instances: Open() returns the one PageStore of this process for that engine
-// store (DB::Open shares one engine instance per path), reference counted.
+// store (DB::Open shares one engine instance per path, and the PageStore is
+// attached to it: DB::Attached), reference counted.
 //
 // Checkpoints. The engine compresses and checksums pages when it checkpoints
 // (DB::Checkpoint), not when it commits. A PageStore runs a background thread
@@ -193,6 +197,8 @@ class PageStore {
 
   PageStore(std::shared_ptr<DB> db, const StoreOptions& options);
   Status LoadOrCreate(const StoreOptions& options);
+  Status SaveDatabaseOptions(const StoreOptions& options,
+                             const std::map<std::string, std::string>& legacy);
   // Reads committed block `b` into dst (block_size_ bytes; zeros if absent).
   Status ReadStoredBlock(ReadTxn* txn, uint32_t b, char* dst);
   // The current content of block b (pending, stored or zeros) into *out.

@@ -31,20 +31,6 @@ constexpr UriOption kUriOptions[] = {
 constexpr const char* kSqliteParameters[] = {"vfs",    "mode",      "cache", "psow",
                                              "nolock", "immutable", "modeof"};
 
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); j++) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); i++) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); j++) {
-      cur[j] =
-          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 Status BadParameter(const char* uri_name, const char* value, const Status& why) {
   return Status::InvalidArgument(std::string("lightning VFS: URI parameter ") + uri_name + "=" +
                                  value + " is invalid: " + why.message());
@@ -69,9 +55,10 @@ Status ParseUriOptions(const UriLookup& lookup, const std::vector<std::string>& 
     for (const UriOption& o : kUriOptions) known |= name == o.uri_name;
     for (const char* p : kSqliteParameters) known |= name == p;
     if (known) continue;
+    // Strict: a parameter far from ours belongs to another extension.
     for (const UriOption& o : kUriOptions) {
       const size_t len = std::string(o.uri_name).size();
-      if (name.size() >= 3 && EditDistance(name, o.uri_name) <= (len >= 6 ? 2u : 1u)) {
+      if (name.size() >= 3 && !ClosestName(name, {o.uri_name}, len >= 6 ? 2u : 1u).empty()) {
         return Status::InvalidArgument("lightning VFS: unknown URI parameter '" + name +
                                        "'; did you mean '" + o.uri_name + "'?");
       }

@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "vfs/guarded_call.h"
 #include "vfs/lightning_vfs.h"
 #include "vfs/page_store.h"
 #include "vfs/status_to_sqlite.h"
@@ -154,11 +155,7 @@ int xOpen(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags,
   if ((flags & SQLITE_OPEN_MAIN_DB) == 0 || name == nullptr) {
     return LowerVfs(vfs)->xOpen(LowerVfs(vfs), name, file, flags, out_flags);
   }
-  try {
-    return OpenMainDb(vfs, name, file, flags, out_flags);
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  }
+  return GuardedCall([&] { return OpenMainDb(vfs, name, file, flags, out_flags); }, SQLITE_NOMEM);
 }
 
 int xDelete(sqlite3_vfs* vfs, const char* name, int sync_dir) noexcept {

@@ -9,6 +9,7 @@
 #include <new>
 #include <string>
 
+#include "vfs/guarded_call.h"
 #include "vfs/lightning_vfs.h"
 
 namespace lightning::vfs {
@@ -40,46 +41,47 @@ int xClose(sqlite3_file* file) noexcept {
 
 // Reads from pending writes or the store; a checksum failure is IOERR_DATA.
 int xRead(sqlite3_file* file, void* buf, int amount, sqlite3_int64 offset) noexcept {
-  try {
-    size_t got = 0;
-    LightningFile* f = Self(file);
-    Status s = f->store->Read(static_cast<uint64_t>(offset), static_cast<size_t>(amount),
-                              static_cast<char*>(buf), &got, &f->read_cache);
-    if (!s.ok()) return ReportError(s, SQLITE_IOERR_READ, "read");
-    return got < static_cast<size_t>(amount) ? SQLITE_IOERR_SHORT_READ : SQLITE_OK;
-  } catch (const std::bad_alloc&) {
-    return SQLITE_IOERR_NOMEM;
-  }
+  return GuardedCall(
+      [&] {
+        size_t got = 0;
+        LightningFile* f = Self(file);
+        Status s = f->store->Read(static_cast<uint64_t>(offset), static_cast<size_t>(amount),
+                                  static_cast<char*>(buf), &got, &f->read_cache);
+        if (!s.ok()) return ReportError(s, SQLITE_IOERR_READ, "read");
+        return got < static_cast<size_t>(amount) ? SQLITE_IOERR_SHORT_READ : SQLITE_OK;
+      },
+      SQLITE_IOERR_NOMEM);
 }
 
 // Buffers the write until xSync (visible to every connection at once).
 int xWrite(sqlite3_file* file, const void* buf, int amount, sqlite3_int64 offset) noexcept {
-  try {
-    Status s = Self(file)->store->Write(static_cast<uint64_t>(offset),
-                                        static_cast<const char*>(buf), static_cast<size_t>(amount));
-    return s.ok() ? SQLITE_OK : ReportError(s, SQLITE_IOERR_WRITE, "write");
-  } catch (const std::bad_alloc&) {
-    return SQLITE_IOERR_NOMEM;
-  }
+  return GuardedCall(
+      [&] {
+        Status s =
+            Self(file)->store->Write(static_cast<uint64_t>(offset), static_cast<const char*>(buf),
+                                     static_cast<size_t>(amount));
+        return s.ok() ? SQLITE_OK : ReportError(s, SQLITE_IOERR_WRITE, "write");
+      },
+      SQLITE_IOERR_NOMEM);
 }
 
 int xTruncate(sqlite3_file* file, sqlite3_int64 size) noexcept {
-  try {
-    Status s = Self(file)->store->Truncate(static_cast<uint64_t>(size));
-    return s.ok() ? SQLITE_OK : ReportError(s, SQLITE_IOERR_TRUNCATE, "truncate");
-  } catch (const std::bad_alloc&) {
-    return SQLITE_IOERR_NOMEM;
-  }
+  return GuardedCall(
+      [&] {
+        Status s = Self(file)->store->Truncate(static_cast<uint64_t>(size));
+        return s.ok() ? SQLITE_OK : ReportError(s, SQLITE_IOERR_TRUNCATE, "truncate");
+      },
+      SQLITE_IOERR_NOMEM);
 }
 
 // The commit point: every pending page and the size, in one engine transaction.
 int xSync(sqlite3_file* file, int flags) noexcept {
-  try {
-    Status s = Self(file)->store->Sync();
-    return s.ok() ? SQLITE_OK : ReportError(s, SQLITE_IOERR_FSYNC, "sync");
-  } catch (const std::bad_alloc&) {
-    return SQLITE_IOERR_NOMEM;
-  }
+  return GuardedCall(
+      [&] {
+        Status s = Self(file)->store->Sync();
+        return s.ok() ? SQLITE_OK : ReportError(s, SQLITE_IOERR_FSYNC, "sync");
+      },
+      SQLITE_IOERR_NOMEM);
 }
 
 int xFileSize(sqlite3_file* file, sqlite3_int64* size) noexcept {
@@ -95,11 +97,8 @@ int xLock(sqlite3_file* file, int level) noexcept {
 int xUnlock(sqlite3_file* file, int level) noexcept {
   int rc = SQLITE_OK;
   if (level <= SQLITE_LOCK_SHARED) {
-    try {
-      rc = CommitPending(Self(file), "commit at unlock");
-    } catch (const std::bad_alloc&) {
-      rc = SQLITE_IOERR_NOMEM;
-    }
+    rc = GuardedCall([&] { return CommitPending(Self(file), "commit at unlock"); },
+                     SQLITE_IOERR_NOMEM);
   }
   int lower_rc = Lower(file)->pMethods->xUnlock(Lower(file), level);
   return rc != SQLITE_OK ? rc : lower_rc;
@@ -166,34 +165,34 @@ int Pragma(LightningFile* f, char** args) {
 int xFileControl(sqlite3_file* file, int op, void* arg) noexcept {
   LightningFile* f = Self(file);
   sqlite3_file* lower = Lower(file);
-  try {
-    switch (op) {
-      case SQLITE_FCNTL_SIZE_HINT:
-      case SQLITE_FCNTL_CHUNK_SIZE:
-        return SQLITE_OK;  // the store allocates its own space
-      case SQLITE_FCNTL_MMAP_SIZE:
-        *static_cast<sqlite3_int64*>(arg) = 0;  // pages are transformed: no mmap
-        return SQLITE_OK;
-      case SQLITE_FCNTL_CKPT_DONE:
-        // A WAL checkpoint copied frames into the file; with synchronous=OFF
-        // no xSync follows, and the WAL may be reset before the next one.
-        (void)CommitPending(f, "commit after checkpoint");
-        return SQLITE_OK;
-      case SQLITE_FCNTL_PRAGMA:
-        return Pragma(f, static_cast<char**>(arg));
-      case SQLITE_FCNTL_VFSNAME: {
-        int rc = lower->pMethods->xFileControl(lower, op, arg);
-        char** name = static_cast<char**>(arg);
-        *name = rc == SQLITE_OK && *name ? sqlite3_mprintf("%s/%z", kVfsName, *name)
-                                         : sqlite3_mprintf("%s", kVfsName);
-        return SQLITE_OK;
-      }
-      default:
-        return lower->pMethods->xFileControl(lower, op, arg);
-    }
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  }
+  return GuardedCall(
+      [&] {
+        switch (op) {
+          case SQLITE_FCNTL_SIZE_HINT:
+          case SQLITE_FCNTL_CHUNK_SIZE:
+            return SQLITE_OK;  // the store allocates its own space
+          case SQLITE_FCNTL_MMAP_SIZE:
+            *static_cast<sqlite3_int64*>(arg) = 0;  // pages are transformed: no mmap
+            return SQLITE_OK;
+          case SQLITE_FCNTL_CKPT_DONE:
+            // A WAL checkpoint copied frames into the file; with synchronous=OFF
+            // no xSync follows, and the WAL may be reset before the next one.
+            (void)CommitPending(f, "commit after checkpoint");
+            return SQLITE_OK;
+          case SQLITE_FCNTL_PRAGMA:
+            return Pragma(f, static_cast<char**>(arg));
+          case SQLITE_FCNTL_VFSNAME: {
+            int rc = lower->pMethods->xFileControl(lower, op, arg);
+            char** name = static_cast<char**>(arg);
+            *name = rc == SQLITE_OK && *name ? sqlite3_mprintf("%s/%z", kVfsName, *name)
+                                             : sqlite3_mprintf("%s", kVfsName);
+            return SQLITE_OK;
+          }
+          default:
+            return lower->pMethods->xFileControl(lower, op, arg);
+        }
+      },
+      SQLITE_NOMEM);
 }
 
 int xSectorSize(sqlite3_file* file) noexcept {

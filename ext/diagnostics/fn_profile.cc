@@ -59,6 +59,7 @@
 #include "ext/functions/functions.h"
 #include "ext/functions/tvf.h"
 #include "ext/store_lookup.h"
+#include "vfs/guarded_call.h"
 
 namespace lightning::ext {
 namespace {
@@ -132,7 +133,7 @@ bool Writable(const std::string& path) {
 // sampler starts, and no file is touched: a refused call leaves the files
 // as they were (lightning_profile_stop writes them).
 void StartFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
-  try {
+  GuardedResult(ctx, [&] {
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
       return sqlite3_result_error(
           ctx, "lightning_profile_start: the path of the folded-stacks file is NULL", -1);
@@ -171,13 +172,11 @@ void StartFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
     std::string msg = "profiling at " + std::to_string(hz) + " Hz into " + files.folded;
     if (files.folded != path) msg += " and " + files.svg;
     sqlite3_result_text(ctx, msg.c_str(), -1, SQLITE_TRANSIENT);
-  } catch (...) {
-    sqlite3_result_error_nomem(ctx);
-  }
+  });
 }
 
 void StopFunc(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
-  try {
+  GuardedResult(ctx, [&] {
     CpuProfile profile;
     Status s = CpuSampler::Stop(&profile);
     if (!s.ok())
@@ -202,9 +201,7 @@ void StopFunc(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
                   static_cast<unsigned long long>(profile.dropped), profile.seconds, profile.hz);
     std::string result = msg + files.folded + " (folded stacks), " + svg + " (flame graph)";
     sqlite3_result_text(ctx, result.c_str(), -1, SQLITE_TRANSIENT);
-  } catch (...) {
-    sqlite3_result_error_nomem(ctx);
-  }
+  });
 }
 
 }  // namespace

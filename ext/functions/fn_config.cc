@@ -20,13 +20,15 @@
 ** IMPLEMENTATION NOTES
 **
 **   A change is validated (unknown names and bad values are errors naming the
-**   option), saved in the store (settings.h: it outlives the process and
+**   option), saved in the store's catalog (DB::SaveOption: it outlives the process and
 **   overrides the CREATE VIRTUAL TABLE options at the next open), and applied
 **   at once when the option is live. An option that applies only when the
 **   store is opened (io, max_readers) is saved, reported in the `saved`
 **   column, announced through sqlite3_log (SQLITE_NOTICE), and takes effect
 **   when the store is next opened by a process. page_size is fixed when the
-**   store is created: setting it to anything else is an error.
+**   store is created: setting it to anything else is an error. Every
+**   column but `value` is read-only: an UPDATE that changes another is
+**   refused ("only the value column can be changed").
 **
 ** LIMITATIONS
 **
@@ -35,11 +37,12 @@
 **   store is never reopened, so its open-time options cannot change.
 */
 #include <cstring>
+#include <map>
+#include <variant>
 
 #include "ext/functions/functions.h"
 #include "ext/functions/tvf.h"
 #include "ext/session.h"
-#include "ext/settings.h"
 #include "ext/store_lookup.h"
 #include "lightning/presets.h"
 #include "vfs/status_to_sqlite.h"
@@ -52,9 +55,10 @@ const char* Applies(const OptionInfo& info) {
   return info.live ? "live" : "next open";
 }
 
-// A database of the lightning VFS keeps no saved settings (its store holds
-// only the database's pages): a live option changes for the open store, as
-// PRAGMA lightning_<option> = value does; the others are URI parameters.
+// A database of the lightning VFS takes its options from its URI (its store
+// saves only compression, level and checksum, as a URI last named them): a
+// live option changes for the open store, as PRAGMA lightning_<option> = value
+// does, and is not saved; the others are URI parameters.
 int ApplyVfsSetting(DB* db, const std::string& name, const std::string& value, std::string* err) {
   const OptionInfo* info = FindOption(name);
   if (info != nullptr && !info->live) {
@@ -68,52 +72,55 @@ int ApplyVfsSetting(DB* db, const std::string& name, const std::string& value, s
   return s.ok() ? SQLITE_OK : StatusToSqliteCode(s);
 }
 
-// Validates, saves and (when live) applies name = value on the store of
-// `session`. *applies tells when it takes effect.
+// Saves and (when live) applies name = value on the store of `session`; the
+// engine parses and validates it (DB::SaveOption). *applies tells when it
+// takes effect.
 int ApplySetting(Session* session, const std::string& name, const std::string& value,
                  std::string* applies, std::string* err) {
-  const OptionInfo* info = FindOption(name);
-  if (info == nullptr) {
-    Options probe;
-    *err = StatusToSqliteMessage(probe.Set(name, value));  // names the closest option
-    return SQLITE_ERROR;
-  }
   if (session->writing()) {
-    *err = std::string("cannot change ") + info->name +
+    const OptionInfo* info = FindOption(name);
+    *err = std::string("cannot change ") + (info ? info->name : name.c_str()) +
            " inside a transaction that has written to the store; COMMIT first";
     return SQLITE_ERROR;
   }
-  DB* db = session->db();
-  Status s;
-  if (db->in_memory()) {
-    if (!info->live) {
-      *err = std::string(info->name) +
-             " takes effect only when a store is opened, and an in-memory store is "
-             "never reopened";
-      return SQLITE_ERROR;
-    }
-  } else {
-    s = SaveSetting(db, name, value);
-    if (!s.ok()) {
-      *err = StatusToSqliteMessage(s);
-      return StatusToSqliteCode(s);
-    }
+  bool live = false;
+  Status s = session->db()->SaveOption(name, value, &live);
+  if (!s.ok()) {
+    *err = StatusToSqliteMessage(s);
+    return StatusToSqliteCode(s);
   }
-  if (info->live) {
-    s = db->SetOption(name, value);
-    if (!s.ok()) {
-      *err = StatusToSqliteMessage(s);
-      return StatusToSqliteCode(s);
-    }
+  if (live) {
     *applies = "now";
     return SQLITE_OK;
   }
   *applies = "at next open";
+  const OptionInfo* info = FindOption(name);
   sqlite3_log(
       SQLITE_NOTICE,
       "lightning: %s = %s saved for store %s; it takes effect when the store is next opened",
       info->name, value.c_str(), session->label().c_str());
   return SQLITE_OK;
+}
+
+// The row of lightning_config for option `info` of store `db`.
+Row ConfigRow(const std::string& label, const Options& opts,
+              const std::map<std::string, std::string>& saved, const OptionInfo& info) {
+  std::string value;
+  (void)opts.Get(info.name, &value);
+  auto text_or_null = [](const char* s) { return *s ? Cell(std::string(s)) : Cell(); };
+  auto it = saved.find(info.name);
+  return Row{label,
+             info.name,
+             value,
+             info.default_value,
+             text_or_null(info.min_value),
+             text_or_null(info.max_value),
+             text_or_null(info.unit),
+             text_or_null(info.allowed),
+             static_cast<int64_t>(info.live),
+             Applies(info),
+             it == saved.end() ? Cell() : Cell(it->second),
+             info.description};
 }
 
 int FillConfig(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::string* err) {
@@ -124,53 +131,76 @@ int FillConfig(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::s
   for (const StoreTarget& t : targets) {
     const Options opts = t.db->GetOptions();
     std::map<std::string, std::string> saved;
-    Status s = LoadSettings(t.db, &saved);
+    Status s = t.db->SavedOptions(&saved);
     if (!s.ok()) {
       *err = "lightning_config: " + s.ToString();
       return SQLITE_ERROR;
     }
-    for (const OptionInfo& info : AllOptions()) {
-      std::string value;
-      (void)opts.Get(info.name, &value);
-      auto text_or_null = [](const char* s) { return *s ? Cell(std::string(s)) : Cell(); };
-      auto it = saved.find(info.name);
-      rows->push_back(Row{t.label, info.name, value, info.default_value,
-                          text_or_null(info.min_value), text_or_null(info.max_value),
-                          text_or_null(info.unit), text_or_null(info.allowed),
-                          static_cast<int64_t>(info.live), Applies(info),
-                          it == saved.end() ? Cell() : Cell(it->second), info.description});
-    }
+    for (const OptionInfo& info : AllOptions())
+      rows->push_back(ConfigRow(t.label, opts, saved, info));
   }
   return SQLITE_OK;
 }
 
+// True when `v` holds exactly `cell` (type and value).
+bool SameCell(sqlite3_value* v, const Cell& cell) {
+  if (std::holds_alternative<std::monostate>(cell)) return sqlite3_value_type(v) == SQLITE_NULL;
+  if (const auto* i = std::get_if<int64_t>(&cell)) {
+    return sqlite3_value_type(v) == SQLITE_INTEGER && sqlite3_value_int64(v) == *i;
+  }
+  if (const auto* d = std::get_if<double>(&cell)) {
+    return sqlite3_value_type(v) == SQLITE_FLOAT && sqlite3_value_double(v) == *d;
+  }
+  return sqlite3_value_type(v) == SQLITE_TEXT && ValueText(v) == std::get<std::string>(cell);
+}
+
 // UPDATE lightning_config SET value = ... : values[0] store, [1] name, [2] value.
+// Every other column is read-only: the new row must hold what the store's row
+// holds, but for its value.
 int UpdateConfig(sqlite3* db, sqlite3_value** values, uint64_t, std::string* err) {
   const std::string label = ValueText(values[0]), name = ValueText(values[1]);
   const OptionInfo* info = FindOption(name);
-  if (info == nullptr || ValueText(values[3]) != info->default_value) {
+  if (info == nullptr) {
     *err = "lightning_config: only the value column can be changed";
     return SQLITE_ERROR;
   }
   Session* session = FindSessionByLabel(db, label);
+  DB* store = session != nullptr ? session->db() : nullptr;
   StoreTarget vfs_db;
   std::string not_vfs;
-  if (session == nullptr && sqlite3_value_type(values[2]) != SQLITE_NULL &&
-      FindStore(db, label, &vfs_db, &not_vfs) == SQLITE_OK && vfs_db.vfs_file != nullptr) {
-    int rc = ApplyVfsSetting(vfs_db.db, name, ValueText(values[2]), err);
-    if (rc != SQLITE_OK) *err = "lightning_config: " + *err;
-    return rc;
+  if (session == nullptr && FindStore(db, label, &vfs_db, &not_vfs) == SQLITE_OK &&
+      vfs_db.vfs_file != nullptr) {
+    store = vfs_db.db;
   }
-  if (session == nullptr) {
-    *err = "lightning_config: store " + label + " is not open on this connection";
+  if (store == nullptr) {
+    *err = "lightning_config: only the value column can be changed (store " + label +
+           " is not open on this connection)";
     return SQLITE_ERROR;
+  }
+  std::map<std::string, std::string> saved;
+  Status s = store->SavedOptions(&saved);
+  if (!s.ok()) {
+    *err = "lightning_config: " + StatusToSqliteMessage(s);
+    return StatusToSqliteCode(s);
+  }
+  const Row row = ConfigRow(label, store->GetOptions(), saved, *info);
+  for (size_t i = 3; i < row.size(); i++) {
+    if (!SameCell(values[i], row[i])) {
+      *err = "lightning_config: only the value column can be changed";
+      return SQLITE_ERROR;
+    }
   }
   if (sqlite3_value_type(values[2]) == SQLITE_NULL) {
     *err = std::string("lightning_config: ") + info->name + " cannot be NULL";
     return SQLITE_ERROR;
   }
-  std::string applies;
-  int rc = ApplySetting(session, name, ValueText(values[2]), &applies, err);
+  int rc;
+  if (session == nullptr) {
+    rc = ApplyVfsSetting(store, name, ValueText(values[2]), err);
+  } else {
+    std::string applies;
+    rc = ApplySetting(session, name, ValueText(values[2]), &applies, err);
+  }
   if (rc != SQLITE_OK) *err = "lightning_config: " + *err;
   return rc;
 }

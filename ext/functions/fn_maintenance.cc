@@ -43,6 +43,7 @@
 #include "ext/long_operation.h"
 #include "ext/session.h"
 #include "ext/store_lookup.h"
+#include "vfs/guarded_call.h"
 #include "vfs/lightning_vfs.h"
 #include "vfs/status_to_sqlite.h"
 
@@ -89,7 +90,7 @@ void ResultStatus(sqlite3_context* ctx, const char* fn, const Status& s, const s
 }
 
 void CheckpointFunc(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
-  try {
+  GuardedResult(ctx, [&] {
     StoreTarget t;
     if (!Target(ctx, "lightning_checkpoint", argv[0], &t)) return;
     const double pages = MetricValue(t.db, "checkpoint_pages");
@@ -102,13 +103,11 @@ void CheckpointFunc(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
                   MetricValue(t.db, "checkpoint_seconds") - seconds);
     ResultStatus(ctx, "lightning_checkpoint", s,
                  t.db->in_memory() ? "ok: in-memory store, nothing to write" : buf);
-  } catch (...) {
-    sqlite3_result_error_nomem(ctx);
-  }
+  });
 }
 
 void CompactFunc(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
-  try {
+  GuardedResult(ctx, [&] {
     StoreTarget t;
     if (!Target(ctx, "lightning_compact", argv[0], &t)) return;
     const double before = MetricValue(t.db, "file_size");
@@ -120,9 +119,7 @@ void CompactFunc(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
                   MetricValue(t.db, "file_size"));
     ResultStatus(ctx, "lightning_compact", s,
                  t.db->in_memory() ? "ok: in-memory store, nothing to compact" : buf);
-  } catch (...) {
-    sqlite3_result_error_nomem(ctx);
-  }
+  });
 }
 
 int FillCheck(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::string* err) {

@@ -46,6 +46,7 @@
 #include "ext/functions/functions.h"
 #include "ext/functions/tvf.h"
 #include "ext/store_stats.h"
+#include "vfs/guarded_call.h"
 
 namespace lightning::ext {
 namespace {
@@ -200,16 +201,14 @@ const TvfSpec kMetrics = {
 };
 
 void MetricsFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
-  try {
+  GuardedResult(ctx, [&] {
     if (argc == 1 && sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
     std::string table = argc == 1 ? ValueText(argv[0]) : "", text, err;
     if (Build(sqlite3_context_db_handle(ctx), argc == 1 ? table.c_str() : nullptr, &text, &err) !=
         SQLITE_OK)
       return sqlite3_result_error(ctx, ("lightning_metrics: " + err).c_str(), -1);
     sqlite3_result_text(ctx, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  } catch (...) {
-    sqlite3_result_error_nomem(ctx);
-  }
+  });
 }
 
 }  // namespace

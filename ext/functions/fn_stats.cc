@@ -53,6 +53,7 @@
 #include "ext/long_operation.h"
 #include "ext/session.h"
 #include "ext/store_stats.h"
+#include "vfs/guarded_call.h"
 
 namespace lightning::ext {
 namespace {
@@ -175,7 +176,7 @@ const TvfSpec kStats = {
 // lightning_stats_reset([table]): resets the counters of the table's store
 // (every store of the connection without an argument); returns how many.
 void ResetFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
-  try {
+  GuardedResult(ctx, [&] {
     sqlite3* db = sqlite3_context_db_handle(ctx);
     if (argc == 1 && sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
     std::string table = argc == 1 ? ValueText(argv[0]) : "";
@@ -190,9 +191,7 @@ void ResetFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
       reset++;
     }
     sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(reset));
-  } catch (...) {
-    sqlite3_result_error_nomem(ctx);
-  }
+  });
 }
 
 }  // namespace

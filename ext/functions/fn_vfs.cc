@@ -31,19 +31,18 @@
 #include <string>
 
 #include "ext/functions/functions.h"
+#include "vfs/guarded_call.h"
 #include "vfs/lightning_vfs.h"
 
 namespace lightning::ext {
 namespace {
 
 void VfsErrorFunc(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
-  try {
+  GuardedResult(ctx, [&] {
     const std::string reason = vfs::LastOpenError();
     if (reason.empty()) return sqlite3_result_null(ctx);
     sqlite3_result_text(ctx, reason.c_str(), static_cast<int>(reason.size()), SQLITE_TRANSIENT);
-  } catch (...) {
-    sqlite3_result_error_nomem(ctx);
-  }
+  });
 }
 
 }  // namespace

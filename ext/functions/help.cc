@@ -37,6 +37,7 @@
 #include "ext/functions/tvf.h"
 #include "lightning/options.h"
 #include "lightning/presets.h"
+#include "vfs/guarded_call.h"
 
 namespace lightning::ext {
 
@@ -182,7 +183,7 @@ const TvfSpec kHelpSpec = {
 
 // lightning_help([topic]) as a scalar: the rows as text, two lines each.
 void HelpFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
-  try {
+  GuardedResult(ctx, [&] {
     if (argc == 1 && sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
     const std::string topic = argc == 1 ? ValueText(argv[0]) : "";
     std::string text;
@@ -199,9 +200,7 @@ void HelpFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexcept {
     }
     text.pop_back();
     sqlite3_result_text(ctx, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  } catch (...) {
-    sqlite3_result_error_nomem(ctx);
-  }
+  });
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <new>
 
+#include "vfs/guarded_call.h"
+
 namespace lightning::ext {
 namespace {
 
@@ -31,17 +33,10 @@ int SetError(sqlite3_vtab* vtab, int rc, const std::string& message) {
 
 template <typename F>
 int Guard(sqlite3_vtab* vtab, F&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  } catch (const std::exception& e) {
-    return vtab ? SetError(vtab, SQLITE_INTERNAL,
-                           std::string("lightning: internal error: ") + e.what())
-                : SQLITE_INTERNAL;
-  } catch (...) {
-    return SQLITE_INTERNAL;
-  }
+  return GuardedCall(std::forward<F>(body), SQLITE_NOMEM,
+                     [vtab](int rc, const std::string& message) {
+                       return vtab ? SetError(vtab, rc, message) : rc;
+                     });
 }
 
 int xConnect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out,
@@ -99,12 +94,10 @@ int xBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept {
 }
 
 int xOpen(sqlite3_vtab*, sqlite3_vtab_cursor** out) noexcept {
-  try {
+  return GuardedCall([&] {
     *out = &(new TvfCursor())->base;
     return SQLITE_OK;
-  } catch (...) {
-    return SQLITE_NOMEM;
-  }
+  });
 }
 
 int xClose(sqlite3_vtab_cursor* cur) noexcept {

@@ -27,6 +27,7 @@
 #include <string>
 
 #include "ext/sqlite_api.h"
+#include "vfs/guarded_call.h"
 
 #ifndef LIGHTNING_VERSION
 #define LIGHTNING_VERSION "0.0.0"
@@ -43,13 +44,11 @@ const char* SimdTargetName() {
 }
 
 void VersionFunc(sqlite3_context* ctx, int, sqlite3_value**) noexcept {
-  try {
+  GuardedResult(ctx, [&] {
     std::string v = std::string("lightning ") + LIGHTNING_VERSION + " (sqlite " +
                     sqlite3_libversion() + ", simd " + SimdTargetName() + ")";
     sqlite3_result_text(ctx, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  } catch (...) {
-    sqlite3_result_error_nomem(ctx);
-  }
+  });
 }
 
 }  // namespace

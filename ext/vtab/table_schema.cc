@@ -187,20 +187,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 struct KeyPart {
   std::string name;
   bool desc = false;
@@ -326,21 +312,6 @@ std::string QuoteIdentifier(std::string_view name) {
   }
   out.push_back('"');
   return out;
-}
-
-std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates) {
-  std::string lower = Lower(name), best;
-  size_t best_d = SIZE_MAX;
-  for (const auto& c : candidates) {
-    size_t d = EditDistance(lower, c);
-    if (c.find(lower) != std::string::npos || lower.find(c) != std::string::npos)
-      d = std::min<size_t>(d, 2);
-    if (d < best_d) {
-      best_d = d;
-      best = c;
-    }
-  }
-  return best_d <= std::max<size_t>(2, lower.size() / 2) ? best : "";
 }
 
 int TableSchema::FindColumn(std::string_view name) const {

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "ext/sql_value.h"
+#include "lightning/options.h"
 #include "lightning/status.h"
 
 namespace lightning::ext {
@@ -96,13 +97,10 @@ struct TableSchema {
 
 // Parses the module arguments (argv[3..] of xCreate/xConnect). `option_names`
 // lists the valid option names; an unknown one is an error naming it and the
-// closest valid name. Errors are InvalidArgument with a message for the user.
+// closest valid name (lightning::ClosestName). Errors are InvalidArgument with a message for the
+// user.
 Status ParseTableArgs(const std::vector<std::string_view>& args,
                       const std::vector<std::string>& option_names, TableSchema* schema);
-
-// The entry of `candidates` closest to `name` by edit distance, or "" if none
-// is reasonably close.
-std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates);
 
 // Quotes `name` as an SQL identifier ("a""b").
 std::string QuoteIdentifier(std::string_view name);

@@ -56,10 +56,13 @@
 namespace lightning::ext {
 namespace {
 
-std::vector<std::string> OptionNames() {
-  std::vector<std::string> names;
-  for (const OptionInfo& o : AllOptions()) names.push_back(o.name);
-  names.push_back("file");
+// The engine's options and `file`.
+const std::vector<std::string>& ModuleOptionNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n = OptionNames();
+    n.push_back("file");
+    return n;
+  }();
   return names;
 }
 
@@ -77,7 +80,7 @@ int OpenSession(Connection* conn, const StoreLocation& loc, const Options& optio
   Status s = db.status();
   if (s.ok()) {
     shared = std::move(db).value();
-    s = ApplySavedSettings(loc.path, options, &shared);  // see settings.h
+    s = MigrateLegacySettings(loc.path, options, &shared);  // see settings.h
   }
   if (!s.ok()) {
     *err = "lightning: cannot open store " + (loc.in_memory ? std::string(":memory:") : loc.path) +
@@ -137,23 +140,27 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     return SQLITE_ERROR;
   }
   std::vector<std::string_view> args(argv + 3, argv + argc);
-  Status s = ParseTableArgs(args, OptionNames(), &table->schema);
+  Status s = ParseTableArgs(args, ModuleOptionNames(), &table->schema);
   if (!s.ok()) {
     *err_out = Mprintf("lightning: " + s.message());
     return SQLITE_ERROR;
   }
   Options options;
   const std::string* file = nullptr;
+  std::vector<std::string> live;  // live options named, applied to an open store at creation
+  bool page_size_given = false;
   for (const auto& [name, value] : table->schema.options) {
     if (name == "file") {
       file = &value;
       continue;
     }
-    s = options.Set(name, value);
+    s = options.Set(name, value);  // the one parse of the statement's text
     if (!s.ok()) {
       *err_out = Mprintf("lightning: " + s.message());
       return SQLITE_ERROR;
     }
+    if (FindOption(name)->live) live.push_back(name);
+    page_size_given |= name == "page_size";
   }
   StoreLocation loc;
   s = ResolveStore(db, argv[1], file, &loc);
@@ -177,6 +184,16 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
 
   Session* session = table->session;
+  const uint32_t store_page_size = session->db()->GetOptions().page_size;
+  if (create && page_size_given && options.page_size != store_page_size) {
+    // The store exists already: its page size is fixed, and the schema must
+    // not promise another.
+    *err_out = sqlite3_mprintf(
+        "lightning: page_size=%u does not match store %s, whose page size is %u (fixed when the "
+        "store was created); omit page_size, or give this table a store of its own with file=",
+        options.page_size, session->label().c_str(), store_page_size);
+    return SQLITE_ERROR;
+  }
   s = create ? CreateTree(session, table->name, &table->tree)
              : OpenExistingTree(session, table->name, &table->tree);
   table->unique_trees.resize(table->schema.uniques.size());
@@ -197,12 +214,10 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     *err_out = Mprintf("lightning: table " + table->name + ": " + StatusToSqliteMessage(s));
     return StatusToSqliteCode(s);
   }
-  if (create) {
-    // Live options named at creation apply to an already open store too.
-    for (const auto& [name, value] : table->schema.options) {
-      const OptionInfo* info = FindOption(name);
-      if (info != nullptr && info->live) (void)session->db()->SetOption(name, value);
-    }
+  if (create && !live.empty()) {
+    // Live options named at creation apply to an already open store too
+    // (not saved: the statement gives them again at every connect).
+    (void)session->db()->SetOptions(options, live, false);
   }
   Options actual = session->db()->GetOptions();
   table->max_key_value_size = MaxKeyValueSize(actual.page_size);

@@ -21,6 +21,7 @@
 #include "ext/sqlite_api.h"
 #include "ext/vtab/table_schema.h"
 #include "lightning/db.h"
+#include "vfs/guarded_call.h"
 
 namespace lightning::ext {
 
@@ -101,20 +102,13 @@ int SetTableError(LightningTable* t, int rc, const std::string& message);
 // Same, from an engine Status (code chosen by context).
 int SetTableStatus(LightningTable* t, const Status& status, int context);
 
-// Runs `body` (returning an SQLite code), turning exceptions into codes.
+// Runs `body` (returning an SQLite code), turning exceptions into codes
+// (vfs/guarded_call.h); an internal error's message goes to the table.
 template <typename F>
 int Guarded(LightningTable* t, F&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return SQLITE_NOMEM;
-  } catch (const std::exception& e) {
-    return t ? SetTableError(t, SQLITE_INTERNAL,
-                             std::string("lightning: internal error: ") + e.what())
-             : SQLITE_INTERNAL;
-  } catch (...) {
-    return SQLITE_INTERNAL;
-  }
+  return GuardedCall(std::forward<F>(body), SQLITE_NOMEM, [t](int rc, const std::string& message) {
+    return t ? SetTableError(t, rc, message) : rc;
+  });
 }
 
 // ---- vtab_values.cc

@@ -36,7 +36,7 @@ namespace {
 }
 
 // The valid option names, as ext/vtab.cc builds them.
-const std::vector<std::string>& OptionNames() {
+const std::vector<std::string>& ModuleOptionNames() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;
     for (const OptionInfo& o : AllOptions()) n.push_back(o.name);
@@ -90,8 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   TableSchema schema;
-  Status s = ParseTableArgs(args, OptionNames(), &schema);
-  (void)ClosestName(input.substr(0, 64), OptionNames());
+  Status s = ParseTableArgs(args, ModuleOptionNames(), &schema);
+  (void)ClosestName(input.substr(0, 64), ModuleOptionNames());
   if (!s.ok()) {
     if (!s.IsInvalidArgument() || s.message().empty())
       Fail("ParseTableArgs fails without a usable error");

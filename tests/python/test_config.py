@@ -117,3 +117,36 @@ def test_unknown_preset_lists_the_presets(t):
         t.execute("SELECT * FROM lightning_preset('t', 'fast')").fetchall()
     with pytest.raises(sqlite3.OperationalError, match=r"usage: lightning_preset\(table, preset\)"):
         t.execute("SELECT * FROM lightning_preset('t')").fetchall()
+
+
+@pytest.mark.parametrize("column, value", [
+    ("description", "'x'"), ("default_value", "'1MiB'"), ("min_value", "'2MiB'"), ("max_value", "NULL"),
+    ("unit", "'pages'"), ("allowed", "'a|b'"), ("live", "0"), ("applies", "'next open'"),
+    ("saved", "'8MiB'"), ("name", "'sync'"), ("store", "'elsewhere.db'")])
+def test_every_read_only_column_is_refused(t, column, value):
+    # Issue 17 item 8: SET description = 'x' reported one change and no error.
+    before = t.execute("SELECT * FROM lightning_config('t')").fetchall()
+    with pytest.raises(sqlite3.OperationalError, match="only the value column can be changed"):
+        t.execute(f"UPDATE lightning_config SET {column} = {value} "
+                  "WHERE table_name = 't' AND name = 'cache_size'")
+    assert t.execute("SELECT * FROM lightning_config('t')").fetchall() == before
+    # Unchanged read-only columns do not stand in the way of the value.
+    t.execute("UPDATE lightning_config SET value = '16MB', description = description, live = live "
+              "WHERE table_name = 't' AND name = 'cache_size'")
+    assert config(t)["cache_size"][0] == "16MiB"
+
+
+def test_a_page_size_other_than_the_stores_is_refused(t, tmp_path):
+    # Issue 17 item 5: the second table's page_size was ignored while its schema kept it.
+    with pytest.raises(sqlite3.OperationalError,
+                       match=r"page_size=16384 does not match store .*app\.db-lightning, whose page "
+                             r"size is 8192"):
+        t.execute("CREATE VIRTUAL TABLE u USING lightning(k INTEGER PRIMARY KEY, v, page_size=16384)")
+    assert t.execute("SELECT name FROM sqlite_schema WHERE name = 'u'").fetchall() == []
+    # Its own page size, or none, is fine; so is another store.
+    t.execute("CREATE VIRTUAL TABLE u USING lightning(k INTEGER PRIMARY KEY, v, page_size=8192)")
+    other = str(tmp_path / "big.lightning")
+    t.execute(f"CREATE VIRTUAL TABLE w USING lightning(k INTEGER PRIMARY KEY, v, page_size=16384, "
+              f"file='{other}')")
+    assert config(t, "w")["page_size"][0] == "16384"
+

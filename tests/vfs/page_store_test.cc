@@ -257,6 +257,62 @@ TEST_F(PageStoreTest, OptionsGivenAtCreationAreRemembered) {
   EXPECT_EQ(v, "lz4");
 }
 
+TEST_F(PageStoreTest, AUriOptionIsParsedOnceAndSavedInTheCatalog) {
+  StoreOptions o;
+  const uint64_t before = OptionParseCount();
+  ASSERT_TRUE(ParseUriOptions(
+                  [](const char* k) -> const char* {
+                    return std::string(k) == "compression" ? "lz4" : nullptr;
+                  },
+                  {"compression"}, &o)
+                  .ok());
+  auto s = Open(o);
+  EXPECT_EQ(OptionParseCount() - before, 1u);  // from the URI to the store's catalog
+  std::map<std::string, std::string> saved;
+  ASSERT_TRUE(s->db()->SavedOptions(&saved).ok());
+  EXPECT_EQ(saved["compression"], "lz4");
+  EXPECT_EQ(saved["checksum"], "on");  // not named: saved as it is now
+}
+
+TEST_F(PageStoreTest, OptionsInAnOlderMetaTreeMoveToTheCatalog) {
+  {
+    // A database as an older build left it: its options in "meta" as opt.<name>.
+    auto db = DB::Open(path_, Options()).value();
+    auto w = db->BeginWrite();
+    ASSERT_TRUE(w.ok());
+    TreeId pages, meta;
+    ASSERT_TRUE(w.value()->CreateTree("pages", &pages).ok());
+    ASSERT_TRUE(w.value()->CreateTree("meta", &meta).ok());
+    ASSERT_TRUE(w.value()->Put(meta, "format", "1").ok());
+    ASSERT_TRUE(w.value()->Put(meta, "opt.compression", "zstd").ok());
+    ASSERT_TRUE(w.value()->Put(meta, "opt.compression_level", "7").ok());
+    ASSERT_TRUE(w.value()->Put(meta, "opt.checksum", "off").ok());
+    ASSERT_TRUE(w.value()->Commit().ok());
+  }
+  StoreOptions o;
+  o.engine.checksum = true;  // named by this opener: replaces the old value
+  o.given["checksum"] = "on";
+  {
+    auto s = Open(o);
+    std::string v;
+    ASSERT_TRUE(s->db()->GetOptions().Get("compression", &v).ok());
+    EXPECT_EQ(v, "zstd");
+    std::map<std::string, std::string> saved;
+    ASSERT_TRUE(s->db()->SavedOptions(&saved).ok());
+    EXPECT_EQ(saved, (std::map<std::string, std::string>{
+                         {"checksum", "on"}, {"compression", "zstd"}, {"compression_level", "7"}}));
+    auto r = s->db()->BeginRead();
+    ASSERT_TRUE(r.ok());
+    TreeId meta;
+    ASSERT_TRUE(r.value()->OpenTree("meta", &meta).ok());
+    EXPECT_TRUE(r.value()->Get(meta, "opt.compression", &v).IsNotFound());
+  }
+  auto s = Open();
+  std::string v;
+  ASSERT_TRUE(s->db()->GetOptions().Get("compression_level", &v).ok());
+  EXPECT_EQ(v, "7");
+}
+
 TEST_F(PageStoreTest, RefusesAStoreWithTables) {
   {
     auto db = DB::Open(path_, Options{});

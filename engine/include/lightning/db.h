@@ -27,6 +27,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -208,7 +210,13 @@ class DB {
   //   NotSupported     a store or WAL written by a newer format version
   //   IOError          the OS refused (e.g. the directory does not exist);
   //                    NoSpace for ENOSPC
+  // Options saved in the store (SaveOption) override those given here.
   static Result<std::shared_ptr<DB>> Open(const std::string& path, const Options& options);
+
+  // Every store this process has open (in-memory ones excluded), in path
+  // order. The one process-wide registry of stores: layers above the engine
+  // keep their per-store objects on the store itself (Attached).
+  static std::vector<std::shared_ptr<DB>> OpenStores();
 
   virtual ~DB() = default;
 
@@ -242,12 +250,38 @@ class DB {
   // means the check stopped early.
   virtual Status Check(std::vector<std::string>* problems, Progress* progress = nullptr) = 0;
 
-  // Changes a live option (see Options). InvalidArgument for an unknown name
-  // (suggesting the closest) or a bad value; NotSupported for an option that
-  // takes effect only when the store is opened.
+  // Changes a live option (see Options) of this instance, not saved.
+  // InvalidArgument for an unknown name (suggesting the closest) or a bad
+  // value; NotSupported for an option that takes effect only when the store
+  // is opened.
   virtual Status SetOption(Slice name, Slice value) = 0;
+  // Saves option `name` = `value` in the store's catalog, so that every later
+  // open of the store starts from it, and applies it at once when it is live
+  // (*live, if given, tells which). The value is parsed once. Errors:
+  // InvalidArgument for unknown names, bad values, a page_size other than the
+  // store's, and an option that applies only at open on an in-memory store
+  // (never reopened; its live options are applied, not saved); Busy as
+  // BeginWrite. REQUIRES: the calling thread holds no write transaction on
+  // this store (it would wait for itself).
+  virtual Status SaveOption(Slice name, Slice value, bool* live = nullptr) = 0;
+  // Options already parsed: applies the options `names` from `from` (live
+  // ones at once; others are skipped unless saved) and, when `save`, saves
+  // them as SaveOption does. Errors as SaveOption (NotFound for unknown names).
+  virtual Status SetOptions(const Options& from, const std::vector<std::string>& names,
+                            bool save) = 0;
+  // The options saved in the store's catalog: name -> value text.
+  virtual Status SavedOptions(std::map<std::string, std::string>* saved) = 0;
   // A copy of the options in force (options.env included).
   virtual Options GetOptions() const = 0;
+
+  // Per-store state of a layer above the engine (the VFS's PageStore): the
+  // object attached under `key`, made by `make` when there is none alive
+  // (under a lock of this store, so that racing callers share one). The store
+  // holds it weakly: it lives as long as its users hold it. With `make`
+  // empty, returns the live object or nullptr.
+  using MakeAttachment = std::function<Result<std::shared_ptr<void>>()>;
+  virtual Result<std::shared_ptr<void>> Attached(const std::string& key,
+                                                 const MakeAttachment& make) = 0;
 
   // Every counter and gauge of the store.
   virtual std::vector<Metric> Metrics() const = 0;

@@ -2,9 +2,16 @@
 //
 // Options are set by name from strings (the SQL faces pass "cache_size" =
 // "256MB"), so each one is described in one table (OptionInfo) that the
-// parser, the SQL function lightning_config() and the docs all read.
-// Unknown names and malformed or out-of-range values are InvalidArgument
-// errors that name the option and, for names, suggest the closest valid one.
+// parser, the SQL function lightning_config() and docs/options.md (generated
+// by OptionsMarkdown()) all read. Unknown names and malformed or out-of-range
+// values are InvalidArgument errors that name the option and, for names,
+// suggest the closest valid one (ClosestName).
+//
+// The engine is the options' only home: a value given as text is parsed once,
+// by Options::Set (the virtual table, lightning_config and the VFS's URI pass
+// the text through unparsed, or the Options it produced); a store saves
+// options in its own catalog (DB::SaveOption), and the next open starts from
+// them.
 //
 // Thread safety: an Options value is plain data. A live DB keeps its own copy
 // behind its own synchronisation (DB::SetOption).
@@ -86,10 +93,14 @@ struct Options {
 
   // Sets option `name` from its text form ("64MB", "full", "lz4", "on").
   // Returns InvalidArgument naming the option for unknown names (with the
-  // closest valid name), malformed values and values out of range.
+  // closest valid name), malformed values and values out of range. The only
+  // parser of option text (counted by OptionParseCount()).
   Status Set(std::string_view name, std::string_view value);
   // The option's current value in text form; NotFound for unknown names.
   Status Get(std::string_view name, std::string* value) const;
+  // Copies option `name` from `from`, already parsed (no text involved).
+  // NotFound for unknown names.
+  Status Assign(std::string_view name, const Options& from);
 };
 
 // One row of the option table.
@@ -109,7 +120,27 @@ const std::vector<OptionInfo>& AllOptions();
 // The row for `name`, or nullptr.
 const OptionInfo* FindOption(std::string_view name);
 
+// Every option name, in AllOptions() order.
+const std::vector<std::string>& OptionNames();
+
 // Parses "64MB", "1GiB", "4096", "512k" into bytes (powers of 1024).
 Status ParseBytes(std::string_view text, uint64_t* bytes);
+
+// "Did you mean": the entry of `candidates` closest to `name` by edit
+// distance (case-insensitive), or "" when none is within `max_distance`
+// edits. With kSuggestNearby, a candidate within max(2, |name|/2) edits, or
+// one that contains `name` or is contained in it, is close enough. The one
+// such helper of the project: options, module arguments and URI parameters.
+inline constexpr size_t kSuggestNearby = static_cast<size_t>(-1);
+std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates,
+                        size_t max_distance = kSuggestNearby);
+
+// How many option values Options::Set has parsed in this process so far. A
+// test hook: it shows that a setting is parsed once on its way in.
+uint64_t OptionParseCount();
+
+// The option table of docs/options.md (Markdown), generated from
+// AllOptions(); a test compares it with the checked-in file.
+std::string OptionsMarkdown();
 
 }  // namespace lightning
