@@ -17,7 +17,7 @@ import sqlite3
 import pytest
 
 from conftest import connect
-from test_differential import run, typed
+from test_differential import run, typed, unique_columns
 
 STATEMENTS = int(os.environ.get("LIGHTNING_DIFF_STATEMENTS", "3000"))
 BASE_SEED = int(os.environ.get("LIGHTNING_DIFF_SEED", str(random.randrange(1 << 30))))
@@ -43,6 +43,7 @@ class Gen:
         cols, key, kinds = SCHEMAS[schema]
         self.cols = [c.split()[0] for c in cols.split(", ") if not c.startswith("UNIQUE(")]
         self.unique = "UNIQUE" in cols  # see test_differential.py
+        self.unique_cols = unique_columns(cols)
         self.key = [k for k, _ in key]
         self.key_dir = dict(key)
         self.kinds = kinds
@@ -172,16 +173,17 @@ class Gen:
             c = r.choice(self.key)
             sets.append(f"{c} = {self.key_lit(c)}")
             conflict = r.choice(["", " OR IGNORE", " OR FAIL", " OR ABORT", " OR ROLLBACK", " OR REPLACE"])
-            where = whole_key if self.one_row(conflict) or r.random() < 0.5 else self.where()
+            where = whole_key if self.one_row(conflict, sets) or r.random() < 0.5 else self.where()
             return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {where}"
         if r.random() < 0.1 and not self.unique:
             c = next(c for c in self.key if self.kinds[c] == "int")
             return f"UPDATE{r.choice(['', ' OR IGNORE'])} t SET {c} = {c} + {r.choice([1, -1, 3])} WHERE {self.where()}"
         conflict = self.conflict()
-        return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {whole_key if self.one_row(conflict) else self.where()}"
+        return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {whole_key if self.one_row(conflict, sets) else self.where()}"
 
-    def one_row(self, conflict):  # see test_differential.py
-        return "REPLACE" in conflict or (self.unique and ("IGNORE" in conflict or "FAIL" in conflict))
+    def one_row(self, conflict, sets):  # see test_differential.py
+        touched = {s.split()[0] for s in sets}
+        return "REPLACE" in conflict or (self.unique and bool(touched & (self.unique_cols | set(self.key))))
 
     def delete(self):
         where = self.where()

@@ -36,6 +36,17 @@ SCHEMAS = {
 }
 
 
+def unique_columns(cols):
+    """The columns of a schema's UNIQUE constraints ("a TEXT UNIQUE", "UNIQUE(b,c)")."""
+    out = set()
+    for part in cols.split(", "):
+        if part.startswith("UNIQUE("):
+            out.update(part[len("UNIQUE("):-1].split(","))
+        elif "UNIQUE" in part.split()[1:]:
+            out.add(part.split()[0])
+    return out
+
+
 def typed(row):
     """A row with each value's type made explicit (1 and 1.0 differ)."""
     return tuple((type(v).__name__, repr(v)) for v in row)
@@ -56,6 +67,7 @@ class Gen:
         # rows the statement has yet to update (a virtual table gets every new row
         # computed in advance); with UNIQUE constraints it only runs on one row.
         self.unique = "UNIQUE" in cols
+        self.unique_cols = unique_columns(cols)
         self.order = f" ORDER BY {key or 'rowid'}" if self.unique else ""  # see one_row()
         self.data_cols = [c for c in self.cols if c != key]
         self.savepoints = []
@@ -177,21 +189,23 @@ class Gen:
             # rows are computed before any is written), so REPLACE only gets one row.
             sets.append(f"{k} = {self.key_lit()}")
             conflict = r.choice(["", " OR IGNORE", " OR FAIL", " OR ABORT", " OR ROLLBACK", " OR REPLACE"])
-            where = single if self.one_row(conflict) or r.random() < 0.6 else self.where()
+            where = single if self.one_row(conflict, sets) or r.random() < 0.6 else self.where()
             return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {where}"
         if r.random() < 0.1 and self.kind == "int" and not self.unique:
             return f"UPDATE{r.choice(['', ' OR IGNORE'])} t SET {k} = {k} + {r.choice([1, 100, -1])} WHERE {self.where()}"
         conflict = self.conflict()
-        return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {single if self.one_row(conflict) else self.where()}"
+        return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {single if self.one_row(conflict, sets) else self.where()}"
 
-    def one_row(self, conflict):
-        """Whether an UPDATE with this conflict clause must change one row only.
+    def one_row(self, conflict, sets):
+        """Whether an UPDATE with this conflict clause and SET list must change one row only.
 
         A multi-row UPDATE OR REPLACE differs in SQLite itself (the virtual table's
-        new rows are all computed before any is written). With UNIQUE constraints,
-        OR IGNORE and OR FAIL do too: which rows win depends on the order rows are
-        visited, and native SQLite may visit them through a UNIQUE index."""
-        return "REPLACE" in conflict or (self.unique and ("IGNORE" in conflict or "FAIL" in conflict))
+        new rows are all computed before any is written). A multi-row UPDATE of a
+        UNIQUE column or the key of a table with UNIQUE constraints does too, in any
+        conflict mode: whether rows that trade values clash depends on the order they
+        are visited, and native SQLite may visit them through a UNIQUE index."""
+        touched = {s.split()[0] for s in sets}
+        return "REPLACE" in conflict or (self.unique and bool(touched & (self.unique_cols | {self.key})))
 
     def delete(self):
         where = self.where()
