@@ -1,8 +1,13 @@
 """UNIQUE constraints on lightning tables: native messages and codes, NULLs
 distinct, every conflict mode (OR REPLACE removes every conflicting row),
-transactions and savepoints, reopen, RENAME and DROP. The random differential
+transactions and savepoints, reopen, RENAME and DROP, and the UNIQUE trees
+consistent with the table after kill -9. The random differential
 runs are in test_differential.py and test_composite_key.py (schemas unique_*)."""
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -121,3 +126,54 @@ def test_update_or_replace_skips_rows_it_deleted(pair):
         pair.execute(f"UPDATE OR REPLACE {table} SET email = 'y', b = b + 10 WHERE id IN (1, 2)")
     assert rows(pair, "t") == rows(pair, "n")
     assert [r[0] for r in rows(pair, "t")] == [1, 3, 4]
+
+
+CRASH_WRITER = r"""
+import os, random, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.enable_load_extension(True)
+conn.load_extension(os.path.splitext(sys.argv[2])[0])
+conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS t USING lightning(%s)")
+rng = random.Random(int(sys.argv[3]))
+while True:
+    conn.execute("BEGIN")
+    for _ in range(rng.randint(1, 20)):
+        x = rng.random()
+        email = rng.choice([None, *[f"e{i}" for i in range(60)]])
+        a, b = rng.randint(0, 9), rng.choice([None, *range(9)])
+        if x < 0.6:
+            conn.execute("INSERT OR REPLACE INTO t VALUES (?, ?, ?, ?)", (rng.randint(1, 200), email, a, b))
+        elif x < 0.85:
+            conn.execute("UPDATE OR IGNORE t SET email = ?, a = ?, b = ? WHERE id = ?", (email, a, b, rng.randint(1, 200)))
+        else:
+            conn.execute("DELETE FROM t WHERE id = ?", (rng.randint(1, 200),))
+    conn.execute("COMMIT")
+""" % SCHEMA
+
+
+def test_sigkill_keeps_unique_trees_consistent(tmp_path, ext_path):
+    """kill -9 in the middle of writes: after reopening, each UNIQUE tree holds exactly
+    one entry per row with non-NULL values, and each entry finds its row."""
+    path = str(tmp_path / "crash.db")
+    for round_ in range(4):
+        proc = subprocess.Popen([sys.executable, "-c", CRASH_WRITER, path, ext_path, str(round_)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(0.4 + 0.3 * round_)
+        proc.send_signal(signal.SIGKILL)
+        _, err = proc.communicate()
+        assert proc.returncode == -signal.SIGKILL, err.decode()
+        conn = connect(path)
+        all_rows = conn.execute("SELECT id, email, a, b FROM t").fetchall()
+        entries = {name: value for name, value in
+                   conn.execute("SELECT tree, value FROM lightning_stats WHERE name = 'entries'")
+                   if name and name.startswith("t\x1funique")}
+        with_email = [r for r in all_rows if r[1] is not None]
+        with_ab = [r for r in all_rows if r[2] is not None and r[3] is not None]
+        assert entries == {"t\x1funique1": len(with_email), "t\x1funique2": len(with_ab)}, (round_, entries)
+        for id_, email, a, b in with_email:
+            assert conn.execute("SELECT id FROM t WHERE email = ?", (email,)).fetchall() == [(id_,)]
+        for id_, email, a, b in with_ab:
+            assert conn.execute("SELECT id FROM t WHERE a = ? AND b = ?", (a, b)).fetchall() == [(id_,)]
+        conn.close()
+        print(f"round {round_}: {len(all_rows)} rows, entries {entries}")
+    assert all_rows
