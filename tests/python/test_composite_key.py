@@ -17,7 +17,7 @@ import sqlite3
 import pytest
 
 from conftest import connect
-from test_differential import run, typed, unique_columns
+from test_differential import compare_with_native, typed, unique_columns
 
 STATEMENTS = int(os.environ.get("LIGHTNING_DIFF_STATEMENTS", "3000"))
 BASE_SEED = int(os.environ.get("LIGHTNING_DIFF_SEED", str(random.randrange(1 << 30))))
@@ -263,39 +263,9 @@ def test_composite_key_table_matches_native_table(tmp_path, schema, ext_path):
           f"(replay: LIGHTNING_DIFF_SEED={BASE_SEED} LIGHTNING_DIFF_STATEMENTS={STATEMENTS})")
     gen = Gen(random.Random(seed), schema)
     pair = Pair(tmp_path, schema)
-    history = []
-    counts = {"ok": 0, "error": 0}
     try:
-        for i in range(STATEMENTS):
-            kind, sql = gen.statement()
-            if kind == "reopen":
-                history.append("-- reopen")
-                pair.close()
-                pair.open()
-                kind = "check"
-            if kind == "check":
-                a, b = content(pair.native, gen), content(pair.light, gen)
-                assert a == b, f"content differs after statement {i}\n" + "\n".join(history[-30:])
-                continue
-            history.append(sql)
-            a, b = run(pair.native, sql), run(pair.light, sql)
-            if kind == "query-unordered" and a[0] == "ok" and b[0] == "ok":
-                a = ("ok", sorted(a[1]), a[2])
-                b = ("ok", sorted(b[1]), b[2])
-            counts[a[0]] += 1
-            if a != b:
-                ctx = "\n".join(history[-25:])
-                pytest.fail(f"statement {i} differs (seed {seed}):\n  {sql}\n  native:    {a}\n  lightning: {b}\n"
-                            f"recent statements:\n{ctx}")
-            if kind == "control" or "ROLLBACK" in sql or a[0] == "error":
-                an, bn = content(pair.native, gen), content(pair.light, gen)
-                assert an == bn, f"content differs after statement {i}: {sql}\n" + "\n".join(history[-30:])
-        pair.close()
-        pair.open()
-        a, b = content(pair.native, gen), content(pair.light, gen)
-        assert a == b, "final content differs after reopen"
+        counts = compare_with_native(gen, pair, content, seed, STATEMENTS)
         assert counts["ok"] > STATEMENTS // 4 and counts["error"] > 0, counts
-        print(f"  {counts['ok']} statements succeeded, {counts['error']} failed identically; final rows: {len(a)}")
     finally:
         pair.close()
 

@@ -295,45 +295,53 @@ class Pair:
         self.light.close()
 
 
+def compare_with_native(gen, pair, content, seed, statements):
+    """Runs `statements` of gen's random statements on both sides of `pair`
+    (results, errors and contents agree; reopens and content checks as gen
+    asks; a final reopen) and returns {"ok": n, "error": m}. Shared with
+    test_composite_key.py."""
+    history = []
+    counts = {"ok": 0, "error": 0}
+    for i in range(statements):
+        kind, sql = gen.statement()
+        if kind == "reopen":
+            history.append("-- reopen")
+            pair.close()
+            pair.open()
+            kind = "check"
+        if kind == "check":
+            a, b = content(pair.native, gen), content(pair.light, gen)
+            assert a == b, f"content differs after statement {i}\n" + "\n".join(history[-30:])
+            continue
+        history.append(sql)
+        a, b = run(pair.native, sql), run(pair.light, sql)
+        if kind == "query-unordered" and a[0] == "ok" and b[0] == "ok":
+            a = ("ok", sorted(a[1]), a[2])
+            b = ("ok", sorted(b[1]), b[2])
+        counts[a[0]] += 1
+        if a != b:
+            ctx = "\n".join(history[-25:])
+            pytest.fail(f"statement {i} differs (seed {seed}):\n  {sql}\n  native:    {a}\n  lightning: {b}\n"
+                        f"recent statements:\n{ctx}")
+        if kind == "control" or "ROLLBACK" in sql or a[0] == "error":
+            an, bn = content(pair.native, gen), content(pair.light, gen)
+            assert an == bn, f"content differs after statement {i}: {sql}\n" + "\n".join(history[-30:])
+    pair.close()
+    pair.open()
+    a, b = content(pair.native, gen), content(pair.light, gen)
+    assert a == b, "final content differs after reopen"
+    print(f"  {counts['ok']} statements succeeded, {counts['error']} failed identically; final rows: {len(a)}")
+    return counts
+
+
 @pytest.mark.parametrize("schema", list(SCHEMAS))
 def test_lightning_table_matches_native_table(tmp_path, schema, ext_path):
     seed = BASE_SEED + list(SCHEMAS).index(schema)
     print(f"schema={schema} seed={seed} statements={STATEMENTS} "
           f"(replay: LIGHTNING_DIFF_SEED={BASE_SEED} LIGHTNING_DIFF_STATEMENTS={STATEMENTS})")
-    rng = random.Random(seed)
-    gen = Gen(rng, schema)
+    gen = Gen(random.Random(seed), schema)
     pair = Pair(tmp_path, schema)
-    history = []
-    counts = {"ok": 0, "error": 0}
     try:
-        for i in range(STATEMENTS):
-            kind, sql = gen.statement()
-            if kind == "reopen":
-                history.append("-- reopen")
-                pair.close()
-                pair.open()
-                kind = "check"
-            if kind == "check":
-                a, b = content(pair.native, gen), content(pair.light, gen)
-                assert a == b, f"content differs after statement {i}\n" + "\n".join(history[-30:])
-                continue
-            history.append(sql)
-            a, b = run(pair.native, sql), run(pair.light, sql)
-            if kind == "query-unordered" and a[0] == "ok" and b[0] == "ok":
-                a = ("ok", sorted(a[1]), a[2])
-                b = ("ok", sorted(b[1]), b[2])
-            counts[a[0]] += 1
-            if a != b:
-                ctx = "\n".join(history[-25:])
-                pytest.fail(f"statement {i} differs (seed {seed}):\n  {sql}\n  native:    {a}\n  lightning: {b}\n"
-                            f"recent statements:\n{ctx}")
-            if kind == "control" or "ROLLBACK" in sql or a[0] == "error":
-                an, bn = content(pair.native, gen), content(pair.light, gen)
-                assert an == bn, f"content differs after statement {i}: {sql}\n" + "\n".join(history[-30:])
-        pair.close()
-        pair.open()
-        a, b = content(pair.native, gen), content(pair.light, gen)
-        assert a == b, "final content differs after reopen"
-        print(f"  {counts['ok']} statements succeeded, {counts['error']} failed identically; final rows: {len(a)}")
+        compare_with_native(gen, pair, content, seed, STATEMENTS)
     finally:
         pair.close()
