@@ -312,9 +312,12 @@ class Gen {
     }
   }
 
-  std::string TableOptions(bool file_mode) {
+  // Tables of one store share its page size (a mismatch is refused), so the
+  // page size is chosen once per input (`small_pages`), the rest per table.
+  std::string TableOptions(bool file_mode, bool small_pages) {
     std::string o = file_mode ? ", sync=off" : "";
-    static const char* const kOpts[] = {"page_size=4096",
+    if (small_pages) o += ", page_size=4096";
+    static const char* const kOpts[] = {"",
                                         "cache_size='1MB'",
                                         "compression=lz4",
                                         "compression=zstd",
@@ -324,7 +327,7 @@ class Gen {
                                         "compression_level=3"};
     uint8_t bits = in_->ConsumeIntegral<uint8_t>();
     for (int i = 0; i < 8; i++)
-      if ((bits >> i) & 1 && !(i == 3 && (bits & 4))) o += std::string(", ") + kOpts[i];
+      if (i > 0 && (bits >> i) & 1 && !(i == 3 && (bits & 4))) o += std::string(", ") + kOpts[i];
     return o;
   }
 
@@ -405,9 +408,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   long progress = 0;
   sqlite3* db = OpenDb(path, &progress);
+  const bool small_pages = in.ConsumeBool();
   for (int t = 0; t < 3; t++) {
     Outcome c = Run(db, "CREATE VIRTUAL TABLE t" + std::to_string(t) + " USING lightning(" +
-                            kDecl[t] + gen.TableOptions(file_mode) + ")");
+                            kDecl[t] + gen.TableOptions(file_mode, small_pages) + ")");
     if (c.rc != SQLITE_OK) Fail("CREATE VIRTUAL TABLE fails: " + c.error);
     Run(db, "CREATE TABLE n" + std::to_string(t) + "(" + kDecl[t] + ")" +
                 (t == 1 ? " WITHOUT ROWID" : ""));
