@@ -17,7 +17,7 @@ import sqlite3
 import pytest
 
 from conftest import connect
-from test_differential import compare_with_native, typed, unique_columns
+from test_differential import StatementMix, compare_with_native, typed, unique_columns
 
 STATEMENTS = int(os.environ.get("LIGHTNING_DIFF_STATEMENTS", "3000"))
 BASE_SEED = int(os.environ.get("LIGHTNING_DIFF_SEED", str(random.randrange(1 << 30))))
@@ -37,7 +37,7 @@ SCHEMAS = {
 }
 
 
-class Gen:
+class Gen(StatementMix):
     def __init__(self, rng, schema):
         self.r = rng
         cols, key, kinds = SCHEMAS[schema]
@@ -197,40 +197,6 @@ class Gen:
         sel = ", ".join(expr if x == c else x for x in self.cols)
         order = f" ORDER BY {', '.join(self.key)}" if self.unique else ""
         return f"INSERT{self.conflict()} INTO t({', '.join(self.cols)}) SELECT {sel} FROM t WHERE {self.where()}{order}"
-
-    def control(self):
-        r = self.r
-        x = r.random()
-        if x < 0.3:
-            return "BEGIN"
-        if x < 0.5:
-            return "COMMIT"
-        if x < 0.6:
-            return "ROLLBACK"
-        if x < 0.75:
-            return f"SAVEPOINT s{r.randint(1, 3)}"
-        if x < 0.88:
-            return f"ROLLBACK TO s{r.randint(1, 3)}"
-        return f"RELEASE s{r.randint(1, 3)}"
-
-    def statement(self):
-        x = self.r.random()
-        if x < 0.28:
-            return "data", self.insert()
-        if x < 0.55:
-            sql, ordered = self.select()
-            return ("query" if ordered else "query-unordered"), sql
-        if x < 0.68:
-            return "data", self.update()
-        if x < 0.75:
-            return "data", self.delete()
-        if x < 0.78:
-            return "data", self.insert_select()
-        if x < 0.93:
-            return "control", self.control()
-        if x < 0.95:
-            return "reopen", None
-        return "check", None
 
 
 def content(conn, gen):

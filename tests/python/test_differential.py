@@ -52,7 +52,47 @@ def typed(row):
     return tuple((type(v).__name__, repr(v)) for v in row)
 
 
-class Gen:
+class StatementMix:
+    """The mix of statements a differential test draws (kind, sql): a
+    subclass gives self.r and insert/select/update/delete/insert_select."""
+
+    def control(self):
+        r = self.r
+        x = r.random()
+        if x < 0.3:
+            return "BEGIN"
+        if x < 0.5:
+            return "COMMIT"
+        if x < 0.6:
+            return "ROLLBACK"
+        if x < 0.75:
+            return f"SAVEPOINT s{r.randint(1, 3)}"
+        if x < 0.88:
+            return f"ROLLBACK TO s{r.randint(1, 3)}"
+        return f"RELEASE s{r.randint(1, 3)}"
+
+    def statement(self):
+        x = self.r.random()
+        if x < 0.28:
+            return "data", self.insert()
+        if x < 0.55:
+            sql, ordered = self.select()
+            return ("query" if ordered else "query-unordered"), sql
+        if x < 0.68:
+            return "data", self.update()
+        if x < 0.75:
+            return "data", self.delete()
+        if x < 0.78:
+            return "data", self.insert_select()
+        if x < 0.93:
+            return "control", self.control()
+        if x < 0.95:
+            return "reopen", None
+        return "check", None
+
+
+
+class Gen(StatementMix):
     """Random SQL for one schema."""
 
     def __init__(self, rng, schema):
@@ -226,41 +266,6 @@ class Gen:
         if not self.has_key_col:
             return f"INSERT{self.conflict()} INTO t(rowid, {cols}) SELECT rowid + 100, {sel} FROM t WHERE {self.where()}{self.order}"
         return f"INSERT{self.conflict()} INTO t({cols}) SELECT {sel} FROM t WHERE {self.where()}{self.order}"
-
-    def control(self):
-        r = self.r
-        x = r.random()
-        if x < 0.3:
-            return "BEGIN"
-        if x < 0.5:
-            return "COMMIT"
-        if x < 0.6:
-            return "ROLLBACK"
-        if x < 0.75:
-            name = f"s{r.randint(1, 3)}"
-            return f"SAVEPOINT {name}"
-        if x < 0.88:
-            return f"ROLLBACK TO s{r.randint(1, 3)}"
-        return f"RELEASE s{r.randint(1, 3)}"
-
-    def statement(self):
-        x = self.r.random()
-        if x < 0.28:
-            return "data", self.insert()
-        if x < 0.55:
-            sql, ordered = self.select()
-            return ("query" if ordered else "query-unordered"), sql
-        if x < 0.68:
-            return "data", self.update()
-        if x < 0.75:
-            return "data", self.delete()
-        if x < 0.78:
-            return "data", self.insert_select()
-        if x < 0.93:
-            return "control", self.control()
-        if x < 0.95:
-            return "reopen", None
-        return "check", None
 
 
 def run(conn, sql):
