@@ -29,12 +29,19 @@ class EpochManager {
   static constexpr uint64_t kIdle = UINT64_MAX;
 
   explicit EpochManager(uint32_t max_readers)
-      : slots_(new Slot[max_readers]), num_slots_(max_readers) {}
+      : num_slots_(max_readers), slots_(new Slot[max_readers]) {}
 
   // Claims a slot and pins the current epoch. Returns the slot, or -1 when
   // every slot is taken (too many open transactions).
+  //
+  // A thread starts its search at the slot it used last (each thread's first
+  // search starts at a slot of its own), so threads that keep beginning and
+  // ending transactions keep to their own slots, and a pin writes only its
+  // slot's cache line: nothing shared with other threads' readers is written
+  // per transaction.
   int Pin() {
-    thread_local uint32_t hint = 0;
+    uint32_t hint = t_slot_hint;
+    if (__builtin_expect(hint == UINT32_MAX, 0)) hint = NewThreadHint();
     for (uint32_t tries = 0; tries < num_slots_; tries++) {
       uint32_t i = (hint + tries) % num_slots_;
       bool expected = false;
@@ -42,11 +49,10 @@ class EpochManager {
           slots_[i].used.compare_exchange_strong(expected, true)) {
         slots_[i].since.store(ProfileNanos(), std::memory_order_relaxed);
         slots_[i].pinned.store(epoch_.load());
-        hint = i;
-        uint32_t hw = high_water_.load();
-        while (hw < i + 1 && !high_water_.compare_exchange_weak(hw, i + 1)) {
+        t_slot_hint = i;
+        if (__builtin_expect(high_water_.load() < i + 1, 0)) {  // before any load it protects
+          RaiseHighWater(i + 1);
         }
-        in_use_.fetch_add(1, std::memory_order_relaxed);
         return static_cast<int>(i);
       }
     }
@@ -56,7 +62,6 @@ class EpochManager {
   void Unpin(int slot) {
     slots_[slot].pinned.store(kIdle);
     slots_[slot].used.store(false, std::memory_order_release);
-    in_use_.fetch_sub(1, std::memory_order_relaxed);
   }
 
   // The epoch pinned in `slot`.
@@ -91,20 +96,48 @@ class EpochManager {
     return now > oldest ? now - oldest : 0;
   }
 
-  uint32_t readers() const { return in_use_.load(std::memory_order_relaxed); }
+  // Open transactions (slots in use), counted when asked: no counter is
+  // written per transaction.
+  uint32_t readers() const {
+    uint32_t n = 0;
+    const uint32_t hw = high_water_.load();
+    for (uint32_t i = 0; i < hw; i++) n += slots_[i].used.load(std::memory_order_relaxed) ? 1 : 0;
+    return n;
+  }
   uint32_t capacity() const { return num_slots_; }
 
  private:
+  // Each slot has its cache line to itself: a reader writes only its own.
   struct alignas(64) Slot {
     std::atomic<uint64_t> pinned{kIdle};
     std::atomic<bool> used{false};
     std::atomic<uint64_t> since{0};  // when the pin was taken (ProfileNanos: no pipeline fence)
   };
-  std::atomic<uint64_t> epoch_{1};
-  std::unique_ptr<Slot[]> slots_;
+  // The slot a thread searches from first (UINT32_MAX before its first pin).
+  static inline thread_local uint32_t t_slot_hint = UINT32_MAX;
+  // Spreads threads' first searches over the slots (in the order threads
+  // first pin, across every store of the process).
+  uint32_t NewThreadHint() {
+    static std::atomic<uint32_t> next_thread{0};
+    const uint32_t h = next_thread.fetch_add(1, std::memory_order_relaxed) % num_slots_;
+    t_slot_hint = h;
+    return h;
+  }
+  void RaiseHighWater(uint32_t n) {
+    uint32_t hw = high_water_.load();
+    while (hw < n && !high_water_.compare_exchange_weak(hw, n)) {
+    }
+  }
+
+  // Written by unlinkers (commits, evictions), read by every Pin: its own line,
+  // apart from what readers only read.
+  alignas(64) std::atomic<uint64_t> epoch_{1};
+  // Read by every Pin and scan, written only when a slot above it is first
+  // used; the line after epoch_'s, so the writer's Advance() does not make
+  // readers miss on it.
+  alignas(64) std::atomic<uint32_t> high_water_{0};  // slots at or above it were never used
   const uint32_t num_slots_;
-  std::atomic<uint32_t> in_use_{0};
-  std::atomic<uint32_t> high_water_{0};  // slots at or above it were never used
+  std::unique_ptr<Slot[]> slots_;
 };
 
 }  // namespace lightning
