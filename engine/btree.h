@@ -40,6 +40,18 @@ class PageSource {
  public:
   virtual ~PageSource() = default;
   virtual Status Read(PageId id, Frame** frame) = 0;
+  // Child `index` of the branch `n` held by `parent`: as Read(n.child(index)),
+  // after starting to load its first `prefetch_bytes` when more than a hit
+  // loads anyway. Read transactions go through the parent frame's child link
+  // when there is one (Pager::LinkedChild), skipping the child id and the
+  // page table.
+  virtual Status ReadChild(Frame* parent, const Node& n, uint32_t index, uint32_t prefetch_bytes,
+                           Frame** frame) {
+    (void)parent;
+    const PageId id = n.child(index);
+    if (prefetch_bytes > Pager::kPrefetchBytes) Prefetch(id, prefetch_bytes);
+    return Read(id, frame);
+  }
   // Starts loading the first `bytes` of page `id` (and its frame header) into
   // the CPU cache if it is in the page cache; never reads the file. A hint:
   // scans call it for the next leaf, point reads for the leaf they reach.

@@ -15,11 +15,10 @@ Status TreeGet(PageSource* src, const TreeRoot& root, std::string_view key,
   uint32_t level = root.depth;  // of f; 1 = leaf
   while (f->type == kBranchPage) {
     Node n(f->data(), f->size);
-    const PageId child = n.child(n.ChildIndex(key));
     // A leaf is searched through its whole prefix and slot arrays: start
     // loading them with its header rather than after it.
-    if (--level == 1) src->Prefetch(child, kLeafPrefetchBytes);
-    LIGHTNING_RETURN_IF_ERROR(src->Read(child, &f));
+    const uint32_t prefetch = --level == 1 ? kLeafPrefetchBytes : Pager::kPrefetchBytes;
+    LIGHTNING_RETURN_IF_ERROR(src->ReadChild(f, n, n.ChildIndex(key), prefetch, &f));
   }
   if (f->type != kLeafPage) return Status::Corruption("tree path leads to a non-node page");
   Node leaf(f->data(), f->size);

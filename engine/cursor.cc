@@ -63,10 +63,9 @@ Status TreeIterator::Seek(std::string_view target) {
   ahead_ = 0;
   valid_ = false;
   if (root_.root == 0) return Status::OK();
-  PageId id = root_.root;
+  Frame* f;
+  LIGHTNING_RETURN_IF_ERROR(src_->Read(root_.root, &f));
   while (true) {
-    Frame* f;
-    LIGHTNING_RETURN_IF_ERROR(src_->Read(id, &f));
     if (f->type != kLeafPage && f->type != kBranchPage) {
       return Status::Corruption("tree path leads to a non-node page");
     }
@@ -87,7 +86,7 @@ Status TreeIterator::Seek(std::string_view target) {
     }
     uint32_t idx = n.ChildIndex(target);
     stack_.push_back({f, idx});
-    id = n.child(idx);
+    LIGHTNING_RETURN_IF_ERROR(src_->ReadChild(f, n, idx, Pager::kPrefetchBytes, &f));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "engine/pager.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "engine/checksum.h"
@@ -27,6 +29,7 @@ Frame* Frame::Allocate(PageId id, uint32_t size, uint8_t type) {
 }
 
 void Frame::Free(Frame* f) {
+  delete[] f->kids.load(std::memory_order_relaxed);
   const bool pooled = f->pooled;
   const size_t bytes = sizeof(Frame) + f->size;
   f->~Frame();
@@ -84,8 +87,67 @@ void Pager::DropFrame(PageId id) {
   std::lock_guard<std::mutex> lock(cache_mu_);
   Frame* f = entry(id).frame.exchange(nullptr);
   if (f == nullptr) return;
+  UnlinkLocked(f);
   RingRemove(f);
   Frame::Free(f);
+}
+
+namespace {
+
+bool InitialChildLinks() {
+  const char* env = std::getenv("LIGHTNING_CHILD_LINKS");
+  return env == nullptr || std::strcmp(env, "off") != 0;
+}
+
+std::atomic<bool> child_links{InitialChildLinks()};
+
+}  // namespace
+
+bool Pager::ChildLinksEnabled() { return child_links.load(std::memory_order_relaxed); }
+void Pager::SetChildLinks(bool on) { child_links.store(on, std::memory_order_relaxed); }
+
+void Pager::LinkChildSlow(Frame* parent, uint32_t children, uint32_t index, Frame* child) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (parent->gone.load(std::memory_order_relaxed) || child->gone.load(std::memory_order_relaxed) ||
+      child->linked_from.load(std::memory_order_relaxed) != nullptr || index >= children) {
+    return;
+  }
+  std::atomic<Frame*>* kids = parent->kids.load(std::memory_order_relaxed);
+  if (kids == nullptr) {
+    kids = new (std::nothrow) std::atomic<Frame*>[children];
+    if (kids == nullptr) return;  // no memory: the page table still works
+    for (uint32_t i = 0; i < children; i++) kids[i].store(nullptr, std::memory_order_relaxed);
+    parent->kid_count = children;
+    used_.fetch_add(sizeof(std::atomic<Frame*>) * children, std::memory_order_relaxed);
+    parent->kids.store(kids, std::memory_order_release);
+  } else if (index >= parent->kid_count) {
+    return;
+  }
+  if (kids[index].load(std::memory_order_relaxed) != nullptr) return;
+  kids[index].store(child);
+  child->linked_from.store(&kids[index], std::memory_order_relaxed);
+}
+
+// Called before a frame leaves the page table for good (eviction or drop),
+// under cache_mu_: its parent's entry is cleared before the frame is retired
+// or freed (the epoch argument of LinkedChild), and its own entries are
+// cleared so that its children may be linked from elsewhere.
+void Pager::UnlinkLocked(Frame* f) {
+  f->gone.store(true, std::memory_order_relaxed);
+  if (std::atomic<Frame*>* from = f->linked_from.load(std::memory_order_relaxed)) {
+    from->store(nullptr);
+    f->linked_from.store(nullptr, std::memory_order_relaxed);
+  }
+  std::atomic<Frame*>* kids = f->kids.load(std::memory_order_relaxed);
+  if (kids == nullptr) return;
+  for (uint32_t i = 0; i < f->kid_count; i++) {
+    if (Frame* k = kids[i].load(std::memory_order_relaxed)) {
+      kids[i].store(nullptr);
+      k->linked_from.store(nullptr, std::memory_order_relaxed);
+    }
+  }
+  // The array itself stays until the frame is freed: a reader may still hold f.
+  used_.fetch_sub(sizeof(std::atomic<Frame*>) * f->kid_count, std::memory_order_relaxed);
 }
 
 void Pager::RingAdd(Frame* f) {
@@ -303,6 +365,7 @@ void Pager::EvictIfNeeded() {
       hand_++;
       continue;
     }
+    UnlinkLocked(f);
     RingRemove(f);  // ring_[hand_] now holds the next candidate
     retired_.emplace_back(epochs_.Advance(), f);
     retired_count_.store(retired_.size(), std::memory_order_relaxed);

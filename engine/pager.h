@@ -43,6 +43,15 @@ struct alignas(64) Frame {
   bool pooled = false;               // memory from a FramePool (else the heap)
   uint32_t ring_index = UINT32_MAX;  // position in the CLOCK ring; cache_mu_
   uint64_t stamp = 0;                // writer: the page is private to the txn whose stamp matches
+  // Child links (see Pager::LinkedChild): for a branch frame, kids[i] is the
+  // frame of child i while it is cached and linked here; the array (one entry
+  // per child) is made on the first link and freed with the frame.
+  std::atomic<std::atomic<Frame*>*> kids{nullptr};
+  // The kids entry that points at this frame (at most one); cache_mu_, read
+  // without it only as a hint.
+  std::atomic<std::atomic<Frame*>*> linked_from{nullptr};
+  uint32_t kid_count = 0;         // entries of kids; cache_mu_
+  std::atomic<bool> gone{false};  // removed from the cache (evicted or dropped); cache_mu_
 
   char* data() { return reinterpret_cast<char*>(this + 1); }
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
@@ -50,6 +59,7 @@ struct alignas(64) Frame {
   static Frame* Allocate(PageId id, uint32_t size, uint8_t type);
   static void Free(Frame* f);
 };
+static_assert(sizeof(Frame) == 64, "a frame's header is one cache line");
 
 struct PageEntry {
   std::atomic<Frame*> frame{nullptr};
@@ -100,6 +110,47 @@ class Pager {
     }
     return Load(id, frame);
   }
+
+  // Child links: a read transaction that reached child `index` of branch
+  // frame `parent` through the page table links the child's frame into the
+  // parent's (LinkChild), so later descents go from frame to frame without
+  // reading the child id and the page-table entry (pointer swizzling, as in
+  // LeanStore; ids stay the pages' only names, on disk and across processes).
+  // Sound because a frame a reader can reach never changes (copy-on-write)
+  // and links are undone under cache_mu_ before a frame leaves the cache, so
+  // a link read under an epoch pin names a frame that is not freed before
+  // the pin goes, exactly like a page-table entry read under it.
+  //
+  // The linked frame of child `index` of `parent`, or nullptr. REQUIRES: an
+  // epoch pin; `parent` is a committed branch frame.
+  static Frame* LinkedChild(const Frame* parent, uint32_t index) {
+    std::atomic<Frame*>* kids = parent->kids.load(std::memory_order_acquire);
+    return kids != nullptr ? kids[index].load() : nullptr;
+  }
+  // A cache hit on a frame reached by a link: as Get() does on a hit.
+  static void Touch(Frame* f, uint32_t prefetch_bytes) {
+    PrefetchNode(f->data(), prefetch_bytes);
+    if (!f->referenced.load(std::memory_order_relaxed)) {
+      f->referenced.store(1, std::memory_order_relaxed);
+    }
+  }
+  // Links `child` as child `index` of the `children` of `parent` unless
+  // links are off, either frame has left the cache, or `child` is linked
+  // from elsewhere already. Takes cache_mu_ only when it may link.
+  // REQUIRES: an epoch pin; `parent` is a committed (immutable) branch frame
+  // with `children` children — never a page private to a writer.
+  void LinkChild(Frame* parent, uint32_t children, uint32_t index, Frame* child) {
+    if (child->linked_from.load(std::memory_order_relaxed) != nullptr ||
+        parent->gone.load(std::memory_order_relaxed) || !ChildLinksEnabled()) {
+      return;
+    }
+    LinkChildSlow(parent, children, index, child);
+  }
+  // Whether read transactions link children (default on;
+  // LIGHTNING_CHILD_LINKS=off in the environment turns them off at start).
+  // Turning them off stops new links; existing ones stay valid.
+  static bool ChildLinksEnabled();
+  static void SetChildLinks(bool on);
 
   // Starts loading the frame header and the first `bytes` of page `id` into
   // the CPU cache when it is cached.
@@ -164,6 +215,8 @@ class Pager {
     return chunk != nullptr ? &chunk[id & kChunkMask] : nullptr;
   }
   Status Load(PageId id, Frame** frame);
+  void LinkChildSlow(Frame* parent, uint32_t children, uint32_t index, Frame* child);
+  void UnlinkLocked(Frame* f);         // undoes f's links both ways; REQUIRES: cache_mu_
   Status NoSuchPage(PageId id) const;  // Corruption: a reference past the page table
   void RingAdd(Frame* f);              // REQUIRES: cache_mu_
   void RingRemove(Frame* f);           // REQUIRES: cache_mu_

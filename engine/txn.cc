@@ -50,6 +50,22 @@ Status TxnCommon::Read(PageId id, Frame** frame) {
   return ctx_->pager->Get(id, frame, &page_hits_);
 }
 
+Status TxnCommon::ReadChild(Frame* parent, const Node& n, uint32_t index, uint32_t prefetch_bytes,
+                            Frame** frame) {
+  Pager* pager = ctx_->pager;
+  if (Frame* f = Pager::LinkedChild(parent, index)) {
+    Pager::Touch(f, prefetch_bytes);
+    ++page_hits_;
+    *frame = f;
+    return Status::OK();
+  }
+  const PageId id = n.child(index);
+  if (prefetch_bytes > Pager::kPrefetchBytes) pager->Prefetch(id, prefetch_bytes);
+  LIGHTNING_RETURN_IF_ERROR(pager->Get(id, frame, &page_hits_));
+  if (links_children_) pager->LinkChild(parent, n.count() + 1, index, *frame);
+  return Status::OK();
+}
+
 void TxnCommon::Prefetch(PageId id, uint32_t bytes) { ctx_->pager->Prefetch(id, bytes); }
 void TxnCommon::ReadAhead(const PageId* ids, size_t n) { ctx_->pager->ReadAhead(ids, n); }
 uint32_t TxnCommon::ReadAheadLimit() const { return ctx_->pager->readahead_limit(); }

@@ -31,6 +31,8 @@ Status DecodeTreeMeta(std::string_view bytes, TreeMeta* meta);
 class TxnCommon : public virtual PageSource {
  public:
   Status Read(PageId id, Frame** frame) override;
+  Status ReadChild(Frame* parent, const Node& n, uint32_t index, uint32_t prefetch_bytes,
+                   Frame** frame) override;
   void Prefetch(PageId id, uint32_t bytes) override;
   void ReadAhead(const PageId* ids, size_t n) override;
   uint32_t ReadAheadLimit() const override;
@@ -74,12 +76,17 @@ class TxnCommon : public virtual PageSource {
   // (plain increments here: no shared write on the read path).
   uint64_t gets_ = 0, get_misses_ = 0, page_hits_ = 0;
   bool counts_as_read_txn_ = false;
+  // Read transactions link children (Pager::LinkChild): every page they see
+  // is committed. A write transaction only follows links: its private pages
+  // change in place.
+  bool links_children_ = false;
 };
 
 class ReadTxnImpl final : public ReadTxn, public TxnCommon {
  public:
   ReadTxnImpl(const TxnContext* ctx, int slot, const Version& v) : TxnCommon(ctx, slot, v) {
     counts_as_read_txn_ = true;
+    links_children_ = true;
   }
   Status OpenTree(Slice name, TreeId* id) override { return LookupName(name, id); }
   Status ListTrees(std::vector<TreeInfo>* trees) override { return CommonListTrees(trees); }
