@@ -172,6 +172,9 @@ std::vector<Metric> DBImpl::Metrics() const {
   add("cache_evictions", stats_.cache_evictions.Sum(), "count", "clean pages evicted");
   add("readahead_pages", stats_.readahead_pages.Sum(), "count",
       "uncached pages that scans asked the OS to read ahead (option scan_readahead)");
+  add("cache_child_links", static_cast<double>(pager_->child_links()), "count",
+      "cached branch pages' direct links to cached children (lookups through them skip the "
+      "page table)");
   add("cache_retired_frames", static_cast<double>(pager_->retired_frames()), "count",
       "evicted frames awaiting the end of older readers");
   add("bytes_read", stats_.bytes_read.Sum(), "bytes", "bytes read from the data file");

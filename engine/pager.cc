@@ -99,12 +99,12 @@ bool InitialChildLinks() {
   return env == nullptr || std::strcmp(env, "off") != 0;
 }
 
-std::atomic<bool> child_links{InitialChildLinks()};
+std::atomic<bool> child_links_on{InitialChildLinks()};
 
 }  // namespace
 
-bool Pager::ChildLinksEnabled() { return child_links.load(std::memory_order_relaxed); }
-void Pager::SetChildLinks(bool on) { child_links.store(on, std::memory_order_relaxed); }
+bool Pager::ChildLinksEnabled() { return child_links_on.load(std::memory_order_relaxed); }
+void Pager::SetChildLinks(bool on) { child_links_on.store(on, std::memory_order_relaxed); }
 
 void Pager::LinkChildSlow(Frame* parent, uint32_t children, uint32_t index, Frame* child) {
   std::lock_guard<std::mutex> lock(cache_mu_);
@@ -126,6 +126,7 @@ void Pager::LinkChildSlow(Frame* parent, uint32_t children, uint32_t index, Fram
   if (kids[index].load(std::memory_order_relaxed) != nullptr) return;
   kids[index].store(child);
   child->linked_from.store(&kids[index], std::memory_order_relaxed);
+  child_links_.fetch_add(1, std::memory_order_relaxed);
 }
 
 // Called before a frame leaves the page table for good (eviction or drop),
@@ -137,6 +138,7 @@ void Pager::UnlinkLocked(Frame* f) {
   if (std::atomic<Frame*>* from = f->linked_from.load(std::memory_order_relaxed)) {
     from->store(nullptr);
     f->linked_from.store(nullptr, std::memory_order_relaxed);
+    child_links_.fetch_sub(1, std::memory_order_relaxed);
   }
   std::atomic<Frame*>* kids = f->kids.load(std::memory_order_relaxed);
   if (kids == nullptr) return;
@@ -144,6 +146,7 @@ void Pager::UnlinkLocked(Frame* f) {
     if (Frame* k = kids[i].load(std::memory_order_relaxed)) {
       kids[i].store(nullptr);
       k->linked_from.store(nullptr, std::memory_order_relaxed);
+      child_links_.fetch_sub(1, std::memory_order_relaxed);
     }
   }
   // The array itself stays until the frame is freed: a reader may still hold f.

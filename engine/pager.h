@@ -197,6 +197,8 @@ class Pager {
     return (reserved_ >> kChunkBits) * (kChunkMask + 1) * sizeof(PageEntry);
   }
   uint64_t retired_frames() const;
+  // Child links in place (LinkChild).
+  uint64_t child_links() const { return child_links_.load(std::memory_order_relaxed); }
 
   File* file() { return file_; }
 
@@ -240,6 +242,7 @@ class Pager {
   size_t hand_ = 0;                                   // GUARDED_BY(cache_mu_)
   std::vector<std::pair<uint64_t, Frame*>> retired_;  // GUARDED_BY(cache_mu_)
   std::atomic<size_t> retired_count_{0};              // retired_.size(), readable without the lock
+  std::atomic<uint64_t> child_links_{0};              // written under cache_mu_
 };
 
 }  // namespace lightning
