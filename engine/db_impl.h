@@ -174,10 +174,13 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
   std::atomic<uint64_t> stats_since_{NowNanos()};  // when the counters were last reset
   std::unique_ptr<Pager> pager_;
   uint32_t page_size_ = 0;
-  TxnContext txn_ctx_;  // what transactions see of the store; set by OpenStore
-
+  // What every read transaction reads at its start (the context and the
+  // published version): one line of their own, apart from the profile's
+  // counters above and the writer's state below, which other threads write.
+  alignas(64) TxnContext txn_ctx_;  // what transactions see of the store; set by OpenStore
   std::atomic<Version*> published_{nullptr};
-  Version latest_;  // GUARDED_BY(writer_mu_)
+
+  alignas(64) Version latest_;  // GUARDED_BY(writer_mu_)
   WriterLock writer_mu_;
   uint64_t stamp_counter_ = 0;  // GUARDED_BY(writer_mu_)
   // The log buffer of the last finished write transaction, kept for the next
