@@ -8,7 +8,7 @@ double Histogram::Percentile(double q) const {
   uint64_t total = 0;
   std::array<uint64_t, kBuckets> snap;
   for (int b = 0; b < kBuckets; b++) {
-    snap[b] = buckets_[b].load(std::memory_order_relaxed);
+    snap[b] = bucket(b);
     total += snap[b];
   }
   if (total == 0) return 0;
@@ -34,10 +34,12 @@ double Histogram::Percentile(double q) const {
 }
 
 void Histogram::Reset() {
-  for (auto& b : buckets_) b.store(0, std::memory_order_relaxed);
-  count_.store(0, std::memory_order_relaxed);
-  sum_.store(0, std::memory_order_relaxed);
-  max_.store(0, std::memory_order_relaxed);
+  for (Stripe& s : stripes_) {
+    for (auto& b : s.buckets) b.store(0, std::memory_order_relaxed);
+    s.count.store(0, std::memory_order_relaxed);
+    s.sum.store(0, std::memory_order_relaxed);
+    s.max.store(0, std::memory_order_relaxed);
+  }
 }
 
 }  // namespace lightning

@@ -1,11 +1,13 @@
 // Log-linear latency histograms (HdrHistogram-like): each power of two of
 // nanoseconds is split into 8 linear sub-buckets, so a percentile is exact
-// to within 12.5%. Recording is a few relaxed atomic adds.
+// to within 12.5%. Recording is a few relaxed atomic adds, into one of a few
+// striped copies so that threads recording at once do not share lines.
 //
 // Thread safety: Record and the readers may run concurrently; a reader sees
 // a consistent-enough snapshot (counts may lag by in-flight records).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -21,25 +23,46 @@ class Histogram {
  public:
   static constexpr int kSubBits = 3;
   static constexpr int kBuckets = 64 << kSubBits;
+  // Records go to one of kStripes copies, chosen by the recording thread's
+  // stripe (stats.h), so threads recording at once mostly write lines of
+  // their own; the readers below sum the copies.
+  static constexpr uint32_t kStripes = 4;
 
   void Record(uint64_t nanos) {
     if constexpr (!kStatsEnabled) return;
-    buckets_[BucketOf(nanos)].fetch_add(1, std::memory_order_relaxed);
-    count_.fetch_add(1, std::memory_order_relaxed);
-    sum_.fetch_add(nanos, std::memory_order_relaxed);
-    uint64_t m = max_.load(std::memory_order_relaxed);
-    while (nanos > m && !max_.compare_exchange_weak(m, nanos, std::memory_order_relaxed)) {
+    Stripe& s = stripes_[ThreadStripe() % kStripes];
+    s.buckets[BucketOf(nanos)].fetch_add(1, std::memory_order_relaxed);
+    s.count.fetch_add(1, std::memory_order_relaxed);
+    s.sum.fetch_add(nanos, std::memory_order_relaxed);
+    uint64_t m = s.max.load(std::memory_order_relaxed);
+    while (nanos > m && !s.max.compare_exchange_weak(m, nanos, std::memory_order_relaxed)) {
     }
   }
-  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  uint64_t count() const {
+    uint64_t n = 0;
+    for (const Stripe& s : stripes_) n += s.count.load(std::memory_order_relaxed);
+    return n;
+  }
   double mean() const {
     uint64_t c = count();
-    return c ? static_cast<double>(sum_.load(std::memory_order_relaxed)) / c : 0.0;
+    return c ? static_cast<double>(sum()) / c : 0.0;
   }
-  uint64_t max() const { return max_.load(std::memory_order_relaxed); }
-  uint64_t sum() const { return sum_.load(std::memory_order_relaxed); }
+  uint64_t max() const {
+    uint64_t m = 0;
+    for (const Stripe& s : stripes_) m = std::max(m, s.max.load(std::memory_order_relaxed));
+    return m;
+  }
+  uint64_t sum() const {
+    uint64_t n = 0;
+    for (const Stripe& s : stripes_) n += s.sum.load(std::memory_order_relaxed);
+    return n;
+  }
   // Samples in bucket b (values in [BucketLow(b), BucketLow(b + 1))).
-  uint64_t bucket(int b) const { return buckets_[b].load(std::memory_order_relaxed); }
+  uint64_t bucket(int b) const {
+    uint64_t n = 0;
+    for (const Stripe& s : stripes_) n += s.buckets[b].load(std::memory_order_relaxed);
+    return n;
+  }
   // The q-quantile (0..1) by nearest rank: the sample at rank ceil(q * count)
   // in ascending order, reported as the top of its bucket (capped by max()),
   // so never below that sample and at most 12.5% above it. 0 when empty.
@@ -60,8 +83,11 @@ class Histogram {
   }
 
  private:
-  std::array<std::atomic<uint64_t>, kBuckets> buckets_{};
-  std::atomic<uint64_t> count_{0}, sum_{0}, max_{0};
+  struct alignas(64) Stripe {
+    std::array<std::atomic<uint64_t>, kBuckets> buckets{};
+    std::atomic<uint64_t> count{0}, sum{0}, max{0};
+  };
+  std::array<Stripe, kStripes> stripes_{};
 };
 
 // The engine's operation histograms. Point operations are sampled because

@@ -116,9 +116,11 @@ uint64_t ClockReadNanos() {
 }
 
 void ProfileStats::Reset() {
-  for (auto& n : nanos_) n.store(0, std::memory_order_relaxed);
-  for (auto& n : total_) n.store(0, std::memory_order_relaxed);
-  for (auto& n : measured_) n.store(0, std::memory_order_relaxed);
+  for (Stripe& s : stripes_) {
+    for (auto& n : s.nanos) n.store(0, std::memory_order_relaxed);
+    for (auto& n : s.total) n.store(0, std::memory_order_relaxed);
+    for (auto& n : s.measured) n.store(0, std::memory_order_relaxed);
+  }
 }
 
 std::vector<ProfileRow> ProfileReport(const ProfileStats& stats) {

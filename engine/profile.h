@@ -77,25 +77,38 @@ class ProfileStats {
   static constexpr int kOps = static_cast<int>(ProfileOp::kCount);
   static constexpr int kComponents = static_cast<int>(ProfileComponent::kCount);
 
+  // Each thread adds to one of Histogram::kStripes copies (by its stats
+  // stripe), so measured operations on different threads mostly write lines
+  // of their own; the readers sum the copies.
   void Charge(ProfileOp op, ProfileComponent c, uint64_t nanos) {
-    nanos_[Index(op, c)].fetch_add(nanos, std::memory_order_relaxed);
+    Mine().nanos[Index(op, c)].fetch_add(nanos, std::memory_order_relaxed);
   }
   // Takes back time charged earlier (the measurement's own clock reads).
   void Discount(ProfileOp op, ProfileComponent c, uint64_t nanos) {
-    nanos_[Index(op, c)].fetch_sub(nanos, std::memory_order_relaxed);
+    Mine().nanos[Index(op, c)].fetch_sub(nanos, std::memory_order_relaxed);
   }
   void Finish(ProfileOp op, uint64_t nanos) {
-    total_[static_cast<int>(op)].fetch_add(nanos, std::memory_order_relaxed);
-    measured_[static_cast<int>(op)].fetch_add(1, std::memory_order_relaxed);
+    Stripe& s = Mine();
+    s.total[static_cast<int>(op)].fetch_add(nanos, std::memory_order_relaxed);
+    s.measured[static_cast<int>(op)].fetch_add(1, std::memory_order_relaxed);
   }
   uint64_t nanos(ProfileOp op, ProfileComponent c) const {
-    return nanos_[Index(op, c)].load(std::memory_order_relaxed);
+    uint64_t n = 0;
+    for (const Stripe& s : stripes_) n += s.nanos[Index(op, c)].load(std::memory_order_relaxed);
+    return n;
   }
   uint64_t total(ProfileOp op) const {
-    return total_[static_cast<int>(op)].load(std::memory_order_relaxed);
+    uint64_t n = 0;
+    for (const Stripe& s : stripes_)
+      n += s.total[static_cast<int>(op)].load(std::memory_order_relaxed);
+    return n;
   }
   uint64_t measured(ProfileOp op) const {
-    return measured_[static_cast<int>(op)].load(std::memory_order_relaxed);
+    uint64_t n = 0;
+    for (const Stripe& s : stripes_) {
+      n += s.measured[static_cast<int>(op)].load(std::memory_order_relaxed);
+    }
+    return n;
   }
   // How many operations one measured operation of `op` stands for.
   static uint32_t Scale(ProfileOp op) {
@@ -109,9 +122,13 @@ class ProfileStats {
   static int Index(ProfileOp op, ProfileComponent c) {
     return static_cast<int>(op) * kComponents + static_cast<int>(c);
   }
-  std::array<std::atomic<uint64_t>, kOps * kComponents> nanos_{};
-  std::array<std::atomic<uint64_t>, kOps> total_{};
-  std::array<std::atomic<uint64_t>, kOps> measured_{};
+  struct alignas(64) Stripe {
+    std::array<std::atomic<uint64_t>, kOps * kComponents> nanos{};
+    std::array<std::atomic<uint64_t>, kOps> total{};
+    std::array<std::atomic<uint64_t>, kOps> measured{};
+  };
+  Stripe& Mine() { return stripes_[ThreadStripe() % Histogram::kStripes]; }
+  std::array<Stripe, Histogram::kStripes> stripes_{};
 };
 
 // The operation being measured on this thread, if any.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <thread>
 #include <vector>
 
 namespace lightning::test {
@@ -50,6 +51,32 @@ TEST(HistogramTest, NeverBelowTheNearestRankSampleNorMoreThanABucketAbove) {
       EXPECT_LE(got, static_cast<double>(v.back()));
     }
   }
+}
+
+// Threads record into striped copies (issue 18 item 2); every reader sums them.
+TEST(HistogramTest, RecordsFromManyThreadsAllCount) {
+  Histogram h;
+  constexpr int kThreads = 6, kEach = 5000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&h, t] {
+      for (int i = 1; i <= kEach; i++) h.Record(static_cast<uint64_t>(t * kEach + i));
+    });
+  }
+  for (auto& t : threads) t.join();
+  const uint64_t n = uint64_t{kThreads} * kEach;
+  EXPECT_EQ(h.count(), n);
+  EXPECT_EQ(h.sum(), n * (n + 1) / 2);
+  EXPECT_EQ(h.max(), n);
+  uint64_t in_buckets = 0;
+  for (int b = 0; b < Histogram::kBuckets; b++) in_buckets += h.bucket(b);
+  EXPECT_EQ(in_buckets, n);
+  EXPECT_GE(h.Percentile(0.5), static_cast<double>(n / 2));
+  EXPECT_LE(h.Percentile(0.5), n / 2 * 1.125 + 1);
+  h.Reset();
+  EXPECT_EQ(h.count(), 0u);
+  EXPECT_EQ(h.max(), 0u);
+  EXPECT_EQ(h.Percentile(0.99), 0);
 }
 
 }  // namespace
