@@ -13,10 +13,8 @@ namespace lightning {
 // a few hundred.
 constexpr uint32_t kScanAhead = 8;
 
-Status TreeIterator::Descend(PageId id, bool leftmost) {
+Status TreeIterator::Descend(Frame* f, bool leftmost) {
   while (true) {
-    Frame* f;
-    LIGHTNING_RETURN_IF_ERROR(src_->Read(id, &f));
     if (f->type != kLeafPage && f->type != kBranchPage) {
       return Status::Corruption("tree path leads to a non-node page");
     }
@@ -30,8 +28,16 @@ Status TreeIterator::Descend(PageId id, bool leftmost) {
       }
       return Status::OK();
     }
-    id = n.child(idx);
+    LIGHTNING_RETURN_IF_ERROR(src_->ReadChild(f, n, idx, Pager::kPrefetchBytes, &f));
   }
+}
+
+Status TreeIterator::DescendChild(size_t level, bool leftmost) {
+  Frame* parent = stack_[level].frame;
+  Frame* f;
+  LIGHTNING_RETURN_IF_ERROR(src_->ReadChild(parent, Node(parent->data(), parent->size),
+                                            stack_[level].index, Pager::kPrefetchBytes, &f));
+  return Descend(f, leftmost);
 }
 
 Status TreeIterator::First() {
@@ -39,7 +45,9 @@ Status TreeIterator::First() {
   ahead_ = 0;
   valid_ = false;
   if (root_.root == 0) return Status::OK();
-  LIGHTNING_RETURN_IF_ERROR(Descend(root_.root, true));
+  Frame* root;
+  LIGHTNING_RETURN_IF_ERROR(src_->Read(root_.root, &root));
+  LIGHTNING_RETURN_IF_ERROR(Descend(root, true));
   Node leaf(stack_.back().frame->data(), stack_.back().frame->size);
   if (leaf.count() == 0) return Status::OK();
   valid_ = true;
@@ -51,7 +59,9 @@ Status TreeIterator::Last() {
   ahead_ = 0;
   valid_ = false;
   if (root_.root == 0) return Status::OK();
-  LIGHTNING_RETURN_IF_ERROR(Descend(root_.root, false));
+  Frame* root;
+  LIGHTNING_RETURN_IF_ERROR(src_->Read(root_.root, &root));
+  LIGHTNING_RETURN_IF_ERROR(Descend(root, false));
   Node leaf(stack_.back().frame->data(), stack_.back().frame->size);
   if (leaf.count() == 0) return Status::OK();
   valid_ = true;
@@ -168,9 +178,8 @@ Status TreeIterator::Next() {
     return Status::OK();
   }
   stack_.resize(level + 1);
-  Node n(stack_[level].frame->data(), stack_[level].frame->size);
   stack_[level].index++;
-  Status s = Descend(n.child(stack_[level].index), true);
+  Status s = DescendChild(level, true);
   if (!s.ok()) {
     valid_ = false;
     return s;
@@ -196,9 +205,8 @@ Status TreeIterator::Prev() {
     return Status::OK();
   }
   stack_.resize(level + 1);
-  Node n(stack_[level].frame->data(), stack_[level].frame->size);
   stack_[level].index--;
-  Status s = Descend(n.child(stack_[level].index), false);
+  Status s = DescendChild(level, false);
   if (!s.ok()) {
     valid_ = false;
     return s;

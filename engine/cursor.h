@@ -51,7 +51,10 @@ class TreeIterator {
     Frame* frame;
     uint32_t index;
   };
-  Status Descend(PageId id, bool leftmost);
+  // From frame `f` down to its first (leftmost) or last leaf, pushing the path.
+  Status Descend(Frame* f, bool leftmost);
+  // Descends into child stack_[level].index of the branch at stack_[level].
+  Status DescendChild(size_t level, bool leftmost);
   // Prefetches the cell kScanAhead rows ahead, and near a leaf's end the
   // next leaf in the scan's direction.
   void PrefetchAhead(bool forward) const;

@@ -91,6 +91,13 @@ TEST_F(ChildLinksTest, ReadsLinkChildrenAndFollowThem) {
     ASSERT_TRUE(c->Valid());
     EXPECT_EQ(std::string(c->key()), Key(i));
   }
+  // Scans move between leaves through them, both ways.
+  uint64_t n = 0;
+  for (c->SeekToFirst(); c->Valid(); c->Next(), n++) ASSERT_EQ(std::string(c->key()), Key(n));
+  EXPECT_EQ(n, kKeys);
+  for (c->SeekToLast(); c->Valid(); c->Prev()) ASSERT_EQ(std::string(c->key()), Key(--n));
+  EXPECT_EQ(n, 0u);
+  ASSERT_OK(c->status());
 }
 
 TEST_F(ChildLinksTest, OffMeansNoLinks) {
@@ -134,6 +141,15 @@ TEST_F(ChildLinksTest, ReadersRightWhileLinkedPagesAreReplacedAndEvicted) {
           std::memcpy(&got, v.data(), 8);
           ASSERT_EQ(got, i) << "key " << Key(i) << " read another key's value";
         }
+        // A short scan across leaves (and their links).
+        auto c = r.value()->NewCursor(tree);
+        ASSERT_TRUE(c.ok()) << c.status().ToString();
+        uint64_t i = rng.Uniform(kKeys);
+        for (c.value()->Seek(Key(i)); c.value()->Valid() && i < kKeys; c.value()->Next(), i++) {
+          ASSERT_EQ(std::string(c.value()->key()), Key(i));
+          if (i % 50 == 49) break;
+        }
+        ASSERT_TRUE(c.value()->status().ok()) << c.value()->status().ToString();
       }
     });
   }
