@@ -61,8 +61,12 @@ Status TxnCommon::ReadChild(Frame* parent, const Node& n, uint32_t index, uint32
   }
   const PageId id = n.child(index);
   if (prefetch_bytes > Pager::kPrefetchBytes) pager->Prefetch(id, prefetch_bytes);
+  const uint64_t hits = page_hits_;
   LIGHTNING_RETURN_IF_ERROR(pager->Get(id, frame, &page_hits_));
-  if (links_children_) pager->LinkChild(parent, n.count() + 1, index, *frame);
+  // Only a child found cached is linked: one just loaded may be evicted
+  // before its next use, and making and undoing its link would be wasted
+  // work when the cache churns.
+  if (links_children_ && page_hits_ != hits) pager->LinkChild(parent, n.count() + 1, index, *frame);
   return Status::OK();
 }
 
