@@ -100,6 +100,13 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
     uint64_t tag;         // epoch tag; 0 when already safe from readers
   };
 
+  // BeginWrite's parts (db_impl.cc). WaitForWriter: the writer lock is held
+  // by another transaction; waits up to max_wait (Busy at once if zero or
+  // less, else Busy after it). StartWrite: the transaction, once `lock` holds
+  // the writer lock.
+  Status WaitForWriter(std::unique_lock<WriterLock>* lock, std::chrono::milliseconds max_wait);
+  Result<std::unique_ptr<WriteTxn>> StartWrite(std::unique_lock<WriterLock>&& lock);
+
   // Open (db_open.cc).
   Status AcquireLock();
   Status CreateStore();
@@ -114,8 +121,8 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
   // StoreWriter: the write transaction's side of the store (db_impl.cc;
   // CommitWrite in db_commit.cc). REQUIRES: writer_mu_.
   uint64_t NewStamp() override { return ++stamp_counter_; }
-  std::string TakeLogBuffer() override;
-  void ReturnLogBuffer(std::string&& log) override;
+  void TakeLogBuffer(std::string* log) override;
+  void ReturnLogBuffer(std::string* log) override;
   PageId AllocPage(PageType type) override;
   void DropUncommitted(const PageId* ids, size_t n) override;
   Status CommitWrite(WriteTxnImpl* txn) override;
