@@ -7,11 +7,12 @@
 //
 // An argument is an option exactly when its first token is an identifier and
 // its second is `=`. Column definitions accept a type name, PRIMARY KEY [ASC|
-// DESC], NOT NULL, NULL, UNIQUE, DEFAULT, COLLATE and CONSTRAINT names, and
-// the table constraints PRIMARY KEY(...) and UNIQUE(...). Constraints the
-// module cannot enforce (CHECK, REFERENCES, generated columns,
-// per-column ON CONFLICT, a COLLATE other than BINARY on a key column) are
-// errors rather than silently ignored.
+// DESC], NOT NULL, NULL, UNIQUE, CHECK(...), DEFAULT, COLLATE and CONSTRAINT
+// names, and the table constraints PRIMARY KEY(...), UNIQUE(...) and
+// CHECK(...). Constraints the module cannot enforce (REFERENCES and FOREIGN
+// KEY, generated columns, a DEFAULT other than NULL, per-column ON CONFLICT,
+// a COLLATE other than BINARY on a key column) are errors rather than
+// silently ignored.
 //
 // The key decides the kind of table, as in SQLite:
 //   no PRIMARY KEY                  kRowid: rows keyed by rowid
@@ -54,6 +55,17 @@ struct UniqueConstraint {
   int seq = 0;               // place among the PRIMARY KEY and UNIQUE constraints declared
 };
 
+// CHECK(expr), a column or table constraint: evaluated by SQLite over the
+// row's values (vtab_check.cc). The parser checks only what needs no SQLite:
+// balanced parentheses, no subquery, no parameter.
+struct CheckConstraint {
+  std::string expr;  // the text between the parentheses, as written (trimmed)
+  // What native SQLite names it in "CHECK constraint failed: <name>": the
+  // CONSTRAINT name, else the expression text, both dequoted as SQLite does
+  // (SqliteDequote).
+  std::string name;
+};
+
 enum class KeyKind { kRowid, kIntegerPrimaryKey, kWithoutRowid, kComposite };
 
 // The most columns a composite PRIMARY KEY may have (xBestIndex packs the
@@ -77,6 +89,9 @@ struct TableSchema {
   // constraint first when several fail.
   std::vector<UniqueConstraint> uniques;
   int key_seq = -1;
+  // CHECK constraints, column and table, in the order declared (native
+  // SQLite evaluates them in this order and reports the first that fails).
+  std::vector<CheckConstraint> checks;
   // Options in the order given, names lower-cased, values unquoted.
   std::vector<std::pair<std::string, std::string>> options;
 
@@ -101,6 +116,11 @@ struct TableSchema {
 // user.
 Status ParseTableArgs(const std::vector<std::string_view>& args,
                       const std::vector<std::string>& option_names, TableSchema* schema);
+
+// `text` dequoted as SQLite's sqlite3Dequote does: unchanged unless it starts
+// with ' " ` or [, else the text up to the matching close quote, doubled
+// quotes made single (so "[b]<`a`" becomes "b").
+std::string SqliteDequote(std::string_view text);
 
 // Quotes `name` as an SQL identifier ("a""b").
 std::string QuoteIdentifier(std::string_view name);

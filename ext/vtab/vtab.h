@@ -6,6 +6,7 @@
 //   vtab_cursor.cc   xOpen/xFilter/xNext/xEof/xColumn/xRowid/xClose
 //   vtab_update.cc   xUpdate
 //   vtab_unique.cc   UNIQUE constraints (a tree per constraint)
+//   vtab_check.cc    CHECK constraints (evaluated by SQLite)
 //   vtab_composite.cc, vtab_composite_index.cc   composite keys
 //   vtab_values.cc   sqlite3_value <-> SqlValue, affinity, results
 //   ../store_path.cc where a table's store lives (and the file= rule)
@@ -36,6 +37,7 @@ void FreeCursor(LightningCursor* c) noexcept;
 struct LightningTable {
   ~LightningTable() {
     if (spare_cursor != nullptr) FreeCursor(spare_cursor);
+    sqlite3_finalize(check_stmt);
   }
 
   sqlite3_vtab base;  // must stay first: SQLite sees only this part
@@ -73,6 +75,10 @@ struct LightningTable {
     std::vector<SqlValue> stored;      // the columns in the record
     std::string new_key, old_key, record;
   } update_buffers;
+
+  // The statement that evaluates the CHECK constraints (vtab_check.cc),
+  // prepared at the first write; owned, nullptr until then.
+  sqlite3_stmt* check_stmt = nullptr;
 
   // A closed cursor kept for the next xOpen (a statement opens one per
   // execution), with its buffers; owned, nullptr if none.
@@ -148,6 +154,17 @@ int WriteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view old_ke
                        const std::vector<SqlValue>& values);
 // Deletes the row at `key` and its UNIQUE entries (nothing if it is gone).
 int DeleteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view key);
+
+// ---- vtab_check.cc: CHECK constraints
+// At CREATE: prepares each CHECK expression, so that what native CREATE
+// TABLE refuses (unknown columns or functions, aggregates, windows) is
+// refused. SQLITE_OK, or SQLITE_ERROR with SQLite's reason in *err.
+int ValidateChecks(LightningTable* t, std::string* err);
+// Evaluates the CHECK constraints over the new row `values` (one per column,
+// affinity applied). SQLITE_OK when none is false; SQLITE_CONSTRAINT under
+// OR IGNORE (SQLite skips the row); else SQLITE_CONSTRAINT_CHECK with
+// native's message naming the first that fails, or the error of evaluating it.
+int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values);
 
 // ---- vtab_index.cc / vtab_cursor.cc / vtab_update.cc
 int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept;
