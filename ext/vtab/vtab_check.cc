@@ -123,8 +123,7 @@ void Bind(sqlite3_stmt* stmt, int i, const SqlValue& v) {
       if (v.bytes.empty())
         sqlite3_bind_zeroblob(stmt, i, 0);
       else
-        sqlite3_bind_blob(stmt, i, v.bytes.data(), static_cast<int>(v.bytes.size()),
-                          SQLITE_STATIC);
+        sqlite3_bind_blob(stmt, i, v.bytes.data(), static_cast<int>(v.bytes.size()), SQLITE_STATIC);
       break;
   }
 }
@@ -136,8 +135,8 @@ int ValidateChecks(LightningTable* t, std::string* err) {
   for (const CheckConstraint& check : checks) {
     sqlite3_stmt* stmt = nullptr;
     std::string why;
-    int rc = Prepare(t->db, "SELECT 1" + RowSource(t) + " WHERE (\n" + check.expr + "\n)", &stmt,
-                     &why);
+    int rc =
+        Prepare(t->db, "SELECT 1" + RowSource(t) + " WHERE (\n" + check.expr + "\n)", &stmt, &why);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_OK) {
       *err = why + " in CHECK(" + check.expr + ")";
