@@ -20,6 +20,7 @@
 
 #include "ext/sql_value.h"
 #include "ext/sqlite_api.h"
+#include "ext/vtab/record.h"
 #include "ext/vtab/table_schema.h"
 #include "lightning/db.h"
 #include "vfs/guarded_call.h"
@@ -141,6 +142,17 @@ bool DecodeKeyTuple(const LightningTable* t, std::string_view key, uint64_t real
 std::string KeyConstraintName(const LightningTable* t);
 
 // ---- vtab_unique.cc: UNIQUE constraints
+// The values of a stored row, decoded from its key and record.
+struct RowDecoder {
+  std::string key, record;  // copies: tree views die with the next change
+  RecordReader reader;
+  std::vector<SqlValue> values;  // per column
+  std::vector<SqlValue> tuple;
+  std::vector<std::string> tuple_bytes;
+
+  // Fills `values` from key and record; false if either is malformed.
+  bool Decode(const LightningTable* t);
+};
 // The store's name for the tree of UNIQUE constraint i of table `table`.
 std::string UniqueTreeName(const std::string& table, size_t i);
 // Sets the native error of a clash on the key (or rowid); returns its code.

@@ -174,6 +174,8 @@ def test_sigkill_keeps_unique_trees_consistent(tmp_path, ext_path):
             assert conn.execute("SELECT id FROM t WHERE email = ?", (email,)).fetchall() == [(id_,)]
         for id_, email, a, b in with_ab:
             assert conn.execute("SELECT id FROM t WHERE a = ? AND b = ?", (a, b)).fetchall() == [(id_,)]
+        # lightning_check walks each UNIQUE tree against the rows too.
+        assert [p for (p,) in conn.execute("SELECT problem FROM lightning_check('t')")] == ["ok"], round_
         conn.close()
         print(f"round {round_}: {len(all_rows)} rows, entries {entries}")
     assert all_rows
