@@ -173,10 +173,11 @@ int DeleteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view key);
 // refused. SQLITE_OK, or SQLITE_ERROR with SQLite's reason in *err.
 int ValidateChecks(LightningTable* t, std::string* err);
 // Evaluates the CHECK constraints over the new row `values` (one per column,
-// affinity applied). SQLITE_OK when none is false; SQLITE_CONSTRAINT under
+// affinity applied) and, for a table with a rowid, its `rowid` (which a CHECK
+// may name, as native). SQLITE_OK when none is false; SQLITE_CONSTRAINT under
 // OR IGNORE (SQLite skips the row); else SQLITE_CONSTRAINT_CHECK with
 // native's message naming the first that fails, or the error of evaluating it.
-int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values);
+int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values, int64_t rowid);
 
 // ---- vtab_index.cc / vtab_cursor.cc / vtab_update.cc
 int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept;

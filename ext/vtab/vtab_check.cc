@@ -35,7 +35,7 @@
 **
 ** LIMITATIONS
 **
-**   `rowid` cannot be named in a CHECK (no such column); a name qualified
+**   A name qualified
 **   with the schema (`main.t.a`) is refused; after ALTER TABLE RENAME, a
 **   column qualified with the old table name is no longer found (native
 **   rewrites the expression). Native SQLite refuses date/time functions of
@@ -45,6 +45,7 @@
 #include <cctype>
 #include <string>
 
+#include "ext/vtab/sql_tokens.h"
 #include "ext/vtab/vtab.h"
 
 namespace lightning::ext {
@@ -65,6 +66,16 @@ std::string RowSource(const LightningTable* t) {
     if (!cols[i].collation.empty()) typed += " COLLATE " + QuoteIdentifier(cols[i].collation);
     typed += " AS " + QuoteIdentifier(cols[i].name);
     params += "?" + std::to_string(i + 1);
+  }
+  // A rowid table's CHECK may name its rowid (rowid, oid, _rowid_, unless a
+  // column has that name), as native: the new row's rowid, one more parameter.
+  if (t->has_rowid()) {
+    const std::string rowid_param = "?" + std::to_string(cols.size() + 1);
+    for (const char* alias : {"rowid", "oid", "_rowid_"}) {
+      if (t->schema.FindColumn(alias) >= 0) continue;
+      typed += std::string(", CAST(NULL AS INTEGER) AS ") + alias;
+      params += ", " + rowid_param;
+    }
   }
   return " FROM (SELECT " + typed + " WHERE 0 UNION ALL SELECT " + params + ") AS " +
          QuoteIdentifier(t->name);
@@ -128,11 +139,29 @@ void Bind(sqlite3_stmt* stmt, int i, const SqlValue& v) {
   }
 }
 
+// SQLite 3.40 gives a FROM subquery a `rowid` (NULL): a table without one
+// must refuse the name itself, as native CREATE TABLE does.
+bool NamesMissingRowid(const LightningTable* t, const std::string& expr, std::string* err) {
+  if (t->has_rowid()) return false;
+  std::vector<sql_tokens::Token> toks;
+  if (!sql_tokens::Tokenize(expr, &toks).ok()) return false;  // SQLite will say why
+  for (const sql_tokens::Token& tok : toks) {
+    if (tok.kind != sql_tokens::Tok::kIdent && tok.kind != sql_tokens::Tok::kQuotedIdent) continue;
+    const std::string name = sql_tokens::Lower(tok.value);
+    if ((name == "rowid" || name == "oid" || name == "_rowid_") && t->schema.FindColumn(name) < 0) {
+      *err = "no such column: " + tok.value + " in CHECK(" + expr + ")";
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 int ValidateChecks(LightningTable* t, std::string* err) {
   const auto& checks = t->schema.checks;
   for (const CheckConstraint& check : checks) {
+    if (NamesMissingRowid(t, check.expr, err)) return SQLITE_ERROR;
     sqlite3_stmt* stmt = nullptr;
     std::string why;
     int rc =
@@ -153,7 +182,7 @@ int ValidateChecks(LightningTable* t, std::string* err) {
   return SQLITE_OK;
 }
 
-int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values) {
+int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values, int64_t rowid) {
   const auto& checks = t->schema.checks;
   if (checks.empty()) return SQLITE_OK;
   if (t->check_stmt == nullptr) {
@@ -163,6 +192,7 @@ int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values) {
   }
   sqlite3_stmt* stmt = t->check_stmt;
   for (size_t i = 0; i < values.size(); ++i) Bind(stmt, static_cast<int>(i + 1), values[i]);
+  if (t->has_rowid()) sqlite3_bind_int64(stmt, static_cast<int>(values.size() + 1), rowid);
   int rc = sqlite3_step(stmt);
   int failed = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
   if (rc != SQLITE_ROW) {

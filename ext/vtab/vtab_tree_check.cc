@@ -35,7 +35,8 @@ std::string RowLabel(const LightningTable* t, std::string_view row_key,
   } else if (values != nullptr) {
     std::string names, literals;
     for (int c : s.key_columns) {
-      names += (names.empty() ? "" : ", ") + QuoteIdentifier(s.columns[static_cast<size_t>(c)].name);
+      names +=
+          (names.empty() ? "" : ", ") + QuoteIdentifier(s.columns[static_cast<size_t>(c)].name);
       literals += (literals.empty() ? "" : ", ") + SqlLiteral((*values)[static_cast<size_t>(c)]);
     }
     return "(" + names + ")=(" + literals + ")";

@@ -66,7 +66,7 @@ class Updater {
     if (composite)
       if (int rc = CheckHiddenKey(insert, argv)) return rc;
     // CHECK after NOT NULL, before the key and UNIQUE constraints, as native.
-    if (int rc = EvaluateChecks(t_, values_)) return rc;
+    if (int rc = EvaluateChecks(t_, values_, new_rowid)) return rc;
     if (composite) EncodeKeyTuple(t_, values_, &new_key_);
     // A composite key is limited as a whole (its encoding), others by value.
     const size_t key_size = composite ? new_key_.size() : KeyValueSize(new_key_);

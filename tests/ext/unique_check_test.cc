@@ -51,8 +51,9 @@ class UniqueCheck : public ::testing::Test {
   std::vector<std::string> Problems() {
     std::vector<std::string> out;
     sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, "SELECT problem FROM lightning_check('t')", -1, &stmt, nullptr),
-              SQLITE_OK);
+    EXPECT_EQ(
+        sqlite3_prepare_v2(db_, "SELECT problem FROM lightning_check('t')", -1, &stmt, nullptr),
+        SQLITE_OK);
     while (sqlite3_step(stmt) == SQLITE_ROW)
       out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
     sqlite3_finalize(stmt);
@@ -90,9 +91,11 @@ size_t Count(const std::vector<std::string>& problems, const std::string& part) 
 
 TEST_F(UniqueCheck, HealthyTableIsOk) {
   Open();
-  Exec("CREATE VIRTUAL TABLE t USING lightning(id INTEGER PRIMARY KEY, email TEXT UNIQUE, a, b,"
-       " UNIQUE(a, b))");
-  Exec("INSERT INTO t VALUES (1, 'x', 1, 1), (2, 'y', 1, 2), (3, NULL, NULL, 1), (4, 'z', 2, NULL)");
+  Exec(
+      "CREATE VIRTUAL TABLE t USING lightning(id INTEGER PRIMARY KEY, email TEXT UNIQUE, a, b,"
+      " UNIQUE(a, b))");
+  Exec(
+      "INSERT INTO t VALUES (1, 'x', 1, 1), (2, 'y', 1, 2), (3, NULL, NULL, 1), (4, 'z', 2, NULL)");
   Exec("UPDATE t SET email = 'w' WHERE id = 1");
   Exec("DELETE FROM t WHERE id = 2");
   EXPECT_EQ(Problems(), std::vector<std::string>{"ok"});
@@ -100,9 +103,11 @@ TEST_F(UniqueCheck, HealthyTableIsOk) {
 
 TEST_F(UniqueCheck, DamagedUniqueTreeIsReportedOncePerProblem) {
   Open();
-  Exec("CREATE VIRTUAL TABLE t USING lightning(id INTEGER PRIMARY KEY, email TEXT UNIQUE, a, b,"
-       " UNIQUE(a, b))");
-  Exec("INSERT INTO t VALUES (1, 'x', 1, 1), (2, 'y', 1, 2), (3, NULL, NULL, 1), (4, 'z', 2, NULL)");
+  Exec(
+      "CREATE VIRTUAL TABLE t USING lightning(id INTEGER PRIMARY KEY, email TEXT UNIQUE, a, b,"
+      " UNIQUE(a, b))");
+  Exec(
+      "INSERT INTO t VALUES (1, 'x', 1, 1), (2, 'y', 1, 2), (3, NULL, NULL, 1), (4, 'z', 2, NULL)");
   ASSERT_EQ(Problems(), std::vector<std::string>{"ok"});
   Close();
   Damage(1, [&](WriteTxn* txn, TreeId tree, TreeId) {
@@ -132,8 +137,9 @@ TEST_F(UniqueCheck, DamagedUniqueTreeIsReportedOncePerProblem) {
 
 TEST_F(UniqueCheck, EntryOfARowWithOtherValuesOrNullsIsExtra) {
   Open();
-  Exec("CREATE VIRTUAL TABLE t USING lightning(k TEXT, a INTEGER, b, PRIMARY KEY(k, a DESC),"
-       " UNIQUE(a, b))");
+  Exec(
+      "CREATE VIRTUAL TABLE t USING lightning(k TEXT, a INTEGER, b, PRIMARY KEY(k, a DESC),"
+      " UNIQUE(a, b))");
   Exec("INSERT INTO t VALUES ('p', 1, 'x'), ('q', 2, NULL)");
   Close();
   std::string key_q;  // the composite key of row ('q', 2)

@@ -267,3 +267,28 @@ def test_checks_evaluated_while_the_table_is_read(pair):
     other = connect(pair.execute("PRAGMA database_list").fetchone()[2])
     assert error_of(other, "INSERT INTO t VALUES (9, 9, 'q', 1)")[0] == "CHECK constraint failed: a < c"
     other.close()
+
+
+@pytest.mark.parametrize("schema", ["a, b CHECK(rowid > 5 AND oid = _rowid_)", "k INTEGER PRIMARY KEY, a CHECK(rowid <> 7)"])
+def test_a_check_may_name_the_rowid(tmp_path, ext_path, schema):
+    conn = connect(str(tmp_path / "r.db"))
+    conn.execute(f"CREATE VIRTUAL TABLE t USING lightning({schema})")
+    conn.execute(f"CREATE TABLE n({schema})")
+    cols = "rowid, a" if schema.startswith("a,") else "k, a"
+    for sql in [f"INSERT INTO {{}}({cols}) VALUES (1, 1)", f"INSERT INTO {{}}({cols}) VALUES (7, 1)",
+                f"INSERT INTO {{}}({cols}) VALUES (10, 1)", "INSERT INTO {}(a) VALUES (2)",
+                "INSERT INTO {}(a) VALUES (3)", "UPDATE {} SET rowid = 3 WHERE rowid = 10",
+                "UPDATE {} SET rowid = rowid + 2 WHERE rowid = 11"]:
+        native, light = both(conn, sql)
+        assert light == native, sql
+        assert conn.execute("SELECT rowid, * FROM t ORDER BY 1").fetchall() == \
+            conn.execute("SELECT rowid, * FROM n ORDER BY 1").fetchall()
+    conn.close()
+
+
+def test_rowid_is_no_column_of_a_without_rowid_table(db):
+    with pytest.raises(sqlite3.Error) as native:
+        db.execute("CREATE TABLE n(k TEXT PRIMARY KEY, a CHECK(rowid > 0)) WITHOUT ROWID")
+    with pytest.raises(sqlite3.Error) as light:
+        db.execute("CREATE VIRTUAL TABLE t USING lightning(k TEXT PRIMARY KEY, a CHECK(rowid > 0))")
+    assert "no such column: rowid" in str(native.value) and "no such column: rowid" in str(light.value)
