@@ -495,7 +495,9 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
       schema->options.emplace_back(name, Unquote(value));
       continue;
     }
-    {
+    if (IsKeyword(toks[0], "primary") || IsKeyword(toks[0], "unique") ||
+        IsKeyword(toks[0], "check") || IsKeyword(toks[0], "foreign") ||
+        IsKeyword(toks[0], "constraint")) {
       // [CONSTRAINT name] CHECK(expr) as a table constraint.
       size_t p = toks.size() > 2 && IsKeyword(toks[0], "constraint") ? 2 : 0;
       if (p < toks.size() && IsKeyword(toks[p], "check")) {
@@ -511,10 +513,6 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
       if (p < toks.size() && IsKeyword(toks[p], "foreign"))
         return Status::InvalidArgument("FOREIGN KEY constraints are not supported on lightning " +
                                        std::string(kForeignKeyReason));
-    }
-    if (IsKeyword(toks[0], "primary") || IsKeyword(toks[0], "unique") ||
-        IsKeyword(toks[0], "check") || IsKeyword(toks[0], "foreign") ||
-        IsKeyword(toks[0], "constraint")) {
       std::vector<KeyPart> parts;
       bool unique = false;
       LIGHTNING_RETURN_IF_ERROR(ParseTableConstraint(arg, toks, &unique, &parts));

@@ -48,13 +48,6 @@ struct ColumnDef {
   std::string collation;     // "" if none
 };
 
-// UNIQUE (a column constraint) or UNIQUE(a, b): enforced by the module with
-// a tree of the store per constraint (vtab_unique.cc).
-struct UniqueConstraint {
-  std::vector<int> columns;  // indexes into TableSchema::columns, as declared
-  int seq = 0;               // place among the PRIMARY KEY and UNIQUE constraints declared
-};
-
 // CHECK(expr), a column or table constraint: evaluated by SQLite over the
 // row's values (vtab_check.cc). The parser checks only what needs no SQLite:
 // balanced parentheses, no subquery, no parameter.
@@ -64,6 +57,13 @@ struct CheckConstraint {
   // CONSTRAINT name, else the expression text, both dequoted as SQLite does
   // (SqliteDequote).
   std::string name;
+};
+
+// UNIQUE (a column constraint) or UNIQUE(a, b): enforced by the module with
+// a tree of the store per constraint (vtab_unique.cc).
+struct UniqueConstraint {
+  std::vector<int> columns;  // indexes into TableSchema::columns, as declared
+  int seq = 0;               // place among the PRIMARY KEY and UNIQUE constraints declared
 };
 
 enum class KeyKind { kRowid, kIntegerPrimaryKey, kWithoutRowid, kComposite };
@@ -84,14 +84,14 @@ struct TableSchema {
   std::vector<int> key_columns;
   std::vector<bool> key_desc;
   std::string hidden_key_name;
+  // CHECK constraints, column and table, in the order declared (native
+  // SQLite evaluates them in this order and reports the first that fails).
+  std::vector<CheckConstraint> checks;
   // UNIQUE constraints in the order declared; key_seq is the PRIMARY KEY's
   // place among them (-1 without one). Native SQLite reports the newest
   // constraint first when several fail.
   std::vector<UniqueConstraint> uniques;
   int key_seq = -1;
-  // CHECK constraints, column and table, in the order declared (native
-  // SQLite evaluates them in this order and reports the first that fails).
-  std::vector<CheckConstraint> checks;
   // Options in the order given, names lower-cased, values unquoted.
   std::vector<std::pair<std::string, std::string>> options;
 
@@ -117,12 +117,12 @@ struct TableSchema {
 Status ParseTableArgs(const std::vector<std::string_view>& args,
                       const std::vector<std::string>& option_names, TableSchema* schema);
 
+// Quotes `name` as an SQL identifier ("a""b").
+std::string QuoteIdentifier(std::string_view name);
+
 // `text` dequoted as SQLite's sqlite3Dequote does: unchanged unless it starts
 // with ' " ` or [, else the text up to the matching close quote, doubled
 // quotes made single (so "[b]<`a`" becomes "b").
 std::string SqliteDequote(std::string_view text);
-
-// Quotes `name` as an SQL identifier ("a""b").
-std::string QuoteIdentifier(std::string_view name);
 
 }  // namespace lightning::ext

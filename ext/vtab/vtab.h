@@ -130,6 +130,18 @@ SqlValue ApplyAffinity(sqlite3_value* v, Affinity affinity, std::string* scratch
 SqlValue ConstraintValue(sqlite3_value* v, Affinity affinity, std::string* scratch);
 void ResultValue(sqlite3_context* ctx, const SqlValue& v);
 
+// ---- vtab_check.cc: CHECK constraints
+// At CREATE: prepares each CHECK expression, so that what native CREATE
+// TABLE refuses (unknown columns or functions, aggregates, windows) is
+// refused. SQLITE_OK, or SQLITE_ERROR with SQLite's reason in *err.
+int ValidateChecks(LightningTable* t, std::string* err);
+// Evaluates the CHECK constraints over the new row `values` (one per column,
+// affinity applied) and, for a table with a rowid, its `rowid` (which a CHECK
+// may name, as native). SQLITE_OK when none is false; SQLITE_CONSTRAINT under
+// OR IGNORE (SQLite skips the row); else SQLITE_CONSTRAINT_CHECK with
+// native's message naming the first that fails, or the error of evaluating it.
+int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values, int64_t rowid);
+
 // ---- vtab_composite.cc: composite keys (PRIMARY KEY(a, b DESC, ...))
 // The key of the row `values` (one per column, affinity applied).
 void EncodeKeyTuple(const LightningTable* t, const std::vector<SqlValue>& values, std::string* key);
@@ -166,18 +178,6 @@ int WriteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view old_ke
                        const std::vector<SqlValue>& values);
 // Deletes the row at `key` and its UNIQUE entries (nothing if it is gone).
 int DeleteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view key);
-
-// ---- vtab_check.cc: CHECK constraints
-// At CREATE: prepares each CHECK expression, so that what native CREATE
-// TABLE refuses (unknown columns or functions, aggregates, windows) is
-// refused. SQLITE_OK, or SQLITE_ERROR with SQLite's reason in *err.
-int ValidateChecks(LightningTable* t, std::string* err);
-// Evaluates the CHECK constraints over the new row `values` (one per column,
-// affinity applied) and, for a table with a rowid, its `rowid` (which a CHECK
-// may name, as native). SQLITE_OK when none is false; SQLITE_CONSTRAINT under
-// OR IGNORE (SQLite skips the row); else SQLITE_CONSTRAINT_CHECK with
-// native's message naming the first that fails, or the error of evaluating it.
-int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values, int64_t rowid);
 
 // ---- vtab_index.cc / vtab_cursor.cc / vtab_update.cc
 int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept;
