@@ -44,6 +44,12 @@ std::string RowLabel(const LightningTable* t, std::string_view row_key,
   return "with key x'" + Hex(row_key) + "'";
 }
 
+// The entry `key` as the tree describes it, else its bytes.
+std::string EntryLabel(const EntryTree& tree, std::string_view key) {
+  std::string text = tree.describe ? tree.describe(key) : std::string();
+  return text.empty() ? "x'" + Hex(key) + "'" : text;
+}
+
 // Collects the problems of one tree: each once, at most kMaxProblemsPerTree.
 class Report {
  public:
@@ -95,14 +101,15 @@ Status CheckRows(const LightningTable* t, Txn* txn, const EntryTree& tree, Repor
     std::string stored;
     Status s = txn->Get(tree.tree, key, &stored);
     if (s.IsNotFound()) {
-      report->Add("missing entry for row " + RowLabel(t, row.key, &row.values));
+      report->Add("missing entry " + EntryLabel(tree, key) + " for row " +
+                  RowLabel(t, row.key, &row.values));
     } else if (!s.ok()) {
       return s;
     } else if (stored != value) {
       std::string other;
       std::string named = tree.row_of(key, stored, &other) ? RowLabel(t, other, nullptr) : "?";
-      report->Add("the entry for row " + RowLabel(t, row.key, &row.values) +
-                  " names another row (" + named + ")");
+      report->Add("the entry " + EntryLabel(tree, key) + " for row " +
+                  RowLabel(t, row.key, &row.values) + " names another row (" + named + ")");
       if (reported->size() < kMaxProblemsPerTree * 4) reported->insert(key);
     }
   }
@@ -120,12 +127,12 @@ Status CheckEntries(const LightningTable* t, Txn* txn, const EntryTree& tree, Re
     std::string_view entry_key = it->key(), entry_value = it->value();
     if (reported.count(std::string(entry_key))) continue;
     if (!tree.row_of(entry_key, entry_value, &row_key)) {
-      report->Add("malformed entry x'" + Hex(entry_key) + "'");
+      report->Add("malformed entry x'" + Hex(entry_key) + "'");  // bytes: it may not decode
       continue;
     }
     Status s = txn->Get(t->tree, row_key, &row.record);
     if (s.IsNotFound()) {
-      report->Add("extra entry x'" + Hex(entry_key) + "': its row " +
+      report->Add("extra entry " + EntryLabel(tree, entry_key) + ": its row " +
                   RowLabel(t, row_key, nullptr) + " does not exist");
       continue;
     }
@@ -134,9 +141,9 @@ Status CheckEntries(const LightningTable* t, Txn* txn, const EntryTree& tree, Re
     if (!row.Decode(t)) continue;  // pass 1 reported the row
     bool has = tree.entry_of(row.key, row.values, &key, &value);
     if (!has || key != entry_key || value != entry_value)
-      report->Add("extra entry x'" + Hex(entry_key) + "' for row " +
+      report->Add("extra entry " + EntryLabel(tree, entry_key) + " for row " +
                   RowLabel(t, row.key, &row.values) + ", whose values call for " +
-                  (has ? "entry x'" + Hex(key) + "'" : "no entry"));
+                  (has ? "entry " + EntryLabel(tree, key) : "no entry"));
   }
   return it->status();
 }
@@ -199,6 +206,16 @@ std::vector<EntryTree> UniqueEntryTrees(const LightningTable* t) {
       }
       value->assign(row_key);
       return true;
+    };
+    tree.describe = [n = columns.size()](std::string_view key) {
+      std::string text, scratch;
+      size_t pos = 0;
+      SqlValue v;
+      for (size_t j = 0; j < n; ++j) {
+        if (!DecodeKeyComponent(key, &pos, false, false, &scratch, &v)) return std::string();
+        text += (j ? ", " : "") + SqlLiteral(v);
+      }
+      return pos == key.size() ? "(" + text + ")" : std::string();
     };
     tree.row_of = [](std::string_view, std::string_view value, std::string* row_key) {
       row_key->assign(value);

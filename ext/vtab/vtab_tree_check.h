@@ -32,6 +32,8 @@ struct EntryTree {
       entry_of;
   // The table key an entry names; false if the entry is malformed.
   std::function<bool(std::string_view key, std::string_view value, std::string* row_key)> row_of;
+  // An entry key for messages ("('a@b.org')"); unset or "": its bytes in hex.
+  std::function<std::string(std::string_view key)> describe;
 };
 
 // At most this many problems are listed per tree; a last line counts the rest.

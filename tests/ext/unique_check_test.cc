@@ -124,9 +124,9 @@ TEST_F(UniqueCheck, DamagedUniqueTreeIsReportedOncePerProblem) {
   for (const std::string& p : problems) std::printf("  problem: %s\n", p.c_str());
   EXPECT_EQ(problems.size(), 3u);
   for (const std::string& p : problems) EXPECT_EQ(p.rfind("table t, UNIQUE(email): ", 0), 0u) << p;
-  EXPECT_EQ(Count(problems, "missing entry for row rowid 2"), 1u);
-  EXPECT_EQ(Count(problems, "its row rowid 9 does not exist"), 1u);
-  EXPECT_EQ(Count(problems, "the entry for row rowid 4 names another row (rowid 1)"), 1u);
+  EXPECT_EQ(Count(problems, "missing entry ('y') for row rowid 2"), 1u);
+  EXPECT_EQ(Count(problems, "extra entry ('ghost'): its row rowid 9 does not exist"), 1u);
+  EXPECT_EQ(Count(problems, "the entry ('z') for row rowid 4 names another row (rowid 1)"), 1u);
   // The table's own rows and the other UNIQUE tree are fine: SQL still reads.
   Close();
   Damage(1, [&](WriteTxn* txn, TreeId tree, TreeId) {
@@ -158,9 +158,26 @@ TEST_F(UniqueCheck, EntryOfARowWithOtherValuesOrNullsIsExtra) {
   std::vector<std::string> problems = Problems();
   for (const std::string& p : problems) std::printf("  problem: %s\n", p.c_str());
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].find("table t, UNIQUE(a, b): extra entry x'"), std::string::npos)
+  EXPECT_NE(problems[0].find(
+                "table t, UNIQUE(a, b): extra entry (2, 'y') for row (\"k\", \"a\")=('q', 2)"),
+            std::string::npos)
       << problems[0];
   EXPECT_NE(problems[0].find("whose values call for no entry"), std::string::npos) << problems[0];
+}
+
+TEST_F(UniqueCheck, ManyProblemsAreCountedNotListed) {
+  Open();
+  Exec("CREATE VIRTUAL TABLE t USING lightning(id INTEGER PRIMARY KEY, email TEXT UNIQUE)");
+  Exec(
+      "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 50)"
+      " INSERT INTO t SELECT i, 'e' || i FROM c");
+  Close();
+  Damage(1, [&](WriteTxn* txn, TreeId tree, TreeId) { ASSERT_TRUE(txn->ClearTree(tree).ok()); });
+  Open();
+  std::vector<std::string> problems = Problems();
+  ASSERT_EQ(problems.size(), 21u);
+  EXPECT_EQ(Count(problems, "missing entry ('e"), 20u);
+  EXPECT_EQ(problems.back(), "table t, UNIQUE(email): 30 more problems not listed");
 }
 
 }  // namespace
