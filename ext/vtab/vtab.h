@@ -141,6 +141,10 @@ int ValidateChecks(LightningTable* t, std::string* err);
 // OR IGNORE (SQLite skips the row); else SQLITE_CONSTRAINT_CHECK with
 // native's message naming the first that fails, or the error of evaluating it.
 int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values, int64_t rowid);
+// SQLITE_ERROR (with a message) when the table's CHECK statement is running,
+// i.e. a function in a CHECK expression writes to the same table: xUpdate
+// refuses such a nested write before touching its buffers. Else SQLITE_OK.
+int CheckReentry(LightningTable* t);
 
 // ---- vtab_composite.cc: composite keys (PRIMARY KEY(a, b DESC, ...))
 // The key of the row `values` (one per column, affinity applied).

@@ -182,6 +182,13 @@ int ValidateChecks(LightningTable* t, std::string* err) {
   return SQLITE_OK;
 }
 
+int CheckReentry(LightningTable* t) {
+  if (t->check_stmt == nullptr || !sqlite3_stmt_busy(t->check_stmt)) return SQLITE_OK;
+  return SetTableError(t, SQLITE_ERROR,
+                       "lightning: table " + t->name +
+                           ": a CHECK expression wrote to its own table while it was evaluated");
+}
+
 int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values, int64_t rowid) {
   const auto& checks = t->schema.checks;
   if (checks.empty()) return SQLITE_OK;
@@ -191,6 +198,7 @@ int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values, int64
       return SetTableError(t, rc, "lightning: table " + t->name + ": " + err);
   }
   sqlite3_stmt* stmt = t->check_stmt;
+  if (int rc = CheckReentry(t)) return rc;
   for (size_t i = 0; i < values.size(); ++i) Bind(stmt, static_cast<int>(i + 1), values[i]);
   if (t->has_rowid()) sqlite3_bind_int64(stmt, static_cast<int>(values.size() + 1), rowid);
   int rc = sqlite3_step(stmt);

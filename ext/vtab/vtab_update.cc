@@ -32,12 +32,14 @@ class Updater {
         record_(t->update_buffers.record) {}
 
   int Delete(sqlite3_value* old_key) {
+    if (int rc = CheckReentry(t_)) return rc;
     OldKey(old_key, &old_key_);
     if (!t_->schema.uniques.empty()) return DeleteRowAndEntries(t_, txn_, old_key_);
     return Check(txn_->Delete(t_->tree, old_key_), SqliteContext::kWrite);
   }
 
   int Write(int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
+    if (int rc = CheckReentry(t_)) return rc;
     const auto& cols = t_->schema.columns;
     const bool composite = t_->schema.composite();
     if (argc != static_cast<int>(cols.size()) + 2 + (composite ? 1 : 0))

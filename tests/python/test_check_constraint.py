@@ -292,3 +292,24 @@ def test_rowid_is_no_column_of_a_without_rowid_table(db):
     with pytest.raises(sqlite3.Error) as light:
         db.execute("CREATE VIRTUAL TABLE t USING lightning(k TEXT PRIMARY KEY, a CHECK(rowid > 0))")
     assert "no such column: rowid" in str(native.value) and "no such column: rowid" in str(light.value)
+
+
+def test_a_check_that_writes_to_its_own_table_is_refused(db):
+    # An application function called by the CHECK inserts into the same table:
+    # the nested write cannot re-enter the CHECK evaluation.
+    def sneaky(x):
+        for sql in ("INSERT INTO t VALUES (100, 1)", "DELETE FROM t"):
+            try:
+                db.execute(sql)
+            except sqlite3.Error as e:
+                errors.append(str(e))
+        return 1
+
+    errors = []
+    db.create_function("sneaky", 1, sneaky)
+    db.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, a CHECK(sneaky(a)))")
+    db.execute("INSERT INTO t VALUES (1, 1)")
+    db.execute("INSERT INTO t VALUES (2, 1)")
+    # Two INSERTs refused; one DELETE (the first found no row to delete).
+    assert len(errors) == 3 and all("a CHECK expression wrote to its own table" in e for e in errors), errors
+    assert db.execute("SELECT k FROM t").fetchall() == [(1,), (2,)]
