@@ -29,14 +29,14 @@
 **   SQLite savepoints mapped to engine savepoints (session.h). xBestIndex uses
 **   key =, IN (all at once), ranges, ORDER BY key and LIMIT/OFFSET
 **   (vtab_index.cc; composite keys vtab_composite*.cc). Uniqueness of the key,
-**   NOT NULL and UNIQUE constraints are enforced in xUpdate with the
-**   statement's conflict mode (vtab_update.cc, vtab_unique.cc).
+**   NOT NULL, CHECK and UNIQUE constraints are enforced in xUpdate with the
+**   statement's conflict mode (vtab_update.cc, vtab_check.cc, vtab_unique.cc).
 **
 ** LIMITATIONS
 **
 **   A lightning table and a native table changed in one transaction do not
 **   commit as one atomic unit (SQLite commits virtual tables around the main
-**   database). No DEFAULT (other than NULL), CHECK, foreign keys,
+**   database). No DEFAULT (other than NULL), foreign keys,
 **   generated columns, AUTOINCREMENT, UPSERT, or COLLATE other than BINARY on
 **   a key column. CREATE/DROP/RENAME inside BEGIN...COMMIT: see
 **   README.md (section "The lightning virtual table").
@@ -182,6 +182,14 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   }
   sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+
+  if (create && !table->schema.checks.empty()) {
+    std::string why;
+    if (ValidateChecks(table.get(), &why) != SQLITE_OK) {
+      *err_out = Mprintf("lightning: " + why);
+      return SQLITE_ERROR;
+    }
+  }
 
   Session* session = table->session;
   const uint32_t store_page_size = session->db()->GetOptions().page_size;

@@ -6,6 +6,7 @@
 //   vtab_cursor.cc   xOpen/xFilter/xNext/xEof/xColumn/xRowid/xClose
 //   vtab_update.cc   xUpdate
 //   vtab_unique.cc   UNIQUE constraints (a tree per constraint)
+//   vtab_check.cc    CHECK constraints (evaluated by SQLite)
 //   vtab_composite.cc, vtab_composite_index.cc   composite keys
 //   vtab_values.cc   sqlite3_value <-> SqlValue, affinity, results
 //   ../store_path.cc where a table's store lives (and the file= rule)
@@ -19,6 +20,7 @@
 
 #include "ext/sql_value.h"
 #include "ext/sqlite_api.h"
+#include "ext/vtab/record.h"
 #include "ext/vtab/table_schema.h"
 #include "lightning/db.h"
 #include "vfs/guarded_call.h"
@@ -36,6 +38,7 @@ void FreeCursor(LightningCursor* c) noexcept;
 struct LightningTable {
   ~LightningTable() {
     if (spare_cursor != nullptr) FreeCursor(spare_cursor);
+    sqlite3_finalize(check_stmt);
   }
 
   sqlite3_vtab base;  // must stay first: SQLite sees only this part
@@ -73,6 +76,10 @@ struct LightningTable {
     std::vector<SqlValue> stored;      // the columns in the record
     std::string new_key, old_key, record;
   } update_buffers;
+
+  // The statement that evaluates the CHECK constraints (vtab_check.cc),
+  // prepared at the first write; owned, nullptr until then.
+  sqlite3_stmt* check_stmt = nullptr;
 
   // A closed cursor kept for the next xOpen (a statement opens one per
   // execution), with its buffers; owned, nullptr if none.
@@ -123,6 +130,22 @@ SqlValue ApplyAffinity(sqlite3_value* v, Affinity affinity, std::string* scratch
 SqlValue ConstraintValue(sqlite3_value* v, Affinity affinity, std::string* scratch);
 void ResultValue(sqlite3_context* ctx, const SqlValue& v);
 
+// ---- vtab_check.cc: CHECK constraints
+// At CREATE: prepares each CHECK expression, so that what native CREATE
+// TABLE refuses (unknown columns or functions, aggregates, windows) is
+// refused. SQLITE_OK, or SQLITE_ERROR with SQLite's reason in *err.
+int ValidateChecks(LightningTable* t, std::string* err);
+// Evaluates the CHECK constraints over the new row `values` (one per column,
+// affinity applied) and, for a table with a rowid, its `rowid` (which a CHECK
+// may name, as native). SQLITE_OK when none is false; SQLITE_CONSTRAINT under
+// OR IGNORE (SQLite skips the row); else SQLITE_CONSTRAINT_CHECK with
+// native's message naming the first that fails, or the error of evaluating it.
+int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values, int64_t rowid);
+// SQLITE_ERROR (with a message) when the table's CHECK statement is running,
+// i.e. a function in a CHECK expression writes to the same table: xUpdate
+// refuses such a nested write before touching its buffers. Else SQLITE_OK.
+int CheckReentry(LightningTable* t);
+
 // ---- vtab_composite.cc: composite keys (PRIMARY KEY(a, b DESC, ...))
 // The key of the row `values` (one per column, affinity applied).
 void EncodeKeyTuple(const LightningTable* t, const std::vector<SqlValue>& values, std::string* key);
@@ -135,6 +158,17 @@ bool DecodeKeyTuple(const LightningTable* t, std::string_view key, uint64_t real
 std::string KeyConstraintName(const LightningTable* t);
 
 // ---- vtab_unique.cc: UNIQUE constraints
+// The values of a stored row, decoded from its key and record.
+struct RowDecoder {
+  std::string key, record;  // copies: tree views die with the next change
+  RecordReader reader;
+  std::vector<SqlValue> values;  // per column
+  std::vector<SqlValue> tuple;
+  std::vector<std::string> tuple_bytes;
+
+  // Fills `values` from key and record; false if either is malformed.
+  bool Decode(const LightningTable* t);
+};
 // The store's name for the tree of UNIQUE constraint i of table `table`.
 std::string UniqueTreeName(const std::string& table, size_t i);
 // Sets the native error of a clash on the key (or rowid); returns its code.

@@ -24,52 +24,43 @@ std::string UniqueTreeName(const std::string& table, size_t i) {
   return table + "\x1funique" + std::to_string(i + 1);
 }
 
-namespace {
-
-// The values of a stored row, decoded from its key and record.
-struct RowDecoder {
-  std::string key, record;  // copies: tree views die with the next change
-  RecordReader reader;
-  std::vector<SqlValue> values;  // per column
-  std::vector<SqlValue> tuple;
-  std::vector<std::string> tuple_bytes;
-
-  bool Decode(const LightningTable* t) {
-    if (!reader.Parse(record)) return false;
-    const TableSchema& s = t->schema;
-    values.assign(s.columns.size(), SqlValue::Null());
-    for (size_t i = 0; i < s.columns.size(); ++i)
-      if (t->record_slot[i] >= 0) values[i] = reader.Column(static_cast<size_t>(t->record_slot[i]));
-    switch (s.key_kind) {
-      case KeyKind::kRowid:
-        return true;
-      case KeyKind::kIntegerPrimaryKey: {
-        int64_t rowid;
-        if (!DecodeIntegerKey(key, &rowid)) return false;
-        values[static_cast<size_t>(s.key_column)] = SqlValue::Integer(rowid);
-        return true;
-      }
-      case KeyKind::kWithoutRowid: {
-        Affinity a = s.columns[static_cast<size_t>(s.key_column)].affinity;
-        bool prefer_real =
-            a == Affinity::kReal || (a == Affinity::kBlob && (reader.flags() & kRecordKeyIsReal));
-        return DecodeKey(key, prefer_real, &values[static_cast<size_t>(s.key_column)]);
-      }
-      case KeyKind::kComposite: {
-        uint64_t mask = 0;
-        if (t->key_real_slot >= 0) {
-          SqlValue m = reader.Column(static_cast<size_t>(t->key_real_slot));
-          if (m.type == SqlValue::Type::kInteger) mask = static_cast<uint64_t>(m.i);
-        }
-        if (!DecodeKeyTuple(t, key, mask, &tuple, &tuple_bytes)) return false;
-        for (size_t j = 0; j < s.key_columns.size(); ++j)
-          values[static_cast<size_t>(s.key_columns[j])] = tuple[j];
-        return true;
-      }
+bool RowDecoder::Decode(const LightningTable* t) {
+  if (!reader.Parse(record)) return false;
+  const TableSchema& s = t->schema;
+  values.assign(s.columns.size(), SqlValue::Null());
+  for (size_t i = 0; i < s.columns.size(); ++i)
+    if (t->record_slot[i] >= 0) values[i] = reader.Column(static_cast<size_t>(t->record_slot[i]));
+  switch (s.key_kind) {
+    case KeyKind::kRowid:
+      return true;
+    case KeyKind::kIntegerPrimaryKey: {
+      int64_t rowid;
+      if (!DecodeIntegerKey(key, &rowid)) return false;
+      values[static_cast<size_t>(s.key_column)] = SqlValue::Integer(rowid);
+      return true;
     }
-    return false;
+    case KeyKind::kWithoutRowid: {
+      Affinity a = s.columns[static_cast<size_t>(s.key_column)].affinity;
+      bool prefer_real =
+          a == Affinity::kReal || (a == Affinity::kBlob && (reader.flags() & kRecordKeyIsReal));
+      return DecodeKey(key, prefer_real, &values[static_cast<size_t>(s.key_column)]);
+    }
+    case KeyKind::kComposite: {
+      uint64_t mask = 0;
+      if (t->key_real_slot >= 0) {
+        SqlValue m = reader.Column(static_cast<size_t>(t->key_real_slot));
+        if (m.type == SqlValue::Type::kInteger) mask = static_cast<uint64_t>(m.i);
+      }
+      if (!DecodeKeyTuple(t, key, mask, &tuple, &tuple_bytes)) return false;
+      for (size_t j = 0; j < s.key_columns.size(); ++j)
+        values[static_cast<size_t>(s.key_columns[j])] = tuple[j];
+      return true;
+    }
   }
-};
+  return false;
+}
+
+namespace {
 
 // The entry key of constraint `u` for a row; false when a column is NULL.
 bool UniqueTuple(const UniqueConstraint& u, const std::vector<SqlValue>& values, std::string* out) {

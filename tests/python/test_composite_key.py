@@ -34,6 +34,9 @@ SCHEMAS = {
                        {"a": "int", "b": "text"}),
     "unique_pair": ("a TEXT, b INTEGER, c, d, UNIQUE(c,d)", [("a", " DESC"), ("b", "")],
                     {"a": "text", "b": "int"}),
+    # CHECK on key and data columns, and a table CHECK across them (no ", " inside).
+    "check_key": ("a INTEGER CHECK(a <> 7), b TEXT CHECK(b <> 'zz'), c CHECK(c IS NOT 5), d REAL UNIQUE, "
+                  "CONSTRAINT ab CHECK(a < 25 OR b < '5')", [("a", ""), ("b", " DESC")], {"a": "int", "b": "text"}),
 }
 
 
@@ -41,7 +44,7 @@ class Gen(StatementMix):
     def __init__(self, rng, schema):
         self.r = rng
         cols, key, kinds = SCHEMAS[schema]
-        self.cols = [c.split()[0] for c in cols.split(", ") if not c.startswith("UNIQUE(")]
+        self.cols = [c.split()[0] for c in cols.split(", ") if not c.startswith(("UNIQUE(", "CHECK(", "CONSTRAINT"))]
         self.unique = "UNIQUE" in cols  # see test_differential.py
         self.unique_cols = unique_columns(cols)
         self.key = [k for k, _ in key]

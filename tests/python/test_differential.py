@@ -33,6 +33,16 @@ SCHEMAS = {
     # UNIQUE constraints (a table constraint is written without spaces: "UNIQUE(b,c)").
     "unique_rowid": ("k INTEGER PRIMARY KEY, a TEXT UNIQUE, b, c INTEGER, UNIQUE(b,c)", "k", "int", ["c"]),
     "unique_text_key": ("k TEXT PRIMARY KEY, a TEXT UNIQUE, b INTEGER UNIQUE, c", "k", "text", ["a"]),
+    # CHECK constraints, column and table, named and not (written without ", " inside).
+    "check_rowid": ("k INTEGER PRIMARY KEY CHECK(k <> 13), a TEXT CHECK(length(a) < 4), "
+                    "b INTEGER CONSTRAINT b_range CHECK(b > -4 AND b <> '7'), c, "
+                    "CHECK(b IS NULL OR c IS NULL OR b <> c)", "k", "int", ["b"]),
+    "check_untyped_key": ("k PRIMARY KEY CHECK(k <> 2), a NOT NULL CHECK(a > 0), b NUMERIC, "
+                          "c REAL CHECK(c <> 3 AND c <> '12'), CONSTRAINT ab CHECK(a <> b)", "k", "any", ["a"]),
+    # CHECK and UNIQUE together (CHECK is checked first, as native).
+    "check_unique": ("k TEXT PRIMARY KEY CHECK(k <> 'z'), a NUMERIC CHECK(a >= 0) UNIQUE, "
+                     "b TEXT NOT NULL CHECK(b <> 'zz'), c REAL, UNIQUE(b,c), CONSTRAINT c_small CHECK(c < 100 OR typeof(c) = 'text')",
+                     "k", "text", ["a"]),
 }
 
 
@@ -102,7 +112,7 @@ class Gen(StatementMix):
         self.has_key_col = key is not None
         self.kind = kind
         self.joinable = joinable
-        self.cols = [c.split()[0] for c in cols.split(", ") if not c.startswith("UNIQUE(")]
+        self.cols = [c.split()[0] for c in cols.split(", ") if not c.startswith(("UNIQUE(", "CHECK(", "CONSTRAINT"))]
         # Multi-row UPDATE OR REPLACE differs in SQLite itself once REPLACE can delete
         # rows the statement has yet to update (a virtual table gets every new row
         # computed in advance); with UNIQUE constraints it only runs on one row.
