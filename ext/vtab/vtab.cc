@@ -140,7 +140,16 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     return SQLITE_ERROR;
   }
   std::vector<std::string_view> args(argv + 3, argv + argc);
-  Status s = ParseTableArgs(args, ModuleOptionNames(), &table->schema);
+  std::string alias_target;
+  Status s = FindAliasOption(args, &alias_target);
+  if (s.ok() && !alias_target.empty()) {
+    int rc = ConnectAlias(table.get(), alias_target, create, err_out);
+    if (rc != SQLITE_OK) return rc;
+    conn->AddTable(table.get());
+    *out = &table.release()->base;
+    return SQLITE_OK;
+  }
+  if (s.ok()) s = ParseTableArgs(args, ModuleOptionNames(), &table->schema);
   if (!s.ok()) {
     *err_out = Mprintf("lightning: " + s.message());
     return SQLITE_ERROR;
@@ -293,15 +302,19 @@ int CatalogChange(LightningTable* t, const char* what, F&& change) {
 int xDestroy(sqlite3_vtab* vtab) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
-    // A table whose tree is gone has nothing in the store to drop.
+    // A table whose tree is gone has nothing in the store to drop; dropping
+    // an alias forgets the name and keeps the rows.
     int rc =
-        !t->missing_tree.empty() ? SQLITE_OK : CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
-          Status s = txn->DropTree(t->name);
-          for (size_t i = 0; (s.ok() || s.IsNotFound()) && i < t->unique_trees.size(); ++i)
-            s = txn->DropTree(UniqueTreeName(t->name, i));
-          return s.IsNotFound() ? Status::OK() : s;
-        });
+        !t->missing_tree.empty() || !t->alias_of.empty()
+            ? SQLITE_OK
+            : CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
+                Status s = txn->DropTree(t->name);
+                for (size_t i = 0; (s.ok() || s.IsNotFound()) && i < t->unique_trees.size(); ++i)
+                  s = txn->DropTree(UniqueTreeName(t->name, i));
+                return s.IsNotFound() ? Status::OK() : s;
+              });
     if (rc == SQLITE_OK) {
+      if (t->alias_of.empty()) ForgetAliasesOf(t, "dropped");
       t->conn->RemoveTable(t);
       delete t;
     }
@@ -313,13 +326,20 @@ int xRename(sqlite3_vtab* vtab, const char* new_name) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
     if (int rc = MissingTreeError(t)) return rc;
+    if (!t->alias_of.empty())
+      return SetTableError(t, SQLITE_ERROR,
+                           "lightning: temp." + t->name + " is an alias of " + t->alias_of + "." +
+                               t->name + "; rename that table, then declare the alias again");
     int rc = CatalogChange(t, "ALTER TABLE RENAME", [&](WriteTxn* txn) {
       Status s = txn->RenameTree(t->name, new_name);
       for (size_t i = 0; s.ok() && i < t->unique_trees.size(); ++i)
         s = txn->RenameTree(UniqueTreeName(t->name, i), UniqueTreeName(new_name, i));
       return s;
     });
-    if (rc == SQLITE_OK) t->name = new_name;
+    if (rc == SQLITE_OK) {
+      ForgetAliasesOf(t, "renamed");
+      t->name = new_name;
+    }
     return rc;
   });
 }
