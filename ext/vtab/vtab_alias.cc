@@ -88,8 +88,9 @@ int ConnectAlias(LightningTable* table, const std::string& target_schema, bool c
                                   "CREATE VIRTUAL TABLE temp." + table->name +
                                   " USING lightning(alias='" + target_schema + "'))");
   if (sqlite3_stricmp(target_schema.c_str(), "temp") == 0)
-    return fail(SQLITE_ERROR, "alias='temp': the target must be a table of main or an attached "
-                              "schema");
+    return fail(SQLITE_ERROR,
+                "alias='temp': the target must be a table of main or an attached "
+                "schema");
   // Connects the target on this connection if it is not yet.
   const std::string probe = "SELECT * FROM " + QuoteIdentifier(target_schema) + "." +
                             QuoteIdentifier(table->name) + " LIMIT 0";
@@ -100,14 +101,14 @@ int ConnectAlias(LightningTable* table, const std::string& target_schema, bool c
   const LightningTable* target =
       rc == SQLITE_OK ? table->conn->FindTable(target_schema, table->name) : nullptr;
   if (target == nullptr || !target->alias_of.empty()) {
-    std::string msg = "alias table temp." + table->name + ": " + target_schema + "." +
-                      table->name + " is not a lightning table" +
+    std::string msg = "alias table temp." + table->name + ": " + target_schema + "." + table->name +
+                      " is not a lightning table" +
                       (why.empty() ? std::string() : " (" + why + ")");
     if (create) return fail(SQLITE_ERROR, msg);
     // Connected anyway, unusable, so that DROP TABLE temp.<name> still works.
     table->alias_of = target_schema;
-    table->missing_tree = "lightning: " + msg + "; DROP TABLE temp." + table->name +
-                          " removes the alias";
+    table->missing_tree =
+        "lightning: " + msg + "; DROP TABLE temp." + table->name + " removes the alias";
     return sqlite3_declare_vtab(db, "CREATE TABLE x(lightning_alias_target_missing)");
   }
   table->alias_of = target_schema;

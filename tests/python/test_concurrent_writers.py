@@ -1,0 +1,219 @@
+"""Concurrent writers through SQL: alias tables in each connection's temp schema.
+
+`CREATE VIRTUAL TABLE temp.t USING lightning(alias='main')` gives a connection a
+second name for main.t that lives in its own temp schema, so writing it takes
+temp's write lock (private) instead of main's (shared): writers of several
+connections meet only in the engine (one writer at a time, commits sharing
+fsyncs). See docs/vtab.md, "Concurrent writers".
+"""
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from conftest import connect
+
+SQLITE_BUSY = 5
+
+
+def open_conn(path, alias=True, timeout_ms=None):
+    conn = connect(str(path), check_same_thread=False)
+    if timeout_ms is not None:
+        conn.execute(f"PRAGMA busy_timeout={timeout_ms}")
+    if alias:
+        conn.execute("CREATE VIRTUAL TABLE temp.t USING lightning(alias='main')")
+    return conn
+
+
+@pytest.fixture
+def app(tmp_path, ext_path):
+    """A WAL database with lightning table t and native table n; its path."""
+    conn = connect(str(tmp_path / "app.db"))
+    assert conn.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
+    conn.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v TEXT, busy_timeout=200)")
+    conn.execute("CREATE TABLE n(k INTEGER PRIMARY KEY, v TEXT)")
+    conn.close()
+    return tmp_path / "app.db"
+
+
+def count(conn, table):
+    return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_without_alias_an_open_lightning_transaction_locks_main(app):
+    # The problem aliases solve: main.t is written under main's write lock.
+    a, b = open_conn(app, alias=False), open_conn(app, alias=False)
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1, 'a')")
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        b.execute("INSERT INTO n VALUES (1, 'b')")
+    a.execute("COMMIT")
+
+
+def test_alias_writes_do_not_take_mains_write_lock(app):
+    a, b = open_conn(app), open_conn(app)
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1, 'a')")
+    b.execute("INSERT INTO n VALUES (1, 'b')")  # main is free
+    b.execute("BEGIN")
+    b.execute("INSERT INTO n VALUES (2, 'b')")
+    b.execute("COMMIT")
+    a.execute("COMMIT")
+    assert a.execute("SELECT k, v FROM main.t").fetchall() == [(1, "a")]
+    assert count(a, "n") == 2
+
+
+def test_four_connections_insert_concurrently(app):
+    threads, rows_each = 4, 150
+    conns = [open_conn(app) for _ in range(threads)]
+    conns[0].execute("SELECT lightning_stats_reset('t')")
+    errors = []
+
+    def work(i):
+        try:
+            for j in range(rows_each):
+                conns[i].execute("INSERT INTO t VALUES (?, ?)", (i * rows_each + j, f"w{i}"))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for x in ts:
+        x.start()
+    for x in ts:
+        x.join()
+    assert errors == []
+    check = open_conn(app, alias=False)
+    assert check.execute("SELECT k FROM t ORDER BY k").fetchall() == [(k,) for k in range(threads * rows_each)]
+    for i in range(threads):
+        assert check.execute("SELECT count(*) FROM t WHERE v = ?", (f"w{i}",)).fetchone() == (rows_each,)
+    stats = dict(check.execute("SELECT name, value FROM lightning_stats('t') WHERE tree IS NULL").fetchall())
+    assert stats["commits"] == threads * rows_each
+    # Commits from different connections shared fsyncs (group commit): with
+    # main's write lock in the way, every commit had its own.
+    assert stats["wal_fsyncs"] < stats["commits"]
+
+
+def test_a_writer_waits_for_the_store_then_proceeds(app):
+    a, b = open_conn(app), open_conn(app, timeout_ms=10000)
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1, 'a')")
+    done = []
+
+    def insert():
+        try:
+            b.execute("INSERT INTO t VALUES (2, 'b')")
+            done.append("ok")
+        except Exception as e:  # noqa: BLE001
+            done.append(repr(e))
+
+    th = threading.Thread(target=insert)
+    th.start()
+    time.sleep(0.3)
+    assert done == []  # waiting on the engine's writer lock
+    a.execute("COMMIT")
+    th.join()
+    assert done == ["ok"]
+    assert b.execute("SELECT k FROM t ORDER BY k").fetchall() == [(1,), (2,)]
+
+
+def test_busy_after_the_longer_of_the_two_timeouts(app):
+    # The store's busy_timeout is 200 ms (fixture); the connection's 600 ms wins.
+    a, b = open_conn(app), open_conn(app, timeout_ms=600)
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1, 'a')")
+    start = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="store is busy") as e:
+        b.execute("INSERT INTO t VALUES (2, 'b')")
+    assert time.monotonic() - start >= 0.5
+    assert e.value.sqlite_errorcode == SQLITE_BUSY
+    a.execute("COMMIT")
+    b.execute("INSERT INTO t VALUES (2, 'b')")  # the transaction ended: b proceeds
+    assert count(a, "t") == 2
+
+
+def test_rollback_of_one_connection_keeps_the_others(app):
+    a, b = open_conn(app), open_conn(app, timeout_ms=10000)
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1, 'a')")
+    a.execute("INSERT INTO t VALUES (2, 'a')")
+    a.execute("ROLLBACK")
+    b.execute("INSERT INTO t VALUES (3, 'b')")
+    a.execute("INSERT INTO t VALUES (4, 'a')")
+    b.execute("BEGIN")
+    b.execute("INSERT INTO t VALUES (5, 'b')")
+    b.execute("SAVEPOINT s")
+    b.execute("INSERT INTO t VALUES (6, 'b')")
+    b.execute("ROLLBACK TO s")
+    b.execute("COMMIT")
+    assert a.execute("SELECT k, v FROM t ORDER BY k").fetchall() == [(3, "b"), (4, "a"), (5, "b")]
+
+
+def test_readers_see_commits_not_open_transactions(app):
+    a, b = open_conn(app), open_conn(app)
+    a.execute("INSERT INTO t VALUES (1, 'a')")
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (2, 'a')")
+    assert a.execute("SELECT count(*) FROM t").fetchone() == (2,)  # its own change
+    assert b.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    assert b.execute("SELECT count(*) FROM main.t").fetchone() == (1,)
+    a.execute("COMMIT")
+    assert b.execute("SELECT count(*) FROM t").fetchone() == (2,)
+
+
+def test_native_and_lightning_in_one_transaction(app):
+    a, b = open_conn(app), open_conn(app)
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1, 'x')")
+    a.execute("INSERT INTO n VALUES (1, 'x')")
+    a.execute("COMMIT")
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (2, 'y')")
+    a.execute("INSERT INTO n VALUES (2, 'y')")
+    a.execute("ROLLBACK")
+    assert b.execute("SELECT k FROM t").fetchall() == [(1,)]
+    assert b.execute("SELECT k FROM n").fetchall() == [(1,)]
+    # The alias and main.t in one transaction: one engine transaction.
+    a.execute("BEGIN")
+    a.execute("INSERT INTO temp.t VALUES (3, 'z')")
+    a.execute("INSERT INTO main.t VALUES (4, 'z')")
+    assert a.execute("SELECT count(*) FROM main.t").fetchone() == (3,)
+    a.execute("ROLLBACK")
+    assert b.execute("SELECT k FROM t").fetchall() == [(1,)]
+
+
+def test_alias_has_the_targets_schema_and_constraints(tmp_path, ext_path):
+    conn = connect(str(tmp_path / "c.db"))
+    conn.execute("CREATE VIRTUAL TABLE u USING lightning(a TEXT, b INTEGER, c UNIQUE, PRIMARY KEY(a, b DESC))")
+    conn.execute("CREATE VIRTUAL TABLE temp.u USING lightning(alias=main)")
+    conn.execute("INSERT INTO u VALUES ('x', 1, 10), ('x', 2, 20)")
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: u.c"):
+        conn.execute("INSERT INTO u VALUES ('y', 1, 10)")
+    assert conn.execute("SELECT a, b, c FROM main.u").fetchall() == [("x", 2, 20), ("x", 1, 10)]
+    assert [r[1] for r in conn.execute("PRAGMA temp.table_info(u)")] == ["a", "b", "c"]
+
+
+def test_alias_errors_and_drop(app):
+    a = open_conn(app)
+    cases = [
+        ("CREATE VIRTUAL TABLE t2 USING lightning(alias='main')", "must live in the temp schema"),
+        ("CREATE VIRTUAL TABLE temp.nope USING lightning(alias='main')",
+         "main.nope is not a lightning table"),
+        ("CREATE VIRTUAL TABLE temp.n USING lightning(alias='main')", "main.n is not a lightning table"),
+        ("CREATE VIRTUAL TABLE temp.t3 USING lightning(k, alias='main')", "give only alias="),
+        ("CREATE VIRTUAL TABLE temp.t4 USING lightning(alias='temp')", "the target must be"),
+        ("CREATE VIRTUAL TABLE temp.t5 USING lightning(alias=)", "alias= needs a schema name"),
+        ("ALTER TABLE temp.t RENAME TO t6", "rename that table"),
+    ]
+    for sql, message in cases:
+        with pytest.raises(sqlite3.OperationalError, match=message):
+            a.execute(sql)
+    a.execute("INSERT INTO t VALUES (1, 'a')")
+    a.execute("DROP TABLE temp.t")  # forgets the alias, keeps the rows
+    assert a.execute("SELECT k FROM t").fetchall() == [(1,)]
+    a.execute("CREATE VIRTUAL TABLE temp.t USING lightning(alias='main')")
+    a.execute("DROP TABLE main.t")  # the alias of this connection is left unusable
+    with pytest.raises(sqlite3.OperationalError, match="its target main.t was dropped"):
+        a.execute("SELECT * FROM temp.t")
+    a.execute("DROP TABLE temp.t")
+    assert a.execute("SELECT count(*) FROM sqlite_temp_master").fetchone() == (0,)
