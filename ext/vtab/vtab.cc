@@ -13,6 +13,12 @@
 *(cache_size, sync, compression, ...;
 **   see engine/options.h) plus file=PATH, which places the store (store_path.h).
 **
+**   CREATE VIRTUAL TABLE temp.t USING lightning(alias='main');
+**
+**   declares, in the connection's temp schema, a second name for main.t whose
+**   writes do not take main's write lock: several connections then write
+**   concurrently and share fsyncs (vtab_alias.cc).
+**
 ** EXAMPLE
 **
 **   CREATE VIRTUAL TABLE users USING lightning(id INTEGER PRIMARY KEY, name TEXT,
@@ -362,9 +368,15 @@ std::chrono::milliseconds ConnectionBusyTimeout(sqlite3* db) {
 int xBegin(sqlite3_vtab* vtab) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
+    const bool joined = t->session->writing();  // another table of the store began it
     Status s = t->session->Begin(!sqlite3_get_autocommit(t->db),
                                  [t] { return ConnectionBusyTimeout(t->db); });
-    if (s.ok()) return SQLITE_OK;
+    if (s.ok()) {
+      int rc = CheckAliasTarget(t);
+      // SQLite calls no xRollback for a table whose xBegin failed.
+      if (rc != SQLITE_OK && !joined) t->session->Rollback();
+      return rc;
+    }
     return SetTableError(t, StatusToSqliteCode(s),
                          "lightning: cannot start a write transaction on table " + t->name + ": " +
                              StatusToSqliteMessage(s));

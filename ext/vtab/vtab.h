@@ -6,6 +6,7 @@
 //   vtab_cursor.cc   xOpen/xFilter/xNext/xEof/xColumn/xRowid/xClose
 //   vtab_update.cc   xUpdate
 //   vtab_unique.cc   UNIQUE constraints (a tree per constraint)
+//   vtab_alias.cc    alias tables in temp (concurrent writers)
 //   vtab_composite.cc, vtab_composite_index.cc   composite keys
 //   vtab_values.cc   sqlite3_value <-> SqlValue, affinity, results
 //   ../store_path.cc where a table's store lives (and the file= rule)
@@ -161,6 +162,11 @@ Status FindAliasOption(const std::vector<std::string_view>& args, std::string* t
 // (with *err_out set on failure).
 int ConnectAlias(LightningTable* table, const std::string& target_schema, bool create,
                  char** err_out);
+// For an alias in a write transaction: SQLITE_OK if its target's tree still
+// has its name and id (a statement that touches only temp never checks main's
+// schema, so another connection's DROP or RENAME goes unnoticed until then),
+// else SQLITE_ERROR with a message saying what to do.
+int CheckAliasTarget(LightningTable* t);
 // Makes the aliases of `target` on its connection unusable: the target was
 // `what` ("dropped", "renamed").
 void ForgetAliasesOf(const LightningTable* target, const char* what);

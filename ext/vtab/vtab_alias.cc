@@ -44,6 +44,7 @@
 #include <string>
 
 #include "ext/connection.h"
+#include "ext/session.h"
 #include "ext/vtab/sql_tokens.h"
 #include "ext/vtab/vtab.h"
 
@@ -128,6 +129,20 @@ int ConnectAlias(LightningTable* table, const std::string& target_schema, bool c
   sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
   return SQLITE_OK;
+}
+
+int CheckAliasTarget(LightningTable* t) {
+  if (t->alias_of.empty() || !t->session->writing()) return SQLITE_OK;
+  TreeId id = 0;
+  Status s = t->session->write_txn()->OpenTree(t->name, &id);
+  if (s.ok() && id == t->tree) return SQLITE_OK;
+  if (!s.ok() && !s.IsNotFound()) return SetTableStatus(t, s, 0);
+  return SetTableError(
+      t, SQLITE_ERROR,
+      "lightning: alias table temp." + t->name + ": its target " + t->alias_of + "." + t->name +
+          " was dropped, renamed or replaced by another connection; run a statement on " +
+          t->alias_of + " (e.g. SELECT 1 FROM " + t->alias_of + "." + t->name +
+          ") to reload the schema, or DROP TABLE temp." + t->name);
 }
 
 void ForgetAliasesOf(const LightningTable* target, const char* what) {

@@ -217,3 +217,24 @@ def test_alias_errors_and_drop(app):
         a.execute("SELECT * FROM temp.t")
     a.execute("DROP TABLE temp.t")
     assert a.execute("SELECT count(*) FROM sqlite_temp_master").fetchone() == (0,)
+
+
+def test_target_dropped_or_renamed_by_another_connection(app):
+    a, b = open_conn(app, alias=False), open_conn(app)
+    b.execute("INSERT INTO t VALUES (1, 'b')")
+    a.execute("ALTER TABLE t RENAME TO t_old")
+    # b's statements touch only temp, so b has not reloaded main's schema:
+    # its writes refuse to go to the renamed table.
+    with pytest.raises(sqlite3.OperationalError, match="its target main.t was dropped, renamed or replaced"):
+        b.execute("INSERT INTO t VALUES (2, 'b')")
+    a.execute("INSERT INTO t_old VALUES (3, 'a')")  # b's failed xBegin left the store free
+    a.execute("DROP TABLE t_old")
+    with pytest.raises(sqlite3.OperationalError, match="no tree with id"):
+        b.execute("SELECT * FROM t").fetchall()
+    a.execute("CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v TEXT)")
+    with pytest.raises(sqlite3.OperationalError, match="its target main.t was dropped"):
+        b.execute("INSERT INTO t VALUES (4, 'b')")
+    # Any statement on main reloads b's schemas, temp included: the alias follows the new table.
+    b.execute("SELECT 1 FROM main.t").fetchall()
+    b.execute("INSERT INTO t VALUES (5, 'b')")
+    assert a.execute("SELECT k FROM t").fetchall() == [(5,)]
