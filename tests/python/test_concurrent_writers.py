@@ -238,3 +238,13 @@ def test_target_dropped_or_renamed_by_another_connection(app):
     b.execute("SELECT 1 FROM main.t").fetchall()
     b.execute("INSERT INTO t VALUES (5, 'b')")
     assert a.execute("SELECT k FROM t").fetchall() == [(5,)]
+
+
+def test_alias_of_an_attached_schema(tmp_path, ext_path):
+    conn = connect(str(tmp_path / "a.db"))
+    conn.execute(f"ATTACH '{tmp_path / 'b.db'}' AS aux")
+    conn.execute("CREATE VIRTUAL TABLE aux.u USING lightning(k TEXT PRIMARY KEY, v)")
+    conn.execute("CREATE VIRTUAL TABLE temp.u USING lightning(alias='AUX')")
+    conn.execute("INSERT INTO u VALUES ('x', 1)")
+    assert conn.execute("SELECT k, v FROM aux.u").fetchall() == [("x", 1)]
+    assert (tmp_path / "b.db-lightning").exists() and not (tmp_path / "a.db-lightning").exists()
