@@ -8,6 +8,8 @@
 **   -- once per connection that writes, for each table it writes:
 **   CREATE VIRTUAL TABLE temp.events USING lightning(alias='main');
 **   INSERT INTO events VALUES (...);   -- unqualified names find temp first
+**   SELECT lightning_declare_aliases();  -- or: one for every lightning table
+**                                        -- of main (ext/functions/fn_aliases.cc)
 **
 ** WHY
 **

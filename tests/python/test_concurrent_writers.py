@@ -248,3 +248,27 @@ def test_alias_of_an_attached_schema(tmp_path, ext_path):
     conn.execute("INSERT INTO u VALUES ('x', 1)")
     assert conn.execute("SELECT k, v FROM aux.u").fetchall() == [("x", 1)]
     assert (tmp_path / "b.db-lightning").exists() and not (tmp_path / "a.db-lightning").exists()
+
+
+def test_declare_aliases_for_every_lightning_table(app):
+    setup = open_conn(app, alias=False)
+    setup.execute('CREATE VIRTUAL TABLE "odd name" USING lightning(k TEXT PRIMARY KEY)')
+    a, b = open_conn(app, alias=False), open_conn(app, alias=False)
+    assert a.execute("SELECT lightning_declare_aliases()").fetchone() == (2,)  # t, "odd name"; not n
+    assert a.execute("SELECT lightning_declare_aliases()").fetchone() == (0,)  # already there
+    assert b.execute("SELECT lightning_declare_aliases('main')").fetchone() == (2,)
+    assert a.execute("SELECT name FROM sqlite_temp_schema ORDER BY name").fetchall() == [("odd name",), ("t",)]
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1, 'a')")
+    a.execute("INSERT INTO \"odd name\" VALUES ('a')")
+    b.execute("INSERT INTO n VALUES (1, 'b')")  # main is not locked by a
+    a.execute("COMMIT")
+    assert b.execute("SELECT k FROM main.t").fetchall() == [(1,)]
+    for arg, message in [("'temp'", "not temp"), ("'nope'", "no such schema: nope"),
+                         ("NULL", "must be a name")]:
+        with pytest.raises(sqlite3.OperationalError, match=message):
+            a.execute(f"SELECT lightning_declare_aliases({arg})")
+    a.execute("BEGIN")
+    with pytest.raises(sqlite3.OperationalError, match="not inside a transaction"):
+        a.execute("SELECT lightning_declare_aliases()")
+    a.execute("ROLLBACK")
