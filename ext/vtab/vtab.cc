@@ -151,7 +151,9 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   if (s.ok() && !alias_target.empty()) {
     int rc = ConnectAlias(table.get(), alias_target, create, err_out);
     if (rc != SQLITE_OK) return rc;
-    conn->AddTable(table.get());
+    // An alias whose target is gone has no session: the lightning_*()
+    // functions must not find it.
+    if (table->session != nullptr) conn->AddTable(table.get());
     *out = &table.release()->base;
     return SQLITE_OK;
   }
@@ -368,7 +370,8 @@ std::chrono::milliseconds ConnectionBusyTimeout(sqlite3* db) {
 int xBegin(sqlite3_vtab* vtab) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
-    const bool joined = t->session->writing();  // another table of the store began it
+    if (int rc = MissingTreeError(t)) return rc;  // (an alias without a target has no session)
+    const bool joined = t->session->writing();    // another table of the store began it
     Status s = t->session->Begin(!sqlite3_get_autocommit(t->db),
                                  [t] { return ConnectionBusyTimeout(t->db); });
     if (s.ok()) {

@@ -272,3 +272,15 @@ def test_declare_aliases_for_every_lightning_table(app):
     with pytest.raises(sqlite3.OperationalError, match="not inside a transaction"):
         a.execute("SELECT lightning_declare_aliases()")
     a.execute("ROLLBACK")
+
+
+def test_alias_whose_target_is_gone_can_still_be_dropped(app):
+    a, b = open_conn(app, alias=False), open_conn(app)
+    a.execute("DROP TABLE t")
+    b.execute("SELECT count(*) FROM main.sqlite_schema").fetchall()  # b reloads its schemas
+    with pytest.raises(sqlite3.OperationalError, match="main.t is not a lightning table"):
+        b.execute("SELECT * FROM t").fetchall()
+    with pytest.raises(sqlite3.OperationalError, match="main.t is not a lightning table"):
+        b.execute("INSERT INTO t VALUES (1)")
+    b.execute("DROP TABLE temp.t")
+    assert b.execute("SELECT count(*) FROM sqlite_temp_schema").fetchone() == (0,)
