@@ -284,3 +284,40 @@ def test_alias_whose_target_is_gone_can_still_be_dropped(app):
         b.execute("INSERT INTO t VALUES (1)")
     b.execute("DROP TABLE temp.t")
     assert b.execute("SELECT count(*) FROM sqlite_temp_schema").fetchone() == (0,)
+
+
+def test_opposite_lock_orders_end_in_busy_not_a_hang(app):
+    # a holds the store (lightning first), b holds main (native first); each
+    # then wants the other's lock. Both waits are bounded by busy timeouts.
+    a, b = open_conn(app, timeout_ms=300), open_conn(app, timeout_ms=300)
+    a.execute("BEGIN")
+    a.execute("INSERT INTO t VALUES (1, 'a')")
+    b.execute("BEGIN")
+    b.execute("INSERT INTO n VALUES (1, 'b')")
+    outcomes = {}
+
+    def run(name, conn, sql):
+        try:
+            conn.execute(sql)
+            outcomes[name] = "ok"
+        except sqlite3.OperationalError as e:
+            outcomes[name] = e.sqlite_errorcode
+
+    ts = [threading.Thread(target=run, args=("a", a, "INSERT INTO n VALUES (2, 'a')")),
+          threading.Thread(target=run, args=("b", b, "INSERT INTO t VALUES (2, 'b')"))]
+    for x in ts:
+        x.start()
+    for x in ts:
+        x.join(timeout=30)
+    assert not any(x.is_alive() for x in ts)
+    assert SQLITE_BUSY in outcomes.values()
+    a.execute("ROLLBACK")
+    b.execute("ROLLBACK")
+    assert count(a, "t") == 0 and count(a, "n") == 0
+    # BEGIN IMMEDIATE (main's lock first, docs/vtab.md) with both kinds of table works.
+    for conn, k in ((a, 3), (b, 4)):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t VALUES (?, 'x')", (k,))
+        conn.execute("INSERT INTO n VALUES (?, 'x')", (k,))
+        conn.execute("COMMIT")
+    assert count(a, "t") == 2 and count(a, "n") == 2
