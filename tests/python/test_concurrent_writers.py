@@ -90,8 +90,11 @@ def test_four_connections_insert_concurrently(app):
     stats = dict(check.execute("SELECT name, value FROM lightning_stats('t') WHERE tree IS NULL").fetchall())
     assert stats["commits"] == threads * rows_each
     # Commits from different connections shared fsyncs (group commit): with
-    # main's write lock in the way, every commit had its own.
-    assert stats["wal_fsyncs"] < stats["commits"]
+    # main's write lock in the way, every commit had its own. Only where an
+    # fsync takes time (not on tmpfs), since that is when commits can overlap.
+    fsync_p50 = check.execute("SELECT p50_us FROM lightning_latency('t') WHERE operation = 'fsync'").fetchone()[0]
+    if fsync_p50 is not None and fsync_p50 >= 200:
+        assert stats["wal_fsyncs"] < stats["commits"]
 
 
 def test_a_writer_waits_for_the_store_then_proceeds(app):
