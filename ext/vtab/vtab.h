@@ -7,6 +7,7 @@
 //   vtab_update.cc   xUpdate
 //   vtab_unique.cc   UNIQUE constraints (a tree per constraint)
 //   vtab_check.cc    CHECK constraints (evaluated by SQLite)
+//   vtab_alias.cc    alias tables in temp (concurrent writers)
 //   vtab_composite.cc, vtab_composite_index.cc   composite keys
 //   vtab_values.cc   sqlite3_value <-> SqlValue, affinity, results
 //   ../store_path.cc where a table's store lives (and the file= rule)
@@ -47,6 +48,9 @@ struct LightningTable {
   Session* session = nullptr;
   std::string schema_name;  // "main", "temp", or an ATTACH name
   std::string name;         // the table's name == its tree's name
+  // Non-empty for an alias table (vtab_alias.cc): the schema of its target,
+  // whose session and trees it shares.
+  std::string alias_of;
   TableSchema schema;
   TreeId tree = 0;
   // One tree per UNIQUE constraint (schema.uniques), see vtab_unique.cc.
@@ -182,6 +186,24 @@ int WriteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view old_ke
                        const std::vector<SqlValue>& values);
 // Deletes the row at `key` and its UNIQUE entries (nothing if it is gone).
 int DeleteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view key);
+
+// ---- vtab_alias.cc: alias tables, `temp.t USING lightning(alias='main')`
+// Sets *target to the schema named by an alias= argument, "" if none.
+// InvalidArgument if alias= is malformed or comes with other arguments.
+Status FindAliasOption(const std::vector<std::string_view>& args, std::string* target);
+// xCreate/xConnect of an alias of `target_schema`.<table->name>: shares the
+// target's session and trees and declares its columns. Returns an SQLite code
+// (with *err_out set on failure).
+int ConnectAlias(LightningTable* table, const std::string& target_schema, bool create,
+                 char** err_out);
+// For an alias in a write transaction: SQLITE_OK if its target's tree still
+// has its name and id (a statement that touches only temp never checks main's
+// schema, so another connection's DROP or RENAME goes unnoticed until then),
+// else SQLITE_ERROR with a message saying what to do.
+int CheckAliasTarget(LightningTable* t);
+// Makes the aliases of `target` on its connection unusable: the target was
+// `what` ("dropped", "renamed").
+void ForgetAliasesOf(const LightningTable* target, const char* what);
 
 // ---- vtab_index.cc / vtab_cursor.cc / vtab_update.cc
 int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept;
