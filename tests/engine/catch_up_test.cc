@@ -5,9 +5,11 @@
 // the second one opens through an Env that grants the lock file without
 // taking it, and refuses every write (it must neither checkpoint over the
 // first nor touch its log): a read-only follower.
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "engine/db_impl.h"
 #include "tests/common/fault_env.h"
@@ -207,6 +209,98 @@ TEST_P(CatchUpTest, StopsAtARecordStillBeingWritten) {
   ASSERT_OK(follower->CatchUp(&applied));
   EXPECT_EQ(applied, 1u);
   EXPECT_EQ(Visible(follower, "t", 0, 30), 30);
+}
+
+// A writer thread moves money between accounts, counting its transfers in
+// the same transaction, while the follower catches up and reads in a loop:
+// every snapshot the follower shows holds whole commits only (the total
+// never changes, and the transfer count matches the snapshot's lsn).
+TEST_P(CatchUpTest, EverySnapshotOfTheFollowerHoldsWholeCommits) {
+  constexpr int kAccounts = 16, kTransfers = 400, kStart = 1000;
+  Options o = Quiet(base());
+  o.sync = SyncMode::kNormal;  // written at commit, no fsync: the test is about order
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<DB> writer, DB::Open(path(), o));
+  uint64_t lsn0 = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto w, writer->BeginWrite());
+    TreeId t = 0;
+    ASSERT_OK(w->CreateTree("acct", &t));
+    for (int i = 0; i < kAccounts; i++) ASSERT_OK(w->Put(t, Key(i), std::to_string(kStart)));
+    ASSERT_OK(w->Put(t, "transfers", "0"));
+    lsn0 = w->id();
+    ASSERT_OK(w->Commit());
+  }
+  SharedOpenEnv shared(base());
+  auto plan = std::make_shared<test::FaultPlan>();
+  plan->fail_write_at = 1;
+  plan->sticky = true;
+  test::FaultEnv follower_env(&shared, plan);
+  Options fo = o;
+  fo.env = &follower_env;
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<DB> opened, DB::Open(path(), fo));
+  auto* follower = static_cast<DBImpl*>(opened.get());
+
+  std::atomic<bool> done{false};
+  std::thread mover([&] {
+    test::Rng rng(test::Mix(test::TestSeed(12), 1));
+    for (int n = 1; n <= kTransfers; n++) {
+      auto w = writer->BeginWrite();
+      ASSERT_TRUE(w.ok()) << w.status().ToString();
+      TreeId t = 0;
+      ASSERT_OK(w.value()->OpenTree("acct", &t));
+      const int a = static_cast<int>(rng.Uniform(kAccounts));
+      const int b = static_cast<int>(rng.Uniform(kAccounts));
+      std::string va, vb;
+      ASSERT_OK(w.value()->Get(t, Key(a), &va));
+      const long amount = static_cast<long>(rng.Uniform(50));
+      ASSERT_OK(w.value()->Put(t, Key(a), std::to_string(std::stol(va) - amount)));
+      ASSERT_OK(w.value()->Get(t, Key(b), &vb));
+      ASSERT_OK(w.value()->Put(t, Key(b), std::to_string(std::stol(vb) + amount)));
+      ASSERT_OK(w.value()->Put(t, "transfers", std::to_string(n)));
+      ASSERT_OK(w.value()->Commit());
+    }
+    done = true;
+  });
+
+  int snapshots = 0;
+  uint64_t last_id = 0;
+  for (bool more = true; more;) {
+    const bool finished = done.load();
+    uint64_t applied = 0;
+    ASSERT_OK(follower->CatchUp(&applied));
+    ASSERT_OK_AND_ASSIGN(auto r, follower->BeginRead());
+    TreeId t = 0;
+    ASSERT_OK(r->OpenTree("acct", &t));
+    long total = 0;
+    for (int i = 0; i < kAccounts; i++) {
+      std::string v;
+      ASSERT_OK(r->Get(t, Key(i), &v));
+      total += std::stol(v);
+    }
+    std::string count;
+    ASSERT_OK(r->Get(t, "transfers", &count));
+    ASSERT_EQ(total, long{kAccounts} * kStart) << "snapshot " << r->id();
+    ASSERT_EQ(static_cast<uint64_t>(std::stol(count)), r->id() - lsn0);
+    ASSERT_GE(r->id(), last_id);
+    last_id = r->id();
+    snapshots++;
+    more = !finished || applied != 0;  // after the writer stopped: until nothing is left
+  }
+  mover.join();
+  EXPECT_EQ(last_id, lsn0 + kTransfers);
+  EXPECT_GT(snapshots, 1);
+  EXPECT_EQ(plan->writes.load(), 0u);
+  ASSERT_OK_AND_ASSIGN(auto mine, follower->BeginRead());
+  ASSERT_OK_AND_ASSIGN(auto theirs, writer->BeginRead());
+  TreeId tm = 0, tt = 0;
+  ASSERT_OK(mine->OpenTree("acct", &tm));
+  ASSERT_OK(theirs->OpenTree("acct", &tt));
+  for (int i = 0; i < kAccounts; i++) {
+    std::string a, b;
+    ASSERT_OK(mine->Get(tm, Key(i), &a));
+    ASSERT_OK(theirs->Get(tt, Key(i), &b));
+    EXPECT_EQ(a, b) << Key(i);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Envs, CatchUpTest, ::testing::Values(false, true),
