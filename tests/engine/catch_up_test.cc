@@ -5,6 +5,10 @@
 // the second one opens through an Env that grants the lock file without
 // taking it, and refuses every write (it must neither checkpoint over the
 // first nor touch its log): a read-only follower.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -74,6 +78,59 @@ int Visible(DB* db, const std::string& tree, int from, int to) {
     }
   }
   return n;
+}
+
+constexpr int kAccounts = 16, kStart = 1000;
+
+// Creates the accounts; returns the lsn of that commit in *lsn.
+Status OpenAccounts(DB* db, uint64_t* lsn) {
+  auto w = db->BeginWrite();
+  LIGHTNING_RETURN_IF_ERROR(w.status());
+  TreeId t = 0;
+  LIGHTNING_RETURN_IF_ERROR(w.value()->CreateTree("acct", &t));
+  for (int i = 0; i < kAccounts; i++) {
+    LIGHTNING_RETURN_IF_ERROR(w.value()->Put(t, Key(i), std::to_string(kStart)));
+  }
+  LIGHTNING_RETURN_IF_ERROR(w.value()->Put(t, "transfers", "0"));
+  *lsn = w.value()->id();
+  return w.value()->Commit();
+}
+
+// Transfer number n: moves a random amount between two random accounts and
+// records n in the same transaction.
+Status MoveMoney(DB* db, test::Rng* rng, int n) {
+  auto w = db->BeginWrite();
+  LIGHTNING_RETURN_IF_ERROR(w.status());
+  TreeId t = 0;
+  LIGHTNING_RETURN_IF_ERROR(w.value()->OpenTree("acct", &t));
+  const int a = static_cast<int>(rng->Uniform(kAccounts));
+  const int b = static_cast<int>(rng->Uniform(kAccounts));
+  const long amount = static_cast<long>(rng->Uniform(50));
+  std::string v;
+  LIGHTNING_RETURN_IF_ERROR(w.value()->Get(t, Key(a), &v));
+  LIGHTNING_RETURN_IF_ERROR(w.value()->Put(t, Key(a), std::to_string(std::stol(v) - amount)));
+  LIGHTNING_RETURN_IF_ERROR(w.value()->Get(t, Key(b), &v));
+  LIGHTNING_RETURN_IF_ERROR(w.value()->Put(t, Key(b), std::to_string(std::stol(v) + amount)));
+  LIGHTNING_RETURN_IF_ERROR(w.value()->Put(t, "transfers", std::to_string(n)));
+  return w.value()->Commit();
+}
+
+// Checks one snapshot: the total is unchanged and the transfer count matches
+// its lsn. Returns the count.
+long CheckSnapshot(ReadTxn* r, uint64_t lsn0) {
+  TreeId t = 0;
+  EXPECT_OK(r->OpenTree("acct", &t));
+  long total = 0;
+  for (int i = 0; i < kAccounts; i++) {
+    std::string v;
+    EXPECT_OK(r->Get(t, Key(i), &v));
+    total += v.empty() ? 0 : std::stol(v);
+  }
+  std::string count = "0";
+  EXPECT_OK(r->Get(t, "transfers", &count));
+  EXPECT_EQ(total, long{kAccounts} * kStart) << "snapshot " << r->id();
+  EXPECT_EQ(static_cast<uint64_t>(std::stol(count)), r->id() - lsn0) << "snapshot " << r->id();
+  return std::stol(count);
 }
 
 class CatchUpTest : public ::testing::TestWithParam<bool> {
@@ -216,20 +273,12 @@ TEST_P(CatchUpTest, StopsAtARecordStillBeingWritten) {
 // every snapshot the follower shows holds whole commits only (the total
 // never changes, and the transfer count matches the snapshot's lsn).
 TEST_P(CatchUpTest, EverySnapshotOfTheFollowerHoldsWholeCommits) {
-  constexpr int kAccounts = 16, kTransfers = 400, kStart = 1000;
+  constexpr int kTransfers = 400;
   Options o = Quiet(base());
   o.sync = SyncMode::kNormal;  // written at commit, no fsync: the test is about order
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<DB> writer, DB::Open(path(), o));
   uint64_t lsn0 = 0;
-  {
-    ASSERT_OK_AND_ASSIGN(auto w, writer->BeginWrite());
-    TreeId t = 0;
-    ASSERT_OK(w->CreateTree("acct", &t));
-    for (int i = 0; i < kAccounts; i++) ASSERT_OK(w->Put(t, Key(i), std::to_string(kStart)));
-    ASSERT_OK(w->Put(t, "transfers", "0"));
-    lsn0 = w->id();
-    ASSERT_OK(w->Commit());
-  }
+  ASSERT_OK(OpenAccounts(writer.get(), &lsn0));
   SharedOpenEnv shared(base());
   auto plan = std::make_shared<test::FaultPlan>();
   plan->fail_write_at = 1;
@@ -243,22 +292,7 @@ TEST_P(CatchUpTest, EverySnapshotOfTheFollowerHoldsWholeCommits) {
   std::atomic<bool> done{false};
   std::thread mover([&] {
     test::Rng rng(test::Mix(test::TestSeed(12), 1));
-    for (int n = 1; n <= kTransfers; n++) {
-      auto w = writer->BeginWrite();
-      ASSERT_TRUE(w.ok()) << w.status().ToString();
-      TreeId t = 0;
-      ASSERT_OK(w.value()->OpenTree("acct", &t));
-      const int a = static_cast<int>(rng.Uniform(kAccounts));
-      const int b = static_cast<int>(rng.Uniform(kAccounts));
-      std::string va, vb;
-      ASSERT_OK(w.value()->Get(t, Key(a), &va));
-      const long amount = static_cast<long>(rng.Uniform(50));
-      ASSERT_OK(w.value()->Put(t, Key(a), std::to_string(std::stol(va) - amount)));
-      ASSERT_OK(w.value()->Get(t, Key(b), &vb));
-      ASSERT_OK(w.value()->Put(t, Key(b), std::to_string(std::stol(vb) + amount)));
-      ASSERT_OK(w.value()->Put(t, "transfers", std::to_string(n)));
-      ASSERT_OK(w.value()->Commit());
-    }
+    for (int n = 1; n <= kTransfers; n++) ASSERT_OK(MoveMoney(writer.get(), &rng, n));
     done = true;
   });
 
@@ -269,18 +303,8 @@ TEST_P(CatchUpTest, EverySnapshotOfTheFollowerHoldsWholeCommits) {
     uint64_t applied = 0;
     ASSERT_OK(follower->CatchUp(&applied));
     ASSERT_OK_AND_ASSIGN(auto r, follower->BeginRead());
-    TreeId t = 0;
-    ASSERT_OK(r->OpenTree("acct", &t));
-    long total = 0;
-    for (int i = 0; i < kAccounts; i++) {
-      std::string v;
-      ASSERT_OK(r->Get(t, Key(i), &v));
-      total += std::stol(v);
-    }
-    std::string count;
-    ASSERT_OK(r->Get(t, "transfers", &count));
-    ASSERT_EQ(total, long{kAccounts} * kStart) << "snapshot " << r->id();
-    ASSERT_EQ(static_cast<uint64_t>(std::stol(count)), r->id() - lsn0);
+    CheckSnapshot(r.get(), lsn0);
+    if (::testing::Test::HasFailure()) return;
     ASSERT_GE(r->id(), last_id);
     last_id = r->id();
     snapshots++;
@@ -301,6 +325,93 @@ TEST_P(CatchUpTest, EverySnapshotOfTheFollowerHoldsWholeCommits) {
     ASSERT_OK(theirs->Get(tt, Key(i), &b));
     EXPECT_EQ(a, b) << Key(i);
   }
+}
+
+// The same across processes: the writer is a forked child that commits
+// transfers and tells the parent each acknowledged one, until the parent
+// SIGKILLs it mid-stream. The parent, a follower, catches up as it goes and
+// at the end holds every acknowledged transfer, whole.
+TEST(CatchUpProcesses, FollowerKeepsUpWithAWriterProcessKilledMidStream) {
+  TempDir dir;
+  const std::string path = dir.File("store");
+  int ready[2], go[2], acks[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(go), 0);
+  ASSERT_EQ(::pipe(acks), 0);
+  const pid_t pid = ::fork();  // before any store is open here
+  if (pid == 0) {
+    Options o = Quiet(Env::Default());
+    o.sync = SyncMode::kNormal;  // a killed process loses nothing written
+    auto db = DB::Open(path, o);
+    uint64_t lsn0 = 0;
+    if (!db.ok() || !OpenAccounts(db.value().get(), &lsn0).ok()) ::_exit(1);
+    if (::write(ready[1], &lsn0, sizeof(lsn0)) != sizeof(lsn0)) ::_exit(2);
+    // Wait until the follower has opened: its recovery must not meet (and
+    // cut, as a torn tail) a record being written. Attaching followers that
+    // never cut the log is the wiring still to come.
+    char c = 0;
+    if (::read(go[0], &c, 1) != 1) ::_exit(5);
+    test::Rng rng(7);
+    for (int n = 1;; n++) {
+      if (!MoveMoney(db.value().get(), &rng, n).ok()) ::_exit(3);
+      if (::write(acks[1], &n, sizeof(n)) != sizeof(n)) ::_exit(4);
+      if (n % 64 == 0) ::usleep(1000);
+    }
+  }
+  ::close(ready[1]);
+  ::close(acks[1]);
+  uint64_t lsn0 = 0;
+  ASSERT_EQ(::read(ready[0], &lsn0, sizeof(lsn0)), static_cast<ssize_t>(sizeof(lsn0)));
+
+  SharedOpenEnv shared(Env::Default());
+  auto plan = std::make_shared<test::FaultPlan>();
+  plan->fail_write_at = 1;
+  plan->sticky = true;
+  test::FaultEnv follower_env(&shared, plan);
+  Options fo = Quiet(&follower_env);
+  fo.sync = SyncMode::kNormal;
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<DB> opened, DB::Open(path, fo));
+  auto* follower = static_cast<DBImpl*>(opened.get());
+  ASSERT_EQ(::write(go[1], "g", 1), 1);
+  long seen = 0;
+  for (int round = 0; round < 200 && seen < 300; round++) {
+    uint64_t applied = 0;
+    ASSERT_OK(follower->CatchUp(&applied));
+    ASSERT_OK_AND_ASSIGN(auto r, follower->BeginRead());
+    const long count = CheckSnapshot(r.get(), lsn0);
+    ASSERT_GE(count, seen);
+    seen = count;
+    ::usleep(2000);
+  }
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited with " << WEXITSTATUS(status);
+  int acked = 0, n = 0;
+  while (::read(acks[0], &n, sizeof(n)) == static_cast<ssize_t>(sizeof(n))) acked = n;
+  ::close(acks[0]);
+  ::close(ready[0]);
+  ::close(go[0]);
+  ::close(go[1]);
+  ASSERT_GT(acked, 0);
+
+  uint64_t applied = 0;
+  ASSERT_OK(follower->CatchUp(&applied));
+  ASSERT_OK_AND_ASSIGN(auto r, follower->BeginRead());
+  const long final_count = CheckSnapshot(r.get(), lsn0);
+  EXPECT_GE(final_count, acked);      // every acknowledged transfer
+  EXPECT_LE(final_count, acked + 1);  // at most the one written but not yet acknowledged
+  r.reset();
+  opened.reset();
+  EXPECT_EQ(plan->writes.load(), 1u);  // only its failed closing checkpoint
+
+  // Recovery of the dead writer's store agrees with what the follower saw.
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<DB> db, DB::Open(path, Quiet(Env::Default())));
+  ASSERT_OK_AND_ASSIGN(auto again, db->BeginRead());
+  EXPECT_EQ(CheckSnapshot(again.get(), lsn0), final_count);
+  std::vector<std::string> problems;
+  ASSERT_OK(db->Check(&problems));
+  EXPECT_TRUE(problems.empty()) << problems.front();
 }
 
 INSTANTIATE_TEST_SUITE_P(Envs, CatchUpTest, ::testing::Values(false, true),
