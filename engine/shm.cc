@@ -283,6 +283,23 @@ void SharedState::SetPin(uint64_t generation, uint64_t lsn) {
   Store(o + ShmSlot::kPinnedGeneration, generation);  // seq_cst: then re-read the generation
 }
 
+uint64_t SharedState::PinForLoad(uint64_t* lsn) {
+  const size_t o = SlotOffset(slot_);
+  CommitState c = LoadCommitState();
+  if (Load(o + ShmSlot::kPinnedGeneration) != 0) {
+    *lsn = c.checkpoint_lsn;
+    return c.checkpoint_generation;
+  }
+  for (;;) {
+    SetPin(c.checkpoint_generation, c.checkpoint_lsn);
+    const CommitState again = LoadCommitState();
+    if (again.checkpoint_generation == c.checkpoint_generation) break;
+    c = again;
+  }
+  *lsn = c.checkpoint_lsn;
+  return c.checkpoint_generation;
+}
+
 Status SharedState::Slots(std::vector<ProcessSlot>* slots) {
   slots->clear();
   for (uint32_t i = 0; i < slot_count_; i++) {

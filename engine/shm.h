@@ -96,7 +96,8 @@ class SharedState {
   // this SharedState is destroyed). REQUIRES: held.
   Status UnlockWriter();
   bool holds_writer() const { return holds_writer_; }
-  // Acquisitions of the writer lock, in any process, that had to wait.
+  // Attempts at the writer lock, in any process, that had to wait (whether
+  // they then got it or timed out).
   uint64_t writer_waits() const;
 
   CommitState LoadCommitState() const;
@@ -111,6 +112,14 @@ class SharedState {
   // re-reads the checkpoint generation and pins again if it moved
   // (ARCHITECTURE.md, "Pins").
   void SetPin(uint64_t generation, uint64_t lsn);
+  // Before loading a checkpoint: makes sure this process's pin protects it,
+  // and returns the checkpoint generation (and *lsn) to load. With nothing
+  // pinned yet, pins the header's checkpoint generation, re-reads it and
+  // pins again until the two agree (a checkpointer publishes a generation
+  // before it scans pins, so it either sees this pin or this process sees
+  // its generation). An older pin already protects every newer checkpoint
+  // and is kept.
+  uint64_t PinForLoad(uint64_t* lsn);
   // The oldest pin over live slots, this one included: *generation 0 when no
   // live process pins anything. Slots of dead processes met on the way are
   // reclaimed (cleared and freed). Lock failures are returned.

@@ -161,6 +161,29 @@ TEST_P(SharedStateTest, CommitStateAndPinsAreSharedBetweenAttachments) {
   EXPECT_EQ(gen, 3u);
 }
 
+TEST_P(SharedStateTest, PinForLoadPinsTheNewestCheckpointOrKeepsAnOlderPin) {
+  std::unique_ptr<SharedState> a, b;
+  ASSERT_OK(Attach(env(), store(), &a));
+  ASSERT_OK(Attach(env(), store(), &b));
+  ASSERT_OK(a->LockWriter(milliseconds(0)));
+  a->StoreCommitState(CommitState{50, 4096, 1, 4, 50});
+  ASSERT_OK(a->UnlockWriter());
+  uint64_t lsn = 0, gen = 0;
+  EXPECT_EQ(b->PinForLoad(&lsn), 4u);  // nothing pinned: pins generation 4
+  EXPECT_EQ(lsn, 50u);
+  ASSERT_OK(a->OldestPin(&gen, &lsn));
+  EXPECT_EQ(gen, 4u);
+  // A later checkpoint: b loads it, its older pin (4) stays and protects it.
+  ASSERT_OK(a->LockWriter(milliseconds(0)));
+  a->StoreCommitState(CommitState{0, 64, 2, 5, 80});
+  ASSERT_OK(a->UnlockWriter());
+  EXPECT_EQ(b->PinForLoad(&lsn), 5u);
+  EXPECT_EQ(lsn, 80u);
+  ASSERT_OK(a->OldestPin(&gen, &lsn));
+  EXPECT_EQ(gen, 4u);
+  EXPECT_EQ(lsn, 50u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Envs, SharedStateTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "Posix" : "Mem"; });
 
