@@ -362,6 +362,75 @@ TEST(SharedStateProcesses, WriterLockAcrossProcessesWaitsTimesOutAndSurvivesAKil
   ASSERT_OK(a->UnlockWriter());
 }
 
+// Four processes increment a counter in a plain file under the writer lock
+// (read, then write the value plus one: a lost update if two ever held it at
+// once); one is SIGKILLed while they run. The counter ends equal to the
+// increments the processes acknowledged (plus at most the killed one's last,
+// written but not yet acknowledged), and the lock is still usable.
+TEST(SharedStateProcesses, WriterLockExcludesAcrossFourProcessesAndAKill) {
+  TempDir dir;
+  const std::string store = dir.File("store"), counter = dir.File("counter");
+  constexpr int kProcesses = 4, kIncrements = 150;
+  int acks[2];
+  ASSERT_EQ(::pipe(acks), 0);
+  std::vector<pid_t> pids;
+  for (int p = 0; p < kProcesses; p++) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(acks[0]);
+      std::unique_ptr<SharedState> mine;
+      std::unique_ptr<File> f;
+      if (!Attach(Env::Default(), store, &mine).ok()) ::_exit(1);
+      if (!Env::Default()->OpenFile(counter, IoBackend::kPread, &f).ok()) ::_exit(2);
+      for (int i = 0; i < kIncrements; i++) {
+        if (!mine->LockWriter(milliseconds(30000)).ok()) ::_exit(3);
+        uint64_t v = 0;
+        size_t got = 0;
+        if (!f->ReadAt(0, sizeof(v), reinterpret_cast<char*>(&v), &got).ok()) ::_exit(4);
+        if (got != 0 && got != sizeof(v)) ::_exit(5);
+        v++;
+        if (!f->WriteAt(0, reinterpret_cast<const char*>(&v), sizeof(v)).ok()) ::_exit(6);
+        if (!mine->UnlockWriter().ok()) ::_exit(7);
+        const char one = 'i';
+        if (::write(acks[1], &one, 1) != 1) ::_exit(8);
+      }
+      ::_exit(0);
+    }
+    pids.push_back(pid);
+  }
+  ::close(acks[1]);
+  // Let them run a little, then kill one mid-stream.
+  int acked = 0;
+  char c = 0;
+  while (acked < kIncrements && ::read(acks[0], &c, 1) == 1) acked++;
+  ASSERT_EQ(::kill(pids[1], SIGKILL), 0);
+  int killed_status = 0;
+  ASSERT_EQ(::waitpid(pids[1], &killed_status, 0), pids[1]);
+  while (::read(acks[0], &c, 1) == 1) acked++;  // until every writer end is closed
+  ::close(acks[0]);
+  for (int p = 0; p < kProcesses; p++) {
+    if (p == 1) continue;
+    int status = 0;
+    ASSERT_EQ(::waitpid(pids[p], &status, 0), pids[p]);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "process " << p;
+  }
+  std::unique_ptr<File> f;
+  ASSERT_OK(Env::Default()->OpenFile(counter, IoBackend::kPread, &f));
+  uint64_t v = 0;
+  size_t got = 0;
+  ASSERT_OK(f->ReadAt(0, sizeof(v), reinterpret_cast<char*>(&v), &got));
+  ASSERT_EQ(got, sizeof(v));
+  EXPECT_GE(v, static_cast<uint64_t>(acked));
+  EXPECT_LE(v, static_cast<uint64_t>(acked) + 1);
+  if (WIFSIGNALED(killed_status)) {
+    EXPECT_LT(acked, kProcesses * kIncrements);  // the killed one did not finish
+  }
+  std::unique_ptr<SharedState> a;
+  ASSERT_OK(Attach(Env::Default(), store, &a));
+  ASSERT_OK(a->LockWriter(milliseconds(10000)));
+  ASSERT_OK(a->UnlockWriter());
+}
+
 // ---- Fault injection: every write, mapping and lock call ----
 
 // Two attachments doing everything the layer offers; returns the first
