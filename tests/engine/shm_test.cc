@@ -388,6 +388,7 @@ TEST(SharedStateProcesses, WriterLockExcludesAcrossFourProcessesAndAKill) {
         size_t got = 0;
         if (!f->ReadAt(0, sizeof(v), reinterpret_cast<char*>(&v), &got).ok()) ::_exit(4);
         if (got != 0 && got != sizeof(v)) ::_exit(5);
+        ::usleep(100);  // widen the window: without the lock, updates would be lost
         v++;
         if (!f->WriteAt(0, reinterpret_cast<const char*>(&v), sizeof(v)).ok()) ::_exit(6);
         if (!mine->UnlockWriter().ok()) ::_exit(7);
