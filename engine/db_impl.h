@@ -118,13 +118,14 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
  public:
   // Catch-up (issue 12; the path a replica takes in issue 15): applies the
   // WAL records another instance of this store (another process, or another
-  // Env in this one) appended after this instance's last lsn, and publishes
-  // them to new read transactions. *applied counts them. Records being written
+  // Env in this one) appended after this instance's last lsn, up to
+  // `up_to_lsn` (the shared durable lsn, for readers), and publishes them to
+  // new read transactions. *applied counts them. Records being written
   // are left for the next call. Aborted when the log was reset by a checkpoint
   // elsewhere (reloading from that checkpoint is not built yet); Corruption
   // for records that cannot apply. Not used by DB::Open, BeginRead or
   // BeginWrite yet (docs/ARCHITECTURE.md, "Many processes": built and next).
-  Status CatchUp(uint64_t* applied);
+  Status CatchUp(uint64_t* applied, uint64_t up_to_lsn = UINT64_MAX);
 
  private:
   // StoreWriter: the write transaction's side of the store (db_impl.cc;

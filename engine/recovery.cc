@@ -244,7 +244,7 @@ Status DBImpl::Recover() {
   return Status::OK();
 }
 
-Status DBImpl::CatchUp(uint64_t* applied) {
+Status DBImpl::CatchUp(uint64_t* applied, uint64_t up_to_lsn) {
   *applied = 0;
   if (in_memory_) return Status::OK();
   LIGHTNING_RETURN_IF_ERROR(Failed());
@@ -265,7 +265,7 @@ Status DBImpl::CatchUp(uint64_t* applied) {
   }
   WalTail tail;
   LIGHTNING_RETURN_IF_ERROR(ReadWalTail(
-      wal_.get(), salt, offset, after,
+      wal_.get(), salt, offset, after, up_to_lsn,
       [&](uint64_t lsn, std::string_view payload) -> Status {
         bool one = false;
         LIGHTNING_RETURN_IF_ERROR(ReplayRecord(lsn, payload, &one));

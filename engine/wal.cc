@@ -83,6 +83,7 @@ bool ReadRecord(File* file, uint64_t offset, uint64_t file_size, uint64_t salt, 
 }  // namespace
 
 Status ReadWalTail(File* file, uint64_t salt, uint64_t offset, uint64_t after_lsn,
+                   uint64_t up_to_lsn,
                    const std::function<Status(uint64_t lsn, std::string_view payload)>& apply,
                    WalTail* tail) {
   *tail = WalTail{offset, after_lsn, false};
@@ -98,7 +99,7 @@ Status ReadWalTail(File* file, uint64_t salt, uint64_t offset, uint64_t after_ls
   }
   RawRecord r;
   Status io;
-  while (tail->end_offset < size) {
+  while (tail->end_offset < size && tail->last_lsn < up_to_lsn) {
     if (!ReadRecord(file, tail->end_offset, size, salt, &r, &io)) return io;
     if (r.lsn != tail->last_lsn + 1) break;
     LIGHTNING_RETURN_IF_ERROR(apply(r.lsn, std::string_view(r.bytes).substr(kWalRecordHeader)));

@@ -61,11 +61,13 @@ struct WalTail {
 
 // Catch-up: reads the records appended to a log with salt `salt` from
 // `offset` on, calling `apply` for each whole, sound record whose lsn follows
-// `after_lsn`, and stops quietly at the first that is not (yet) whole and
-// sound or does not follow: another process may still be writing it. Sets
+// `after_lsn` up to `up_to_lsn`, and stops quietly at the first that is not
+// (yet) whole and sound or does not follow: another process may still be
+// writing it. Sets
 // tail->reset, applying nothing, when the header is gone or has another salt
 // (a checkpoint reset the log). IOError if the file cannot be read.
 Status ReadWalTail(File* file, uint64_t salt, uint64_t offset, uint64_t after_lsn,
+                   uint64_t up_to_lsn,
                    const std::function<Status(uint64_t lsn, std::string_view payload)>& apply,
                    WalTail* tail);
 

@@ -177,9 +177,14 @@ TEST_P(CatchUpTest, FollowerAppliesWhatTheWriterCommittedAfterItsLastLsn) {
   ASSERT_TRUE(before.ok());
   const uint64_t old_id = before.value()->id();
 
+  // Bounded (as a reader bounds it by the shared durable lsn): one record.
   uint64_t applied = 0;
+  ASSERT_OK(follower->CatchUp(&applied, old_id + 1));
+  EXPECT_EQ(applied, 1u);
+  EXPECT_EQ(Visible(follower, "t", 100, 250), 150);
+  EXPECT_EQ(Visible(follower, "u", 1, 2), -1);  // the next commit's tree: not yet
   ASSERT_OK(follower->CatchUp(&applied));
-  EXPECT_EQ(applied, 2u);
+  EXPECT_EQ(applied, 1u);
   EXPECT_EQ(Visible(follower, "t", 0, 1), 0);  // deleted
   EXPECT_EQ(Visible(follower, "t", 1, 250), 249);
   EXPECT_EQ(Visible(follower, "t", 999, 1000), 0);  // rolled back there, absent here
