@@ -238,9 +238,9 @@ Status SharedState::UnlockWriter() {
 
 uint64_t SharedState::writer_waits() const { return Load(ShmHeader::kWriterWaits); }
 
-CommitState SharedState::LoadCommitState() const {
+bool SharedState::LoadCommitState(CommitState* state) const {
   auto seq = std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(base_ + ShmHeader::kSequence));
-  for (;;) {
+  for (int attempt = 0; attempt < 1000; attempt++) {
     const uint64_t before = seq.load(std::memory_order_acquire);
     CommitState c;
     c.written_lsn = Load(ShmHeader::kWrittenLsn);
@@ -249,22 +249,28 @@ CommitState SharedState::LoadCommitState() const {
     c.checkpoint_generation = Load(ShmHeader::kCheckpointGeneration);
     c.checkpoint_lsn = Load(ShmHeader::kCheckpointLsn);
     std::atomic_thread_fence(std::memory_order_acquire);
-    if (before % 2 == 0 && seq.load(std::memory_order_relaxed) == before) return c;
-    std::this_thread::yield();
+    if (before % 2 == 0 && seq.load(std::memory_order_relaxed) == before) {
+      *state = c;
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(1));
   }
+  return false;
 }
+
+bool SharedState::commit_state_torn() const { return Load(ShmHeader::kSequence) % 2 != 0; }
 
 void SharedState::StoreCommitState(const CommitState& c) {
   auto seq = std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(base_ + ShmHeader::kSequence));
-  const uint64_t s = seq.load(std::memory_order_relaxed);
-  seq.store(s + 1, std::memory_order_relaxed);
+  const uint64_t odd = seq.load(std::memory_order_relaxed) | 1;  // already odd if torn
+  seq.store(odd, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);
   Store(ShmHeader::kWrittenLsn, c.written_lsn);
   Store(ShmHeader::kWalEnd, c.wal_end);
   Store(ShmHeader::kWalSalt, c.wal_salt);
   Store(ShmHeader::kCheckpointGeneration, c.checkpoint_generation);
   Store(ShmHeader::kCheckpointLsn, c.checkpoint_lsn);
-  seq.store(s + 2, std::memory_order_release);
+  seq.store(odd + 1, std::memory_order_release);
 }
 
 uint64_t SharedState::durable_lsn() const { return Load(ShmHeader::kDurableLsn); }
@@ -283,21 +289,22 @@ void SharedState::SetPin(uint64_t generation, uint64_t lsn) {
   Store(o + ShmSlot::kPinnedGeneration, generation);  // seq_cst: then re-read the generation
 }
 
-uint64_t SharedState::PinForLoad(uint64_t* lsn) {
+bool SharedState::PinForLoad(uint64_t* generation, uint64_t* lsn) {
   const size_t o = SlotOffset(slot_);
-  CommitState c = LoadCommitState();
-  if (Load(o + ShmSlot::kPinnedGeneration) != 0) {
-    *lsn = c.checkpoint_lsn;
-    return c.checkpoint_generation;
+  CommitState c;
+  if (!LoadCommitState(&c)) return false;
+  if (Load(o + ShmSlot::kPinnedGeneration) == 0) {
+    for (;;) {
+      SetPin(c.checkpoint_generation, c.checkpoint_lsn);
+      CommitState again;
+      if (!LoadCommitState(&again)) return false;
+      if (again.checkpoint_generation == c.checkpoint_generation) break;
+      c = again;
+    }
   }
-  for (;;) {
-    SetPin(c.checkpoint_generation, c.checkpoint_lsn);
-    const CommitState again = LoadCommitState();
-    if (again.checkpoint_generation == c.checkpoint_generation) break;
-    c = again;
-  }
+  *generation = c.checkpoint_generation;
   *lsn = c.checkpoint_lsn;
-  return c.checkpoint_generation;
+  return true;
 }
 
 Status SharedState::Slots(std::vector<ProcessSlot>* slots) {

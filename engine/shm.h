@@ -100,8 +100,16 @@ class SharedState {
   // they then got it or timed out).
   uint64_t writer_waits() const;
 
-  CommitState LoadCommitState() const;
-  // REQUIRES: the writer lock, or first() before EndInitialisation.
+  // Reads the commit state consistently (a seqlock). False when the
+  // sequence stays odd (about a millisecond of retries): a writer died while
+  // changing it, so the fields may be torn. The caller then takes the writer
+  // lock, re-derives the state from the store's files and stores it.
+  bool LoadCommitState(CommitState* state) const;
+  // True when this process took the writer lock from a holder that died while
+  // changing the commit state: StoreCommitState must run before it is trusted.
+  bool commit_state_torn() const;
+  // Stores the commit state (repairing a torn one). REQUIRES: the writer
+  // lock, or first() before EndInitialisation.
   void StoreCommitState(const CommitState& state);
   uint64_t durable_lsn() const;
   // Raises the durable lsn to `lsn` if it is lower (any process, after an fsync).
@@ -113,13 +121,14 @@ class SharedState {
   // (ARCHITECTURE.md, "Pins").
   void SetPin(uint64_t generation, uint64_t lsn);
   // Before loading a checkpoint: makes sure this process's pin protects it,
-  // and returns the checkpoint generation (and *lsn) to load. With nothing
+  // and sets the checkpoint generation and its lsn to load. With nothing
   // pinned yet, pins the header's checkpoint generation, re-reads it and
   // pins again until the two agree (a checkpointer publishes a generation
   // before it scans pins, so it either sees this pin or this process sees
   // its generation). An older pin already protects every newer checkpoint
-  // and is kept.
-  uint64_t PinForLoad(uint64_t* lsn);
+  // and is kept. False (nothing pinned) when the commit state is torn (see
+  // LoadCommitState).
+  bool PinForLoad(uint64_t* generation, uint64_t* lsn);
   // The oldest pin over live slots, this one included: *generation 0 when no
   // live process pins anything. Slots of dead processes met on the way are
   // reclaimed (cleared and freed). Lock failures are returned.

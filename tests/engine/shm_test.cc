@@ -133,7 +133,8 @@ TEST_P(SharedStateTest, CommitStateAndPinsAreSharedBetweenAttachments) {
   CommitState c{41, 4096, 0xABCDEF, 3, 40};
   a->StoreCommitState(c);
   ASSERT_OK(a->UnlockWriter());
-  const CommitState seen = b->LoadCommitState();
+  CommitState seen;
+  ASSERT_TRUE(b->LoadCommitState(&seen));
   EXPECT_EQ(seen.written_lsn, 41u);
   EXPECT_EQ(seen.wal_end, 4096u);
   EXPECT_EQ(seen.wal_salt, 0xABCDEFu);
@@ -169,7 +170,8 @@ TEST_P(SharedStateTest, PinForLoadPinsTheNewestCheckpointOrKeepsAnOlderPin) {
   a->StoreCommitState(CommitState{50, 4096, 1, 4, 50});
   ASSERT_OK(a->UnlockWriter());
   uint64_t lsn = 0, gen = 0;
-  EXPECT_EQ(b->PinForLoad(&lsn), 4u);  // nothing pinned: pins generation 4
+  ASSERT_TRUE(b->PinForLoad(&gen, &lsn));
+  EXPECT_EQ(gen, 4u);  // nothing pinned: pins generation 4
   EXPECT_EQ(lsn, 50u);
   ASSERT_OK(a->OldestPin(&gen, &lsn));
   EXPECT_EQ(gen, 4u);
@@ -177,11 +179,46 @@ TEST_P(SharedStateTest, PinForLoadPinsTheNewestCheckpointOrKeepsAnOlderPin) {
   ASSERT_OK(a->LockWriter(milliseconds(0)));
   a->StoreCommitState(CommitState{0, 64, 2, 5, 80});
   ASSERT_OK(a->UnlockWriter());
-  EXPECT_EQ(b->PinForLoad(&lsn), 5u);
+  ASSERT_TRUE(b->PinForLoad(&gen, &lsn));
+  EXPECT_EQ(gen, 5u);
   EXPECT_EQ(lsn, 80u);
   ASSERT_OK(a->OldestPin(&gen, &lsn));
   EXPECT_EQ(gen, 4u);
   EXPECT_EQ(lsn, 50u);
+}
+
+// A writer that dies while changing the commit state leaves the sequence odd:
+// readers give up instead of spinning forever, and whoever takes the writer
+// lock next sees it torn and repairs it.
+TEST_P(SharedStateTest, CommitStateTornByADeadWriterIsReportedAndRepaired) {
+  std::unique_ptr<SharedState> a, b;
+  ASSERT_OK(Attach(env(), store(), &a));
+  ASSERT_OK(Attach(env(), store(), &b));
+  ASSERT_OK(a->LockWriter(milliseconds(0)));
+  a->StoreCommitState(CommitState{7, 640, 3, 1, 0});
+  EXPECT_FALSE(a->commit_state_torn());
+  ASSERT_OK(a->UnlockWriter());
+  // What a writer killed between its first and last store leaves: an odd
+  // sequence (written here through another open of the file).
+  std::unique_ptr<SharedFile> raw;
+  ASSERT_OK(env()->OpenSharedFile(store() + "-shm", &raw));
+  char seq[8] = {};
+  size_t got = 0;
+  ASSERT_OK(raw->ReadAt(ShmHeader::kSequence, 8, seq, &got));
+  seq[0] |= 1;
+  ASSERT_OK(raw->WriteAt(ShmHeader::kSequence, seq, 8));
+  CommitState c;
+  EXPECT_FALSE(b->LoadCommitState(&c));
+  uint64_t gen = 0, lsn = 0;
+  EXPECT_FALSE(b->PinForLoad(&gen, &lsn));
+  ASSERT_OK(b->LockWriter(milliseconds(0)));
+  EXPECT_TRUE(b->commit_state_torn());
+  b->StoreCommitState(CommitState{8, 700, 3, 1, 0});  // re-derived from the files
+  EXPECT_FALSE(b->commit_state_torn());
+  ASSERT_OK(b->UnlockWriter());
+  ASSERT_TRUE(a->LoadCommitState(&c));
+  EXPECT_EQ(c.written_lsn, 8u);
+  EXPECT_EQ(c.wal_end, 700u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Envs, SharedStateTest, ::testing::Values(false, true),
