@@ -66,8 +66,13 @@ std::string DBImpl::TakeLogBuffer() {
   return log;
 }
 
+size_t DBImpl::SpareBufferLimit() const {
+  constexpr size_t kMin = size_t{4} << 20, kMax = size_t{64} << 20;
+  return std::clamp<size_t>(pager_ ? pager_->capacity() / 16 : 0, kMin, kMax);
+}
+
 void DBImpl::ReturnLogBuffer(std::string&& log) {
-  if (log.capacity() > kMaxSpareBuffer) return;  // a huge transaction's memory goes back
+  if (log.capacity() > SpareBufferLimit()) return;  // a huge transaction's memory goes back
   log.clear();
   spare_txn_wal_.swap(log);
 }
