@@ -345,12 +345,13 @@ Status PageStore::BlockForUpdate(uint32_t b, Block** out) {
   auto [it, inserted] = pending_.try_emplace(b);
   if (inserted) {
     const uint32_t bs = block_size_.load();
+    it->second.data = TakeBuffer();
     it->second.data.assign(bs, '\0');
     if (b < cut_from_.load() && static_cast<uint64_t>(b) * bs < durable_size_) {
       auto r = db_->BeginRead();
       Status s = r.ok() ? ReadStoredBlock(r.value().get(), b, it->second.data.data()) : r.status();
       if (!s.ok()) {
-        pending_.erase(it);
+        EraseBlock(it);
         return s;
       }
     }
@@ -359,6 +360,23 @@ Status PageStore::BlockForUpdate(uint32_t b, Block** out) {
   }
   *out = &it->second;
   return Status::OK();
+}
+
+std::string PageStore::TakeBuffer() {
+  if (spare_buffers_.empty()) return std::string();
+  std::string buffer = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  spare_bytes_ -= buffer.capacity();
+  return buffer;
+}
+
+PageStore::PendingMap::iterator PageStore::EraseBlock(PendingMap::iterator it) {
+  std::string& data = it->second.data;
+  if (spare_bytes_ + data.capacity() <= kMaxSpareBytes) {
+    spare_bytes_ += data.capacity();
+    spare_buffers_.push_back(std::move(data));
+  }
+  return pending_.erase(it);
 }
 
 Status PageStore::Write(uint64_t offset, const char* src, size_t n) {
@@ -387,6 +405,7 @@ Status PageStore::Write(uint64_t offset, const char* src, size_t n) {
         // A whole block: no need to read what it replaces.
         auto [it, inserted] = pending_.try_emplace(b);
         if (inserted) {
+          it->second.data = TakeBuffer();
           pending_bytes_ += bs;
           pending_count_.store(pending_.size(), std::memory_order_release);
         }
@@ -422,7 +441,7 @@ Status PageStore::Truncate(uint64_t size) {
     for (auto it = pending_.begin(); it != pending_.end();) {
       if (it->first >= keep) {
         pending_bytes_ -= bs;
-        it = pending_.erase(it);
+        it = EraseBlock(it);
       } else {
         ++it;
       }
@@ -508,7 +527,7 @@ Status PageStore::Commit(bool spill) {
     // still-active cut covers (the cut only clears when nothing changed).
     if (it->second.gen <= snapshot && it->first < cut_now) {
       pending_bytes_ -= bs;
-      it = pending_.erase(it);
+      it = EraseBlock(it);
     } else {
       ++it;
     }
@@ -516,7 +535,7 @@ Status PageStore::Commit(bool spill) {
   if (gen_ == snapshot) {
     for (auto it = pending_.begin(); it != pending_.end();) {
       pending_bytes_ -= bs;
-      it = pending_.erase(it);
+      it = EraseBlock(it);
     }
     cut_from_ = UINT32_MAX;
     dirty_meta_ = false;

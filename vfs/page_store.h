@@ -221,13 +221,25 @@ class PageStore {
 
   mutable std::mutex mu_;  // guards everything below except the atomics
   std::atomic<uint32_t> block_size_{0};
-  std::unordered_map<uint32_t, Block> pending_;  // GUARDED_BY(mu_)
-  std::atomic<size_t> pending_count_{0};         // pending_.size(), for a lock-free fast path
-  uint64_t pending_bytes_ = 0;                   // GUARDED_BY(mu_)
-  uint64_t gen_ = 0;                             // GUARDED_BY(mu_)
-  std::atomic<uint64_t> size_{0};                // logical size, pending included
-  uint64_t durable_size_ = 0;                    // GUARDED_BY(mu_): as last committed
-  uint32_t durable_block_size_ = 0;              // GUARDED_BY(mu_)
+  using PendingMap = std::unordered_map<uint32_t, Block>;
+  // A block's buffer: a recycled one when there is one. REQUIRES: mu_
+  std::string TakeBuffer();
+  // Erases a pending block and keeps its buffer for the next one (up to
+  // kMaxSpareBytes): SQLite rewrites about the same pages between syncs, so
+  // a block's 4 KiB are not allocated and freed again at every commit.
+  // REQUIRES: mu_
+  PendingMap::iterator EraseBlock(PendingMap::iterator it);
+  static constexpr uint64_t kMaxSpareBytes = uint64_t{8} << 20;
+
+  PendingMap pending_;                      // GUARDED_BY(mu_)
+  std::vector<std::string> spare_buffers_;  // GUARDED_BY(mu_)
+  uint64_t spare_bytes_ = 0;                // GUARDED_BY(mu_)
+  std::atomic<size_t> pending_count_{0};    // pending_.size(), for a lock-free fast path
+  uint64_t pending_bytes_ = 0;              // GUARDED_BY(mu_)
+  uint64_t gen_ = 0;                        // GUARDED_BY(mu_)
+  std::atomic<uint64_t> size_{0};           // logical size, pending included
+  uint64_t durable_size_ = 0;               // GUARDED_BY(mu_): as last committed
+  uint32_t durable_block_size_ = 0;         // GUARDED_BY(mu_)
   // Blocks at or above this index were cut off by Truncate since the last
   // commit: they read as zeros unless pending. UINT32_MAX: none.
   std::atomic<uint32_t> cut_from_{UINT32_MAX};
