@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "vfs/lightning_vfs.h"
 
@@ -554,7 +556,7 @@ Status PageStore::Commit(bool spill) {
     if (uncheckpointed_bytes_ >= background_checkpoint_) ckpt_cv_.notify_one();
   }
   if (spill) counters_.spills.fetch_add(1, std::memory_order_relaxed);
-  if (shrunk) {
+  if (shrunk && DataFileHoldsMoreThan(size / kCompactAfterShrink)) {
     // The commit stands whatever happens here; a failure is counted.
     if (Compact().ok())
       counters_.compactions.fetch_add(1, std::memory_order_relaxed);
@@ -562,6 +564,17 @@ Status PageStore::Commit(bool spill) {
       counters_.compaction_errors.fetch_add(1, std::memory_order_relaxed);
   }
   return Status::OK();
+}
+
+// Compaction moves extents the data file already holds; when it holds less
+// than `bytes` (the store was not checkpointed since the pages were written:
+// they are all in its log), there is nothing worth moving, and the next
+// checkpoint writes the pages compactly anyway. A file the engine does not
+// keep on this file system (an Env of its own) counts as large.
+bool PageStore::DataFileHoldsMoreThan(uint64_t bytes) const {
+  std::error_code error;
+  const uint64_t on_disk = std::filesystem::file_size(path(), error);
+  return error || on_disk > bytes;
 }
 
 Status PageStore::Compact() {
