@@ -82,8 +82,13 @@ void DBImpl::TakeLogBuffer(std::string* log) {
   spare_txn_wal_.clear();  // moved from: valid, and now surely empty
 }
 
+size_t DBImpl::SpareBufferLimit() const {
+  constexpr size_t kMin = size_t{4} << 20, kMax = size_t{64} << 20;
+  return std::clamp<size_t>(pager_ ? pager_->capacity() / 16 : 0, kMin, kMax);
+}
+
 void DBImpl::ReturnLogBuffer(std::string* log) {
-  if (log->capacity() > kMaxSpareBuffer) {  // a huge transaction's memory goes back
+  if (log->capacity() > SpareBufferLimit()) {  // a huge transaction's memory goes back
     std::string().swap(*log);
     return;
   }

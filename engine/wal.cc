@@ -26,6 +26,15 @@ void AppendWalRecord(std::string* out, uint64_t lsn, uint64_t durable_lsn, std::
   PutFixed64(out, Checksum64(out->data() + start, out->size() - start, salt));
 }
 
+void AppendUnsealedWalRecord(std::string* out, uint64_t lsn, std::string_view payload) {
+  PutFixed32(out, static_cast<uint32_t>(payload.size()));
+  PutFixed32(out, 0);
+  PutFixed64(out, lsn);
+  PutFixed64(out, 0);  // durable_lsn: StampDurable
+  out->append(payload);
+  PutFixed64(out, 0);  // checksum: StampDurable
+}
+
 bool ReadWalBase(File* file, uint64_t* base_lsn) {
   char h[kWalHeaderSize];
   size_t got = 0;

@@ -29,6 +29,9 @@ namespace lightning {
 std::string EncodeWalHeader(uint64_t salt, uint64_t base_lsn);
 void AppendWalRecord(std::string* out, uint64_t lsn, uint64_t durable_lsn, std::string_view payload,
                      uint64_t salt);
+// The same record without its durable_lsn and checksum (zeros), for a batch
+// that StampDurable seals before it is written: one checksum pass, not two.
+void AppendUnsealedWalRecord(std::string* out, uint64_t lsn, std::string_view payload);
 
 // Reads only the header: true with *base_lsn set when it is sound.
 bool ReadWalBase(File* file, uint64_t* base_lsn);
