@@ -5,6 +5,7 @@
 #include <set>
 
 #include "ext/settings.h"
+#include "ext/vtab/vtab_secondary.h"
 #include "vfs/lightning_vfs.h"
 
 namespace lightning::ext {
@@ -74,8 +75,10 @@ Status CollectStats(const StoreTarget& target, std::vector<StatRow>* rows) {
   std::vector<TreeInfo> trees;
   LIGHTNING_RETURN_IF_ERROR(r.value()->ListTrees(&trees));
   for (const TreeInfo& t : trees) {
-    if (t.name == kSettingsTree) continue;
-    if (target.one_table && t.name != target.table) continue;
+    if (t.name == kSettingsTree || t.name == kIndexCatalogTree) continue;
+    // A table's rows include its secondary indexes' trees (vtab_secondary.cc).
+    if (target.one_table && t.name != target.table && !IsIndexTreeOf(t.name, target.table))
+      continue;
     rows->push_back(StatRow{t.name, Metric{"entries", static_cast<double>(t.entries), "count",
                                            "keys (rows) in the tree"}});
     rows->push_back(StatRow{t.name, Metric{"depth", static_cast<double>(t.depth), "count",

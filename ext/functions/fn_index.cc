@@ -64,8 +64,7 @@ LightningTable* TableArg(sqlite3_context* ctx, const char* fn, sqlite3_value* ar
                           ? conn->FindTable(target.schema, target.table)
                           : nullptr;
   if (t == nullptr) {
-    Fail(ctx, SQLITE_ERROR,
-         std::string(fn) + ": " + ValueText(arg) + " is not a lightning table");
+    Fail(ctx, SQLITE_ERROR, std::string(fn) + ": " + ValueText(arg) + " is not a lightning table");
     return nullptr;
   }
   if (MissingTreeError(t) != SQLITE_OK) {
@@ -121,7 +120,8 @@ void CreateIndexFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexc
     LightningTable* t = TableArg(ctx, fn, argv[0]);
     if (t == nullptr) return;
     if (sqlite3_value_type(argv[1]) != SQLITE_TEXT || sqlite3_value_bytes(argv[1]) == 0)
-      return Fail(ctx, SQLITE_MISMATCH, std::string(fn) + ": the index name must be non-empty TEXT");
+      return Fail(ctx, SQLITE_MISMATCH,
+                  std::string(fn) + ": the index name must be non-empty TEXT");
     if (sqlite3_value_type(argv[2]) != SQLITE_TEXT)
       return Fail(ctx, SQLITE_MISMATCH,
                   std::string(fn) + ": the columns must be TEXT, for example 'a, b DESC'");
@@ -138,7 +138,8 @@ void CreateIndexFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) noexc
     Status s = ParseIndexColumns(ValueText(argv[2]), t->schema, &index);
     if (!s.ok()) return Fail(ctx, SQLITE_ERROR, std::string(fn) + ": " + s.message());
     std::string err;
-    int rc = IndexChange(t, fn, &err, [&](WriteTxn* txn) { return CreateIndex(t, txn, index, &err); });
+    int rc =
+        IndexChange(t, fn, &err, [&](WriteTxn* txn) { return CreateIndex(t, txn, index, &err); });
     if (rc != SQLITE_OK) return Fail(ctx, rc, err);
     sqlite3_result_text(ctx, "ok", -1, SQLITE_STATIC);
   });

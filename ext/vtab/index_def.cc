@@ -43,9 +43,8 @@ Status ParseColumnList(const std::vector<Token>& t, size_t* q, const TableSchema
       if (IsKeyword(t[*q], "asc") || IsKeyword(t[*q], "desc")) {
         desc = IsKeyword(t[(*q)++], "desc");
       } else {
-        return Status::InvalidArgument("index " + index->name + ": bad direction \"" +
-                                       t[*q].value + "\" for column \"" + col.name +
-                                       "\" (ASC or DESC)");
+        return Status::InvalidArgument("index " + index->name + ": bad direction \"" + t[*q].value +
+                                       "\" for column \"" + col.name + "\" (ASC or DESC)");
       }
     }
     for (int other : index->columns)
@@ -70,8 +69,7 @@ Status ParseColumnList(const std::vector<Token>& t, size_t* q, const TableSchema
 Status ParseIndexColumns(std::string_view text, const TableSchema& schema, IndexDef* index) {
   std::vector<Token> t;
   LIGHTNING_RETURN_IF_ERROR(sql_tokens::Tokenize(text, &t));
-  if (t.empty())
-    return Status::InvalidArgument("index " + index->name + ": no columns given");
+  if (t.empty()) return Status::InvalidArgument("index " + index->name + ": no columns given");
   size_t q = 0;
   LIGHTNING_RETURN_IF_ERROR(ParseColumnList(t, &q, schema, index));
   if (q != t.size())
@@ -111,8 +109,8 @@ Status CheckNewIndex(const TableSchema& schema, const IndexDef& index) {
     return Status::InvalidArgument("index " + index.name + ": no columns given");
   if (index.columns.size() > static_cast<size_t>(kMaxIndexColumns))
     return Status::InvalidArgument("index " + index.name + " has " +
-                                   std::to_string(index.columns.size()) +
-                                   " columns; at most " + std::to_string(kMaxIndexColumns));
+                                   std::to_string(index.columns.size()) + " columns; at most " +
+                                   std::to_string(kMaxIndexColumns));
   return Status::OK();
 }
 

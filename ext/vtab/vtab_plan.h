@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ext/sqlite_api.h"
+#include "ext/vtab/table_schema.h"
 
 namespace lightning::ext {
 
@@ -77,6 +78,9 @@ int SecondaryBestIndex(LightningTable* t, sqlite3_index_info* info);
 // argv values (ascending, disjoint); *empty when no row can match.
 int SecondaryFilter(LightningTable* t, int index, int idx, sqlite3_value** argv,
                     std::vector<KeyRange>* ranges, bool* empty);
+// "ix_ab(a, b DESC)": an index's name and columns, the start of its plans'
+// idxStr.
+std::string IndexSignature(const LightningTable* t, const IndexDef& index);
 // The index an idxNum/idxStr pair names, or -1 when it no longer exists.
 int PlanIndexNumber(const LightningTable* t, int idx, const char* idx_str);
 

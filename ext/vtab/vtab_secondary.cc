@@ -19,11 +19,12 @@
 // again at the first write of each write transaction (RefreshIndexes), so a
 // connection never writes rows without the entries another connection's new
 // index needs.
+#include "ext/vtab/vtab_secondary.h"
+
 #include "ext/session.h"
 #include "ext/vtab/key_codec.h"
 #include "ext/vtab/sql_tokens.h"
 #include "ext/vtab/vtab.h"
-#include "ext/vtab/vtab_secondary.h"
 #include "vfs/status_to_sqlite.h"
 
 namespace lightning::ext {
@@ -238,8 +239,8 @@ Status RenameTableIndexes(LightningTable* t, WriteTxn* txn, const std::string& n
   std::vector<IndexDef> indexes;
   LIGHTNING_RETURN_IF_ERROR(CatalogIndexes(t->schema, entries, &indexes));
   for (const IndexDef& index : indexes)
-    LIGHTNING_RETURN_IF_ERROR(txn->RenameTree(IndexTreeName(t->name, index.name),
-                                              IndexTreeName(new_name, index.name)));
+    LIGHTNING_RETURN_IF_ERROR(
+        txn->RenameTree(IndexTreeName(t->name, index.name), IndexTreeName(new_name, index.name)));
   if (entries.empty()) return Status::OK();
   TreeId catalog;
   LIGHTNING_RETURN_IF_ERROR(txn->OpenTree(kIndexCatalogTree, &catalog));

@@ -34,4 +34,13 @@ int DropIndex(LightningTable* t, WriteTxn* txn, const std::string& name, std::st
 // line per problem to *problems; a Status for a failed read.
 Status CheckIndexes(LightningTable* t, Txn* txn, std::vector<std::string>* problems);
 
+// The same for the lightning table `table` of schema `schema` as this
+// connection (db) knows it, after re-reading the store's index catalog;
+// nothing when there is no such table.
+Status CheckTableIndexes(sqlite3* db, const std::string& schema, const std::string& table,
+                         std::vector<std::string>* problems);
+
+// True if `tree` is the tree of an index of table `table` (lightning_stats).
+bool IsIndexTreeOf(const std::string& tree, const std::string& table);
+
 }  // namespace lightning::ext

@@ -184,7 +184,7 @@ bool PlanFor(LightningTable* t, sqlite3_index_info* info, int n, double rows_tot
   plan->cost = log_n * std::pow(5.0, in_lists) + rows + lookups;
   plan->idx = idx;
 
-  plan->str = index.name;
+  plan->str = IndexSignature(t, index);
   if (!cond.empty()) plan->str += " (" + cond + ")";
   if (consumed) {
     plan->str += " ORDER BY ";
@@ -197,6 +197,17 @@ bool PlanFor(LightningTable* t, sqlite3_index_info* info, int n, double rows_tot
   if (covering) plan->str += " COVERING";
   return true;
 }
+
+}  // namespace
+
+std::string IndexSignature(const LightningTable* t, const IndexDef& index) {
+  std::string out = index.name + "(";
+  for (size_t j = 0; j < index.columns.size(); ++j)
+    out += (j ? ", " : "") + t->column_name(index.columns[j]) + (index.desc[j] ? " DESC" : "");
+  return out + ")";
+}
+
+namespace {
 
 // What SQLite adds for sorting when a plan leaves ORDER BY to it.
 double SortCost(double rows) { return rows * std::log2(rows + 2); }
@@ -230,18 +241,18 @@ bool IndexComponentOf(const LightningTable* t, const IndexDef& index, size_t j, 
 **   0x200        covering: no row lookups           -
 **
 ** Constraints used are enforced exactly (omit=1), as for keys: values get the
-** column's affinity and BINARY comparisons. idxStr names the index first
-** ("ix_email (email=?)"); xFilter checks it against the index number, since
-** another connection's lightning_drop_index may renumber the indexes.
+** column's affinity and BINARY comparisons. idxStr starts with the index's
+** signature ("ix_email(email) (email=?)"); xFilter finds the index by it,
+** since lightning_drop_index/lightning_create_index (of any connection) may
+** renumber the indexes or reuse a name after the statement was prepared.
 */
 int SecondaryBestIndex(LightningTable* t, sqlite3_index_info* info) {
   if (t->schema.indexes.empty()) return SQLITE_OK;
   const double rows_total = static_cast<double>(TreeEntries(t));
   const bool sorted = info->nOrderBy > 0;
-  double best_cost = info->estimatedCost +
-                     (sorted && !info->orderByConsumed
-                          ? SortCost(static_cast<double>(info->estimatedRows))
-                          : 0);
+  double best_cost =
+      info->estimatedCost +
+      (sorted && !info->orderByConsumed ? SortCost(static_cast<double>(info->estimatedRows)) : 0);
   IndexPlan best;
   bool found = false;
   for (int n = 0; n < static_cast<int>(t->schema.indexes.size()); ++n) {
@@ -283,11 +294,13 @@ int SecondaryBestIndex(LightningTable* t, sqlite3_index_info* info) {
 
 int PlanIndexNumber(const LightningTable* t, int idx, const char* idx_str) {
   const auto& indexes = t->schema.indexes;
+  // The plan's index is the one with its name and columns (another connection
+  // may have dropped it, or created another of that name).
   auto names = [&](size_t n) {
     if (idx_str == nullptr) return false;
-    const std::string& name = indexes[n].name;
-    return std::strncmp(idx_str, name.c_str(), name.size()) == 0 &&
-           (idx_str[name.size()] == '\0' || idx_str[name.size()] == ' ');
+    const std::string sig = IndexSignature(t, indexes[n]);
+    return std::strncmp(idx_str, sig.c_str(), sig.size()) == 0 &&
+           (idx_str[sig.size()] == '\0' || idx_str[sig.size()] == ' ');
   };
   const size_t n = static_cast<size_t>((idx & kPlanIndexMask) >> kPlanIndexShift);
   if (n < indexes.size() && names(n)) return static_cast<int>(n);
