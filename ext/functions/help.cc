@@ -99,10 +99,10 @@ const std::vector<FunctionHelp>& AllFunctionHelp() {
        "lightning_create_index(table, name, columns [, unique])",
        "adds a secondary index to a lightning table, built from its rows in one transaction "
        "(columns as 'a, b DESC'; unique=1 for a UNIQUE index)",
-       "SELECT lightning_create_index('users', 'ix_email', 'email');"},
+       "SELECT lightning_create_index('kv', 'ix_v', 'v');"},
       {"function", "lightning_drop_index", "lightning_drop_index(table, name)",
        "removes an index added with lightning_create_index",
-       "SELECT lightning_drop_index('users', 'ix_email');"},
+       "SELECT lightning_drop_index('kv', 'ix_v');"},
       {"function", "lightning_bench", "lightning_bench(workload, n [, value_size [, threads]])",
        "an engine benchmark on a temporary store (fillseq, fillrandom, readrandom, readseq, "
        "mixed)",

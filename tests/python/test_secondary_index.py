@@ -327,6 +327,7 @@ conn.load_extension(os.path.splitext(sys.argv[2])[0])
 conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS t USING lightning(id INTEGER PRIMARY KEY, email TEXT, "
              "a INTEGER, b TEXT, UNIQUE INDEX ux_email(email), INDEX ix_ab(a, b DESC))")
 rng = random.Random(int(sys.argv[3]))
+print("ready", flush=True)
 if int(sys.argv[3]) == 1:
     try:
         conn.execute("SELECT lightning_create_index('t', 'ix_b', 'b')")
@@ -355,6 +356,7 @@ def test_sigkill_keeps_indexes_consistent(tmp_path, ext_path):
     for round_ in range(4):
         proc = subprocess.Popen([sys.executable, "-c", CRASH_WRITER, path, ext_path, str(round_)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout.readline() == b"ready\n"  # the table exists (a loaded machine is slow)
         time.sleep(0.4 + 0.3 * round_)
         proc.send_signal(signal.SIGKILL)
         _, err = proc.communicate()
