@@ -180,6 +180,9 @@ Status ConnectIndexes(LightningTable* t, Txn* txn, WriteTxn* create);
 // Once per write transaction: reloads the catalog's indexes when another
 // connection changed them. Returns an SQLite code.
 int RefreshIndexes(LightningTable* t, WriteTxn* txn);
+// The same at every call, in the write transaction or a snapshot (xBestIndex:
+// a connection that only reads sees indexes other connections add or drop).
+int ReloadIndexes(LightningTable* t);
 // The conflicts of the new row on UNIQUE INDEXes: appends (constraint =
 // uniques.size() + index number, other row's key) to *conflicts.
 int IndexConflicts(LightningTable* t, WriteTxn* txn, std::string_view old_key,
@@ -193,7 +196,7 @@ int WriteIndexEntries(LightningTable* t, WriteTxn* txn, std::string_view old_key
 // Decodes an entry of index `i`: the indexed values (TEXT/BLOB bytes in
 // *bytes) and the length of the tuple part (the table key follows). False
 // if the entry is malformed.
-bool DecodeIndexEntry(const LightningTable* t, size_t i, std::string_view entry,
+bool DecodeIndexEntry(const LightningTable* t, const IndexDef& index, std::string_view entry,
                       std::vector<SqlValue>* values, std::vector<std::string>* bytes,
                       size_t* tuple_len);
 // DROP TABLE / RENAME: the index trees and catalog entries of the table.

@@ -77,6 +77,8 @@ struct LightningCursor {
   // Secondary index plans: the index walked (its tree's entries are what
   // ranges bound), the current entry, and its indexed values (covering).
   int index = -1;
+  IndexDef index_def;  // a copy: the table's list may change under an open cursor
+  TreeId index_tree = 0;
   std::string entry_copy;
   std::vector<SqlValue> index_values;
   std::vector<std::string> index_bytes;
@@ -126,8 +128,7 @@ struct LightningCursor {
     }
     txn = on_write ? static_cast<Txn*>(s->write_txn()) : snapshot.get();
     if (!point()) {
-      auto c =
-          txn->NewCursor(index >= 0 ? table->index_trees[static_cast<size_t>(index)] : table->tree);
+      auto c = txn->NewCursor(index >= 0 ? index_tree : table->tree);
       if (!c.ok()) return c.status();
       it = std::move(c).value();
     }
@@ -219,10 +220,9 @@ struct LightningCursor {
     tuple_decoded = false;
     entry_copy.assign(it->key());
     size_t tuple_len = 0;
-    if (!DecodeIndexEntry(table, static_cast<size_t>(index), entry_copy, &index_values,
-                          &index_bytes, &tuple_len))
-      return Status::Corruption("index " + table->schema.indexes[index].name + " of table " +
-                                table->name + ": malformed entry");
+    if (!DecodeIndexEntry(table, index_def, entry_copy, &index_values, &index_bytes, &tuple_len))
+      return Status::Corruption("index " + index_def.name + " of table " + table->name +
+                                ": malformed entry");
     key_copy.assign(entry_copy, tuple_len);
     key = key_copy;
     have_key = have_value = true;
@@ -233,8 +233,8 @@ struct LightningCursor {
     Slice v;
     Status s = txn->GetView(table->tree, key_copy, &v);
     if (s.IsNotFound())
-      return Status::Corruption("index " + table->schema.indexes[index].name + " of table " +
-                                table->name + " has an entry for a row that does not exist");
+      return Status::Corruption("index " + index_def.name + " of table " + table->name +
+                                " has an entry for a row that does not exist");
     LIGHTNING_RETURN_IF_ERROR(s);
     value_copy.assign(v);
     value = value_copy;
@@ -423,6 +423,8 @@ int FilterImpl(LightningCursor* c, int idx, const char* idx_str, int argc, sqlit
       return SetTableError(t, SQLITE_SCHEMA,
                            "lightning: the index this statement was planned with on table " +
                                t->name + " no longer exists (dropped by lightning_drop_index)");
+    c->index_def = t->schema.indexes[static_cast<size_t>(c->index)];
+    c->index_tree = t->index_trees[static_cast<size_t>(c->index)];
     int rc = SecondaryFilter(t, c->index, idx, argv, &c->ranges, &empty);
     if (rc != SQLITE_OK) return rc;
   } else if (idx & kPlanUnique) {
@@ -452,6 +454,14 @@ int FilterImpl(LightningCursor* c, int idx, const char* idx_str, int argc, sqlit
   if (empty || c->limit == 0) return SQLITE_OK;  // eof
 
   Status s = c->Attach();
+  if (s.IsNotFound() && c->index >= 0) {
+    // Another connection dropped the index: SQLite prepares the statement again.
+    c->eof = true;
+    t->index_txn = UINT64_MAX;
+    return SetTableError(t, SQLITE_SCHEMA,
+                         "lightning: index " + c->index_def.name + " of table " + t->name +
+                             " was dropped by another connection");
+  }
   if (s.ok()) s = c->point() ? c->NextPoint() : c->FirstInRange();
   while (s.ok() && !c->eof && offset-- > 0) s = c->Step();
   if (!s.ok()) return CursorError(c, s);
@@ -558,7 +568,7 @@ int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noe
   return Guarded(t, [&] {
     if (c->eof) return SQLITE_OK;          // SQLite never asks; NULL if it does
     if (c->index >= 0 && c->key_only()) {  // covering: indexed columns from the entry
-      const auto& cols = t->schema.indexes[static_cast<size_t>(c->index)].columns;
+      const auto& cols = c->index_def.columns;
       for (size_t j = 0; j < cols.size(); ++j)
         if (cols[j] == col) {
           ResultValue(ctx, c->index_values[j]);

@@ -117,8 +117,9 @@ Status LoadCatalogIndexes(LightningTable* t, Txn* txn) {
   return Status::OK();
 }
 
-int RefreshIndexes(LightningTable* t, WriteTxn* txn) {
-  if (t->index_txn == txn->id()) return SQLITE_OK;
+namespace {
+
+int Reload(LightningTable* t, Txn* txn) {
   std::vector<std::pair<std::string, std::string>> entries;
   Status s = ReadCatalog(txn, t->name, &entries);
   std::vector<IndexDef> indexes;
@@ -135,8 +136,23 @@ int RefreshIndexes(LightningTable* t, WriteTxn* txn) {
   // created an index of the same name (a new tree).
   s = OpenIndexTrees(t, txn);
   if (!s.ok()) return StatusError(t, s);
+  return SQLITE_OK;
+}
+
+}  // namespace
+
+int RefreshIndexes(LightningTable* t, WriteTxn* txn) {
+  if (t->index_txn == txn->id()) return SQLITE_OK;
+  if (int rc = Reload(t, txn)) return rc;
   t->index_txn = txn->id();
   return SQLITE_OK;
+}
+
+int ReloadIndexes(LightningTable* t) {
+  if (t->session->writing()) return RefreshIndexes(t, t->session->write_txn());
+  auto r = t->session->db()->BeginRead();
+  if (!r.ok()) return StatusError(t, r.status());
+  return Reload(t, r.value().get());
 }
 
 void IndexEntry(const LightningTable* t, size_t i, const std::vector<SqlValue>& values,
@@ -145,10 +161,9 @@ void IndexEntry(const LightningTable* t, size_t i, const std::vector<SqlValue>& 
   out->append(table_key);
 }
 
-bool DecodeIndexEntry(const LightningTable* t, size_t i, std::string_view entry,
+bool DecodeIndexEntry(const LightningTable* t, const IndexDef& index, std::string_view entry,
                       std::vector<SqlValue>* values, std::vector<std::string>* bytes,
                       size_t* tuple_len) {
-  const IndexDef& index = t->schema.indexes[i];
   const size_t n = index.columns.size();
   values->resize(n);
   bytes->resize(n);

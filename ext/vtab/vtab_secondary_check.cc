@@ -62,7 +62,7 @@ Status CheckEntries(LightningTable* t, Txn* txn, size_t i, const std::string& wh
   for (it->SeekToFirst(); it->Valid() && *found < kMaxProblemsPerIndex; it->Next()) {
     const std::string entry(it->key());
     size_t tuple_len = 0;
-    if (!DecodeIndexEntry(t, i, entry, &values, &bytes, &tuple_len)) {
+    if (!DecodeIndexEntry(t, t->schema.indexes[i], entry, &values, &bytes, &tuple_len)) {
       problems->push_back(what + ": malformed entry " + Hex(entry));
       ++*found;
       continue;

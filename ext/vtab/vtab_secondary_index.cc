@@ -247,6 +247,7 @@ bool IndexComponentOf(const LightningTable* t, const IndexDef& index, size_t j, 
 ** renumber the indexes or reuse a name after the statement was prepared.
 */
 int SecondaryBestIndex(LightningTable* t, sqlite3_index_info* info) {
+  if (int rc = ReloadIndexes(t)) return rc;
   if (t->schema.indexes.empty()) return SQLITE_OK;
   const double rows_total = static_cast<double>(TreeEntries(t));
   const bool sorted = info->nOrderBy > 0;

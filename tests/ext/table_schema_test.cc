@@ -163,9 +163,9 @@ TEST(TableSchema, UnsupportedConstraintsAreErrors) {
 
 TEST(TableSchema, SecondaryIndexes) {
   TableSchema s;
-  ASSERT_TRUE(Parse({"INDEX ix_b(b DESC, a)", "a INTEGER", "b TEXT", "UNIQUE INDEX \"u x\"(a ASC)"},
-                    &s)
-                  .ok());
+  ASSERT_TRUE(
+      Parse({"INDEX ix_b(b DESC, a)", "a INTEGER", "b TEXT", "UNIQUE INDEX \"u x\"(a ASC)"}, &s)
+          .ok());
   ASSERT_EQ(s.indexes.size(), 2u);
   EXPECT_EQ(s.indexes[0].name, "ix_b");
   EXPECT_FALSE(s.indexes[0].unique);

@@ -174,7 +174,7 @@ class Gen(StatementMix):
         # computed in advance); with UNIQUE constraints it only runs on one row.
         self.unique = "UNIQUE" in cols
         self.unique_cols = unique_columns(cols)
-        self.order = f" ORDER BY {key or 'rowid'}" if self.unique else ""  # see one_row()
+        self.order = f" ORDER BY {key or 'rowid'}" if self.unique or self.indexed else ""  # see one_row()
         self.data_cols = [c for c in self.cols if c != key]
         self.savepoints = []
 

@@ -282,6 +282,12 @@ def test_other_connection_and_reopen_see_created_index(tmp_path, ext_path):
     # Another connection drops it: a write of `three` stops maintaining it.
     four = connect(path)
     four.execute("SELECT lightning_drop_index('t', 'ix_v')")
+    # A connection that only reads plans without it (and a statement planned with it re-plans).
+    assert "ix_v" not in plan(three, "SELECT id FROM t WHERE v = 'v3' ")
+    assert [r[0] for r in three.execute("SELECT id FROM t WHERE v = 'v3'")] == list(range(13, 100, 10))
+    four.execute("SELECT lightning_create_index('t', 'ix_v2', 'v DESC')")
+    assert ":ix_v2(v DESC) (v=?)" in plan(three, "SELECT id FROM t WHERE v = 'v3'  ")
+    four.execute("SELECT lightning_drop_index('t', 'ix_v2')")
     three.execute("INSERT INTO t VALUES (500, 'v3')")
     assert len(three.execute("SELECT id FROM t WHERE v = 'v3'").fetchall()) == 10
     three.close()
