@@ -15,10 +15,10 @@
 //
 // Indexes added by lightning_create_index live in the store's catalog tree
 // kIndexCatalogTree: key "<table>\x1f<index name>", value "U" or "I" followed
-// by the column list text ("a, b DESC"). Connections read it at xConnect and
-// again at the first write of each write transaction (RefreshIndexes), so a
-// connection never writes rows without the entries another connection's new
-// index needs.
+// by the column list text ("a, b DESC"). Connections read it at xConnect, at
+// every xBestIndex (ReloadIndexes) and at the first write of each write
+// transaction (RefreshIndexes), so a connection never writes rows without the
+// entries another connection's new index needs.
 #include "ext/vtab/vtab_secondary.h"
 
 #include "ext/session.h"
