@@ -15,6 +15,10 @@
 //   range_scan         SELECT k, v FROM t WHERE k BETWEEN ?1 AND ?1+99
 //   full_scan          SELECT count(*), sum(length(v)) FROM t   (rows/s)
 //   autocommit_update  UPDATE t SET v=? WHERE k=?, each its own transaction
+//   concurrent_insert  --connections connections (default 4), each in its own
+//                      thread, INSERT new keys in autocommit mode; lightning's
+//                      connections write through a temp alias of t
+//                      (sql_concurrent.h)
 //   indexed_insert     rows INSERTs into x, a table with two secondary indexes
 //                      (UNIQUE on email, non-unique on grp), in one transaction
 //   index_lookup       SELECT k, v FROM x WHERE email=?  (through the UNIQUE index)
@@ -46,6 +50,7 @@
 #include "bench/child_process.h"
 #include "bench/flags.h"
 #include "bench/report.h"
+#include "bench/sql_concurrent.h"
 
 namespace lightning_bench {
 namespace {
@@ -60,6 +65,8 @@ struct SqlFlags {
   uint64_t range_scans = 0;  // 0: rows / 20
   uint64_t full_scans = 5;
   uint64_t updates = 0;  // 0: 2000 with --sync full, 50000 with off
+  int connections = 4;
+  uint64_t concurrent_inserts = 0;  // 0: 4000 with --sync full, 40000 with off
   std::string extension;
   std::string vtab_options;  // extra "name=value, ..." for the lightning table
   std::vector<std::string> faces = {"native", "lightning"};
@@ -72,10 +79,14 @@ struct SqlFlags {
     return range_scans ? range_scans : std::max<uint64_t>(rows / 20, 10);
   }
   uint64_t Updates() const { return updates ? updates : (sync_full ? 2000 : 50000); }
+  uint64_t ConcurrentInserts() const {
+    return concurrent_inserts ? concurrent_inserts : (sync_full ? 4000 : 40000);
+  }
 };
 
-const char* const kWorkloads[] = {"bulk_insert",       "point_lookup",   "range_scan",  "full_scan",
-                                  "autocommit_update", "indexed_insert", "index_lookup"};
+const char* const kWorkloads[] = {"bulk_insert",    "point_lookup",      "range_scan",
+                                  "full_scan",      "autocommit_update", "concurrent_insert",
+                                  "indexed_insert", "index_lookup"};
 
 // The email of row k of table x (unique per k).
 std::string EmailOf(uint64_t k) { return "user" + std::to_string(k) + "@example.org"; }
@@ -215,6 +226,7 @@ class FaceRun {
     if (w == "point_lookup") return PointLookups(row);
     if (w == "range_scan") return RangeScans(row);
     if (w == "full_scan") return FullScans(row);
+    if (w == "concurrent_insert") return ConcurrentInserts(row);
     if (w == "indexed_insert") return IndexedInsert(row);
     if (w == "index_lookup") return IndexLookups(row);
     return Updates(row);
@@ -434,6 +446,25 @@ class FaceRun {
     return Outcome::Ok();
   }
 
+  Outcome ConcurrentInserts(RowResult* row) {
+    ConcurrentInsertSpec spec;
+    spec.db_path = dir_ + "/" + face_ + ".db";
+    spec.extension = f_.extension;
+    spec.lightning = face_ == "lightning";
+    spec.sync_full = f_.sync_full;
+    spec.connections = f_.connections;
+    spec.inserts = f_.ConcurrentInserts();
+    spec.first_key = f_.rows;  // after the bulk-inserted keys
+    spec.value_size = f_.value_size;
+    uint64_t nanos = 0;
+    LatencyLog log;
+    BENCH_RETURN_IF_ERROR(RunConcurrentInserts(spec, &nanos, &log));
+    Finish(row, spec.inserts, nanos, &log);
+    row->note = std::to_string(spec.connections) + " connections, one thread each" +
+                (spec.lightning ? ", temp alias of t; " : "; ") + note_;
+    return Outcome::Ok();
+  }
+
   void Finish(RowResult* row, uint64_t ops, uint64_t nanos, LatencyLog* log) {
     row->ops = ops;
     row->seconds = static_cast<double>(nanos) / 1e9;
@@ -501,6 +532,10 @@ int ParseFlags(int argc, char** argv, SqlFlags* f) {
   app.add_option("--range_scans", f->range_scans, "range scans of 100 rows (rows/20)");
   app.add_option("--full_scans", f->full_scans, "full scans (5)");
   app.add_option("--updates", f->updates, "autocommit updates (2000 with sync full, 50000 off)");
+  app.add_option("--connections", f->connections, "connections of concurrent_insert (4)")
+      ->check(CLI::Range(1, 64));
+  app.add_option("--concurrent_inserts", f->concurrent_inserts,
+                 "rows inserted by concurrent_insert (4000 with sync full, 40000 off)");
   app.add_option("--extension", f->extension, "lightning.so to load (build/lightning.so)");
   app.add_option("--vtab_options", f->vtab_options,
                  "extra 'name=value, ...' for the lightning table");

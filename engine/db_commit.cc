@@ -62,7 +62,7 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
   stats_.puts.Add(c.puts);
   stats_.deletes.Add(c.deletes);
 
-  if (recovering_ || in_memory_) {  // nothing to log
+  if (c.replay || in_memory_) {  // nothing to log
     std::lock_guard<std::mutex> lock(wal_mu_);
     Publish({std::move(pc)});
     t->Finish();

@@ -53,4 +53,22 @@ Status ScanWal(File* file, const std::string& path,
                const std::function<Status(uint64_t lsn, std::string_view payload)>& apply,
                WalScan* scan);
 
+struct WalTail {
+  uint64_t end_offset = 0;  // just past the last record applied (the start offset if none)
+  uint64_t last_lsn = 0;    // its lsn (after_lsn if none)
+  bool reset = false;       // the header no longer carries the salt: nothing was read
+};
+
+// Catch-up: reads the records appended to a log with salt `salt` from
+// `offset` on, calling `apply` for each whole, sound record whose lsn follows
+// `after_lsn` up to `up_to_lsn`, and stops quietly at the first that is not
+// (yet) whole and sound or does not follow: another process may still be
+// writing it. Sets
+// tail->reset, applying nothing, when the header is gone or has another salt
+// (a checkpoint reset the log). IOError if the file cannot be read.
+Status ReadWalTail(File* file, uint64_t salt, uint64_t offset, uint64_t after_lsn,
+                   uint64_t up_to_lsn,
+                   const std::function<Status(uint64_t lsn, std::string_view payload)>& apply,
+                   WalTail* tail);
+
 }  // namespace lightning

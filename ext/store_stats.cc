@@ -76,11 +76,12 @@ Status CollectStats(const StoreTarget& target, std::vector<StatRow>* rows) {
   LIGHTNING_RETURN_IF_ERROR(r.value()->ListTrees(&trees));
   for (const TreeInfo& t : trees) {
     if (t.name == kSettingsTree || t.name == kIndexCatalogTree) continue;
-    // A table's rows include its secondary indexes' trees (vtab_secondary.cc).
-    if (target.one_table && t.name != target.table && !IsIndexTreeOf(t.name, target.table))
-      continue;
+    // A named table: its tree and its entry trees ("<table>\x1f...": UNIQUE
+    // constraints, secondary indexes).
+    const bool table_tree = t.name == target.table || t.name.rfind(target.table + '\x1f', 0) == 0;
+    if (target.one_table && !table_tree) continue;
     rows->push_back(StatRow{t.name, Metric{"entries", static_cast<double>(t.entries), "count",
-                                           "keys (rows) in the tree"}});
+                                           "keys (rows, or a constraint's entries) in the tree"}});
     rows->push_back(StatRow{t.name, Metric{"depth", static_cast<double>(t.depth), "count",
                                            "levels of the B+tree (0: empty, 1: one leaf)"}});
   }

@@ -110,6 +110,11 @@ const std::vector<FunctionHelp>& AllFunctionHelp() {
       {"function", "lightning_vfs_error", "lightning_vfs_error()",
        "why the last open through the lightning VFS on this thread was refused, or NULL",
        "SELECT lightning_vfs_error();"},
+      {"function", "lightning_declare_aliases", "lightning_declare_aliases([schema])",
+       "declares temp.<name> USING lightning(alias=schema) for every lightning table of schema "
+       "(default main) without one, so that this connection's writes share fsyncs with other "
+       "connections'; returns how many",
+       "SELECT lightning_declare_aliases();"},
   };
   return kHelp;
 }

@@ -7,11 +7,12 @@
 //
 // An argument is an option exactly when its first token is an identifier and
 // its second is `=`. Column definitions accept a type name, PRIMARY KEY [ASC|
-// DESC], NOT NULL, NULL, UNIQUE, DEFAULT, COLLATE and CONSTRAINT names, and
-// the table constraints PRIMARY KEY(...) and UNIQUE(...). Constraints the
-// module cannot enforce (CHECK, REFERENCES, generated columns,
-// per-column ON CONFLICT, a COLLATE other than BINARY on a key column) are
-// errors rather than silently ignored.
+// DESC], NOT NULL, NULL, UNIQUE, CHECK(...), DEFAULT, COLLATE and CONSTRAINT
+// names, and the table constraints PRIMARY KEY(...), UNIQUE(...) and
+// CHECK(...). Constraints the module cannot enforce (REFERENCES and FOREIGN
+// KEY, generated columns, a DEFAULT other than NULL, per-column ON CONFLICT,
+// a COLLATE other than BINARY on a key column) are errors rather than
+// silently ignored.
 //
 // The key decides the kind of table, as in SQLite:
 //   no PRIMARY KEY                  kRowid: rows keyed by rowid
@@ -45,6 +46,17 @@ struct ColumnDef {
   bool unique = false;       // a UNIQUE column constraint (also in TableSchema::uniques)
   std::string default_expr;  // text after DEFAULT, "" if none
   std::string collation;     // "" if none
+};
+
+// CHECK(expr), a column or table constraint: evaluated by SQLite over the
+// row's values (vtab_check.cc). The parser checks only what needs no SQLite:
+// balanced parentheses, no subquery, no parameter.
+struct CheckConstraint {
+  std::string expr;  // the text between the parentheses, as written (trimmed)
+  // What native SQLite names it in "CHECK constraint failed: <name>": the
+  // CONSTRAINT name, else the expression text, both dequoted as SQLite does
+  // (SqliteDequote).
+  std::string name;
 };
 
 // UNIQUE (a column constraint) or UNIQUE(a, b): enforced by the module with
@@ -88,6 +100,9 @@ struct TableSchema {
   std::vector<int> key_columns;
   std::vector<bool> key_desc;
   std::string hidden_key_name;
+  // CHECK constraints, column and table, in the order declared (native
+  // SQLite evaluates them in this order and reports the first that fails).
+  std::vector<CheckConstraint> checks;
   // UNIQUE constraints in the order declared; key_seq is the PRIMARY KEY's
   // place among them (-1 without one). Native SQLite reports the newest
   // constraint first when several fail.
@@ -136,5 +151,10 @@ Status CheckNewIndex(const TableSchema& schema, const IndexDef& index);
 
 // Quotes `name` as an SQL identifier ("a""b").
 std::string QuoteIdentifier(std::string_view name);
+
+// `text` dequoted as SQLite's sqlite3Dequote does: unchanged unless it starts
+// with ' " ` or [, else the text up to the matching close quote, doubled
+// quotes made single (so "[b]<`a`" becomes "b").
+std::string SqliteDequote(std::string_view text);
 
 }  // namespace lightning::ext

@@ -6,6 +6,8 @@
 //   vtab_cursor.cc   xOpen/xFilter/xNext/xEof/xColumn/xRowid/xClose
 //   vtab_update.cc   xUpdate
 //   vtab_unique.cc   UNIQUE constraints (a tree per constraint)
+//   vtab_check.cc    CHECK constraints (evaluated by SQLite)
+//   vtab_alias.cc    alias tables in temp (concurrent writers)
 //   vtab_composite.cc, vtab_composite_index.cc   composite keys
 //   vtab_values.cc   sqlite3_value <-> SqlValue, affinity, results
 //   ../store_path.cc where a table's store lives (and the file= rule)
@@ -37,6 +39,7 @@ void FreeCursor(LightningCursor* c) noexcept;
 struct LightningTable {
   ~LightningTable() {
     if (spare_cursor != nullptr) FreeCursor(spare_cursor);
+    sqlite3_finalize(check_stmt);
   }
 
   sqlite3_vtab base;  // must stay first: SQLite sees only this part
@@ -45,6 +48,9 @@ struct LightningTable {
   Session* session = nullptr;
   std::string schema_name;  // "main", "temp", or an ATTACH name
   std::string name;         // the table's name == its tree's name
+  // Non-empty for an alias table (vtab_alias.cc): the schema of its target,
+  // whose session and trees it shares.
+  std::string alias_of;
   TableSchema schema;
   TreeId tree = 0;
   // One tree per UNIQUE constraint (schema.uniques), see vtab_unique.cc.
@@ -80,6 +86,10 @@ struct LightningTable {
     std::vector<SqlValue> stored;      // the columns in the record
     std::string new_key, old_key, record;
   } update_buffers;
+
+  // The statement that evaluates the CHECK constraints (vtab_check.cc),
+  // prepared at the first write; owned, nullptr until then.
+  sqlite3_stmt* check_stmt = nullptr;
 
   // A closed cursor kept for the next xOpen (a statement opens one per
   // execution), with its buffers; owned, nullptr if none.
@@ -131,6 +141,22 @@ SqlValue ApplyAffinity(sqlite3_value* v, Affinity affinity, std::string* scratch
 // converts the other operand of a comparison with a column of `affinity`.
 SqlValue ConstraintValue(sqlite3_value* v, Affinity affinity, std::string* scratch);
 void ResultValue(sqlite3_context* ctx, const SqlValue& v);
+
+// ---- vtab_check.cc: CHECK constraints
+// At CREATE: prepares each CHECK expression, so that what native CREATE
+// TABLE refuses (unknown columns or functions, aggregates, windows) is
+// refused. SQLITE_OK, or SQLITE_ERROR with SQLite's reason in *err.
+int ValidateChecks(LightningTable* t, std::string* err);
+// Evaluates the CHECK constraints over the new row `values` (one per column,
+// affinity applied) and, for a table with a rowid, its `rowid` (which a CHECK
+// may name, as native). SQLITE_OK when none is false; SQLITE_CONSTRAINT under
+// OR IGNORE (SQLite skips the row); else SQLITE_CONSTRAINT_CHECK with
+// native's message naming the first that fails, or the error of evaluating it.
+int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values, int64_t rowid);
+// SQLITE_ERROR (with a message) when the table's CHECK statement is running,
+// i.e. a function in a CHECK expression writes to the same table: xUpdate
+// refuses such a nested write before touching its buffers. Else SQLITE_OK.
+int CheckReentry(LightningTable* t);
 
 // ---- vtab_composite.cc: composite keys (PRIMARY KEY(a, b DESC, ...))
 // The key of the row `values` (one per column, affinity applied).
@@ -205,6 +231,24 @@ Status RenameTableIndexes(LightningTable* t, WriteTxn* txn, const std::string& n
 // The entry of index `i` for a row (tuple then table key).
 void IndexEntry(const LightningTable* t, size_t i, const std::vector<SqlValue>& values,
                 std::string_view table_key, std::string* out);
+
+// ---- vtab_alias.cc: alias tables, `temp.t USING lightning(alias='main')`
+// Sets *target to the schema named by an alias= argument, "" if none.
+// InvalidArgument if alias= is malformed or comes with other arguments.
+Status FindAliasOption(const std::vector<std::string_view>& args, std::string* target);
+// xCreate/xConnect of an alias of `target_schema`.<table->name>: shares the
+// target's session and trees and declares its columns. Returns an SQLite code
+// (with *err_out set on failure).
+int ConnectAlias(LightningTable* table, const std::string& target_schema, bool create,
+                 char** err_out);
+// For an alias in a write transaction: SQLITE_OK if its target's tree still
+// has its name and id (a statement that touches only temp never checks main's
+// schema, so another connection's DROP or RENAME goes unnoticed until then),
+// else SQLITE_ERROR with a message saying what to do.
+int CheckAliasTarget(LightningTable* t);
+// Makes the aliases of `target` on its connection unusable: the target was
+// `what` ("dropped", "renamed").
+void ForgetAliasesOf(const LightningTable* target, const char* what);
 
 // ---- vtab_index.cc / vtab_cursor.cc / vtab_update.cc
 int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept;

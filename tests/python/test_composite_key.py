@@ -34,6 +34,9 @@ SCHEMAS = {
                        {"a": "int", "b": "text"}),
     "unique_pair": ("a TEXT, b INTEGER, c, d, UNIQUE(c,d)", [("a", " DESC"), ("b", "")],
                     {"a": "text", "b": "int"}),
+    # CHECK on key and data columns, and a table CHECK across them (no ", " inside).
+    "check_key": ("a INTEGER CHECK(a <> 7), b TEXT CHECK(b <> 'zz'), c CHECK(c IS NOT 5), d REAL UNIQUE, "
+                  "CONSTRAINT ab CHECK(a < 25 OR b < '5')", [("a", ""), ("b", " DESC")], {"a": "int", "b": "text"}),
     # Secondary indexes (CREATE INDEX on the native side); column lists without spaces.
     "indexed": ("a INTEGER, b TEXT, c INTEGER, d TEXT, INDEX ix_c(c), UNIQUE INDEX ux_db(d DESC,b)",
                 [("a", ""), ("b", " DESC")], {"a": "int", "b": "text"}),
@@ -45,7 +48,8 @@ class Gen(StatementMix):
         self.r = rng
         cols, key, kinds = SCHEMAS[schema]
         table_cols, declared, _ = split_indexes(cols)
-        self.cols = [c.split()[0] for c in table_cols.split(", ") if not c.startswith("UNIQUE(")]
+        self.cols = [c.split()[0] for c in table_cols.split(", ")
+                     if not c.startswith(("UNIQUE(", "CHECK(", "CONSTRAINT"))]
         self.unique = "UNIQUE" in cols or bool(declared)  # see test_differential.py
         self.unique_cols = unique_columns(cols)
         self.key = [k for k, _ in key]

@@ -33,6 +33,16 @@ SCHEMAS = {
     # UNIQUE constraints (a table constraint is written without spaces: "UNIQUE(b,c)").
     "unique_rowid": ("k INTEGER PRIMARY KEY, a TEXT UNIQUE, b, c INTEGER, UNIQUE(b,c)", "k", "int", ["c"]),
     "unique_text_key": ("k TEXT PRIMARY KEY, a TEXT UNIQUE, b INTEGER UNIQUE, c", "k", "text", ["a"]),
+    # CHECK constraints, column and table, named and not (written without ", " inside).
+    "check_rowid": ("k INTEGER PRIMARY KEY CHECK(k <> 13), a TEXT CHECK(length(a) < 4), "
+                    "b INTEGER CONSTRAINT b_range CHECK(b > -4 AND b <> '7'), c, "
+                    "CHECK(b IS NULL OR c IS NULL OR b <> c)", "k", "int", ["b"]),
+    "check_untyped_key": ("k PRIMARY KEY CHECK(k <> 2), a NOT NULL CHECK(a > 0), b NUMERIC, "
+                          "c REAL CHECK(c <> 3 AND c <> '12'), CONSTRAINT ab CHECK(a <> b)", "k", "any", ["a"]),
+    # CHECK and UNIQUE together (CHECK is checked first, as native).
+    "check_unique": ("k TEXT PRIMARY KEY CHECK(k <> 'z'), a NUMERIC CHECK(a >= 0) UNIQUE, "
+                     "b TEXT NOT NULL CHECK(b <> 'zz'), c REAL, UNIQUE(b,c), CONSTRAINT c_small CHECK(c < 100 OR typeof(c) = 'text')",
+                     "k", "text", ["a"]),
     # Secondary indexes (issue 13): declared among the module arguments (CREATE INDEX on
     # the native side), or "LATER": added once rows exist, with lightning_create_index
     # (CREATE INDEX), and sometimes dropped and added again. Column lists have no spaces.
@@ -164,7 +174,7 @@ class Gen(StatementMix):
         self.kind = kind
         self.joinable = joinable
         table_cols, declared, self.later = split_indexes(cols)
-        self.cols = [c.split()[0] for c in table_cols.split(", ") if not c.startswith("UNIQUE(")]
+        self.cols = [c.split()[0] for c in table_cols.split(", ") if not c.startswith(("UNIQUE(", "CHECK(", "CONSTRAINT"))]
         self.indexed = bool(declared or self.later)  # native may scan through an index
         self.ordered_cols = typed_columns(cols)
         self.created = []  # later indexes added so far
