@@ -401,3 +401,19 @@ def test_prepared_statement_outlives_drop_and_recreate(tmp_path, ext_path):
     conn.execute("INSERT INTO t VALUES (1000, 3)")  # this connection's write re-reads the catalog
     assert conn.execute(q).fetchall() == [(21,)]
     check(conn)
+
+
+def test_writes_through_a_temp_alias_maintain_indexes(tmp_path, ext_path):
+    """An alias (temp.t USING lightning(alias='main')) shares the table's index trees."""
+    conn = connect(str(tmp_path / "alias.db"))
+    conn.execute("CREATE VIRTUAL TABLE t USING lightning(id INTEGER PRIMARY KEY, v TEXT, INDEX ix_v(v))")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"v{i % 4}") for i in range(40)])
+    conn.execute("SELECT lightning_create_index('t', 'ux_id_v', 'v, id', 1)")
+    conn.execute("CREATE VIRTUAL TABLE temp.t USING lightning(alias='main')")
+    conn.execute("INSERT INTO temp.t VALUES (100, 'v1')")
+    conn.execute("UPDATE temp.t SET v = 'w' WHERE id < 3")
+    conn.execute("DELETE FROM temp.t WHERE id = 5")
+    assert sorted(r[0] for r in conn.execute("SELECT id FROM main.t WHERE v = 'v1'")) == \
+        [i for i in range(40) if i % 4 == 1 and i not in (1, 5)] + [100]
+    assert [r[0] for r in conn.execute("SELECT id FROM main.t WHERE v = 'w' ORDER BY id")] == [0, 1, 2]
+    check(conn)
