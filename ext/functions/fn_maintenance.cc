@@ -47,6 +47,7 @@
 #include "ext/long_operation.h"
 #include "ext/session.h"
 #include "ext/store_lookup.h"
+#include "ext/vtab/vtab_secondary.h"
 #include "ext/vtab/vtab_tree_check.h"
 #include "vfs/guarded_call.h"
 #include "vfs/lightning_vfs.h"
@@ -157,6 +158,11 @@ int FillCheck(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
   if (s.ok() && t.session != nullptr && t.one_table) {
     s = CheckTableEntryTrees(db, t, &problems);
     if (!s.ok()) problems.push_back(StatusToSqliteMessage(s));
+  }
+  // Secondary indexes against their table (vtab_secondary_check.cc).
+  if (t.session != nullptr && t.one_table) {
+    Status si = CheckTableIndexes(db, t.schema, t.table, &problems);
+    if (!si.ok()) problems.push_back(StatusToSqliteMessage(si));
   }
   if (problems.empty()) problems.push_back("ok");
   // A page that cannot be read is found by both passes of the check (the

@@ -7,7 +7,7 @@ int RegisterFunctions(sqlite3* db) {
       RegisterStatsFunctions,       RegisterLatencyFunctions, RegisterConfigFunctions,
       RegisterAdvisorFunctions,     RegisterProfileFunctions, RegisterMetricsFunctions,
       RegisterMaintenanceFunctions, RegisterBenchFunctions,   RegisterVfsFunctions,
-      RegisterHelpFunctions,        RegisterAliasFunctions};
+      RegisterIndexFunctions,       RegisterHelpFunctions,    RegisterAliasFunctions};
   for (auto* reg : all) {
     int rc = reg(db);
     if (rc != SQLITE_OK) return rc;

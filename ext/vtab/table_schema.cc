@@ -471,6 +471,7 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
   bool pk_desc = false;
   int seq = 0;  // PRIMARY KEY and UNIQUE constraints in the order declared
   std::vector<std::pair<std::vector<KeyPart>, int>> uniques;
+  std::vector<std::string_view> index_args;
   for (std::string_view raw : args) {
     std::string_view arg = Trim(raw);
     if (arg.empty()) continue;
@@ -493,6 +494,12 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
       std::string_view value = Trim(arg.substr(eq + 1));
       if (value.empty()) return Status::InvalidArgument("option \"" + name + "\" needs a value");
       schema->options.emplace_back(name, Unquote(value));
+      continue;
+    }
+    // [UNIQUE] INDEX name(...): parsed once every column is known.
+    if (IsKeyword(toks[0], "index") ||
+        (toks.size() > 1 && IsKeyword(toks[0], "unique") && IsKeyword(toks[1], "index"))) {
+      index_args.push_back(arg);
       continue;
     }
     if (IsKeyword(toks[0], "primary") || IsKeyword(toks[0], "unique") ||
@@ -550,6 +557,11 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
   if (schema->columns.empty()) return Status::InvalidArgument("no columns declared");
   LIGHTNING_RETURN_IF_ERROR(ResolveKey(table_pk, pk_desc, schema));
   for (const auto& [parts, s] : uniques) LIGHTNING_RETURN_IF_ERROR(AddUnique(parts, s, schema));
+  for (std::string_view arg : index_args) {
+    IndexDef index;
+    LIGHTNING_RETURN_IF_ERROR(ParseIndexDeclaration(arg, *schema, &index));
+    schema->indexes.push_back(std::move(index));
+  }
   return Status::OK();
 }
 

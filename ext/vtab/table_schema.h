@@ -66,6 +66,22 @@ struct UniqueConstraint {
   int seq = 0;               // place among the PRIMARY KEY and UNIQUE constraints declared
 };
 
+// A secondary index: `INDEX name(col [ASC|DESC], ...)` or `UNIQUE INDEX
+// name(...)` among the module arguments (declared), or one added later with
+// lightning_create_index() and kept in the store's catalog (vtab_secondary.cc).
+struct IndexDef {
+  std::string name;          // as given; compared case-insensitively
+  std::vector<int> columns;  // indexes into TableSchema::columns
+  std::vector<bool> desc;    // per column
+  bool unique = false;
+  bool declared = true;  // false: from the store's catalog
+};
+
+// The most columns an index may have, and indexes a table may have
+// (xBestIndex packs the index number and its prefix into idxNum).
+inline constexpr int kMaxIndexColumns = 31;
+inline constexpr int kMaxIndexes = 64;
+
 enum class KeyKind { kRowid, kIntegerPrimaryKey, kWithoutRowid, kComposite };
 
 // The most columns a composite PRIMARY KEY may have (xBestIndex packs the
@@ -92,6 +108,8 @@ struct TableSchema {
   // constraint first when several fail.
   std::vector<UniqueConstraint> uniques;
   int key_seq = -1;
+  // Secondary indexes: the declared ones in order, then the catalog's.
+  std::vector<IndexDef> indexes;
   // Options in the order given, names lower-cased, values unquoted.
   std::vector<std::pair<std::string, std::string>> options;
 
@@ -116,6 +134,20 @@ struct TableSchema {
 // user.
 Status ParseTableArgs(const std::vector<std::string_view>& args,
                       const std::vector<std::string>& option_names, TableSchema* schema);
+
+// Parses an index's column list, "a, b DESC" (no parentheses), against
+// `schema` into index->columns/desc. Errors (InvalidArgument): an unknown or
+// repeated column, a direction other than ASC/DESC, a COLLATE other than
+// BINARY (index_def.cc).
+Status ParseIndexColumns(std::string_view text, const TableSchema& schema, IndexDef* index);
+// The canonical column list of `index` ("a, b DESC"), as the catalog keeps it.
+std::string IndexColumnsText(const TableSchema& schema, const IndexDef& index);
+// Parses the module argument "[UNIQUE] INDEX name(col [ASC|DESC], ...)"
+// into *index (declared), checked with CheckNewIndex.
+Status ParseIndexDeclaration(std::string_view arg, const TableSchema& schema, IndexDef* index);
+// Checks `index` (name and columns) against the indexes already in `schema`:
+// InvalidArgument for a duplicate name, too many indexes or columns.
+Status CheckNewIndex(const TableSchema& schema, const IndexDef& index);
 
 // Quotes `name` as an SQL identifier ("a""b").
 std::string QuoteIdentifier(std::string_view name);

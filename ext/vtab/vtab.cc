@@ -57,6 +57,7 @@
 #include "ext/settings.h"
 #include "ext/store_path.h"
 #include "ext/vtab/key_codec.h"
+#include "ext/vtab/vtab_secondary.h"
 #include "vfs/status_to_sqlite.h"
 
 namespace lightning::ext {
@@ -130,6 +131,15 @@ Status OpenExistingTree(Session* session, const std::string& name, TreeId* tree)
   auto r = session->db()->BeginRead();
   if (!r.ok()) return r.status();
   return r.value()->OpenTree(name, tree);
+}
+
+// The catalog's indexes of the table (vtab_secondary.cc), read in the
+// session's write transaction or a snapshot.
+Status LoadIndexes(Session* session, LightningTable* t) {
+  if (session->writing()) return LoadCatalogIndexes(t, session->write_txn());
+  auto r = session->db()->BeginRead();
+  if (!r.ok()) return r.status();
+  return LoadCatalogIndexes(t, r.value().get());
 }
 
 int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
@@ -226,6 +236,13 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     std::string name = UniqueTreeName(table->name, i);
     s = create ? CreateTree(session, name, &table->unique_trees[i])
                : OpenExistingTree(session, name, &table->unique_trees[i]);
+  }
+  if (s.ok() && !create) s = LoadIndexes(session, table.get());
+  table->index_trees.resize(table->schema.indexes.size());
+  for (size_t i = 0; s.ok() && i < table->index_trees.size(); ++i) {
+    std::string name = IndexTreeName(table->name, table->schema.indexes[i].name);
+    s = create ? CreateTree(session, name, &table->index_trees[i])
+               : OpenExistingTree(session, name, &table->index_trees[i]);
   }
   if (s.IsNotFound() && !create) {
     // The store lost the table (its file was deleted or replaced). Connect it
@@ -327,6 +344,7 @@ int xDestroy(sqlite3_vtab* vtab) noexcept {
                 Status s = txn->DropTree(t->name);
                 for (size_t i = 0; (s.ok() || s.IsNotFound()) && i < t->unique_trees.size(); ++i)
                   s = txn->DropTree(UniqueTreeName(t->name, i));
+                if (s.ok() || s.IsNotFound()) s = DropTableIndexes(t, txn);
                 return s.IsNotFound() ? Status::OK() : s;
               });
     if (rc == SQLITE_OK) {
@@ -350,6 +368,7 @@ int xRename(sqlite3_vtab* vtab, const char* new_name) noexcept {
       Status s = txn->RenameTree(t->name, new_name);
       for (size_t i = 0; s.ok() && i < t->unique_trees.size(); ++i)
         s = txn->RenameTree(UniqueTreeName(t->name, i), UniqueTreeName(new_name, i));
+      if (s.ok()) s = RenameTableIndexes(t, txn, new_name);
       return s;
     });
     if (rc == SQLITE_OK) {

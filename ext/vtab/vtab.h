@@ -55,6 +55,12 @@ struct LightningTable {
   TreeId tree = 0;
   // One tree per UNIQUE constraint (schema.uniques), see vtab_unique.cc.
   std::vector<TreeId> unique_trees;
+  // One tree per secondary index (schema.indexes), see vtab_secondary.cc;
+  // index_txn: the write transaction (id) that last refreshed the catalog's
+  // indexes, so that each write transaction sees another connection's
+  // lightning_create_index/lightning_drop_index.
+  std::vector<TreeId> index_trees;
+  uint64_t index_txn = UINT64_MAX;
   // Non-empty when the table's tree is missing from its store (the store file
   // was deleted or replaced): why, in words. The table is then connected only
   // so that DROP TABLE can remove it; every other use fails with this message
@@ -89,6 +95,8 @@ struct LightningTable {
   // execution), with its buffers; owned, nullptr if none.
   LightningCursor* spare_cursor = nullptr;
 
+  // True if a write must go through WriteRowAndEntries (UNIQUE or indexes).
+  bool has_entries() const { return !schema.uniques.empty() || !schema.indexes.empty(); }
   bool has_rowid() const {
     return schema.key_kind != KeyKind::kWithoutRowid && schema.key_kind != KeyKind::kComposite;
   }
@@ -186,6 +194,43 @@ int WriteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view old_ke
                        const std::vector<SqlValue>& values);
 // Deletes the row at `key` and its UNIQUE entries (nothing if it is gone).
 int DeleteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view key);
+
+// ---- vtab_secondary.cc: secondary indexes
+// The store's name for the tree of index `index` of table `table`.
+std::string IndexTreeName(const std::string& table, const std::string& index);
+// The store's catalog of indexes added by lightning_create_index.
+inline constexpr char kIndexCatalogTree[] = "__lightning_indexes";
+// At connect: adds the catalog's indexes of the table to its schema and
+// opens (create: creates) every index tree. NotFound if a tree is missing.
+Status ConnectIndexes(LightningTable* t, Txn* txn, WriteTxn* create);
+// Once per write transaction: reloads the catalog's indexes when another
+// connection changed them. Returns an SQLite code.
+int RefreshIndexes(LightningTable* t, WriteTxn* txn);
+// The same at every call, in the write transaction or a snapshot (xBestIndex:
+// a connection that only reads sees indexes other connections add or drop).
+int ReloadIndexes(LightningTable* t);
+// The conflicts of the new row on UNIQUE INDEXes: appends (constraint =
+// uniques.size() + index number, other row's key) to *conflicts.
+int IndexConflicts(LightningTable* t, WriteTxn* txn, std::string_view old_key,
+                   const std::vector<SqlValue>& values,
+                   std::vector<std::pair<int, std::string>>* conflicts);
+// Replaces the entries of the row old_key/old_values (nullptr: none) with
+// those of new_key/new_values (nullptr: none).
+int WriteIndexEntries(LightningTable* t, WriteTxn* txn, std::string_view old_key,
+                      const std::vector<SqlValue>* old_values, std::string_view new_key,
+                      const std::vector<SqlValue>* new_values);
+// Decodes an entry of index `i`: the indexed values (TEXT/BLOB bytes in
+// *bytes) and the length of the tuple part (the table key follows). False
+// if the entry is malformed.
+bool DecodeIndexEntry(const LightningTable* t, const IndexDef& index, std::string_view entry,
+                      std::vector<SqlValue>* values, std::vector<std::string>* bytes,
+                      size_t* tuple_len);
+// DROP TABLE / RENAME: the index trees and catalog entries of the table.
+Status DropTableIndexes(LightningTable* t, WriteTxn* txn);
+Status RenameTableIndexes(LightningTable* t, WriteTxn* txn, const std::string& new_name);
+// The entry of index `i` for a row (tuple then table key).
+void IndexEntry(const LightningTable* t, size_t i, const std::vector<SqlValue>& values,
+                std::string_view table_key, std::string* out);
 
 // ---- vtab_alias.cc: alias tables, `temp.t USING lightning(alias='main')`
 // Sets *target to the schema named by an alias= argument, "" if none.

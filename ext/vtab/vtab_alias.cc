@@ -119,6 +119,7 @@ int ConnectAlias(LightningTable* table, const std::string& target_schema, bool c
   table->schema = target->schema;
   table->tree = target->tree;
   table->unique_trees = target->unique_trees;
+  table->index_trees = target->index_trees;
   table->missing_tree = target->missing_tree;
   table->max_key_value_size = target->max_key_value_size;
   table->record_slot = target->record_slot;

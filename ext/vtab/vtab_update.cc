@@ -34,7 +34,7 @@ class Updater {
   int Delete(sqlite3_value* old_key) {
     if (int rc = CheckReentry(t_)) return rc;
     OldKey(old_key, &old_key_);
-    if (!t_->schema.uniques.empty()) return DeleteRowAndEntries(t_, txn_, old_key_);
+    if (t_->has_entries()) return DeleteRowAndEntries(t_, txn_, old_key_);
     return Check(txn_->Delete(t_->tree, old_key_), SqliteContext::kWrite);
   }
 
@@ -99,7 +99,7 @@ class Updater {
       old_key_.clear();
     else
       OldKey(argv[0], &old_key_);
-    if (!t_->schema.uniques.empty()) {
+    if (t_->has_entries()) {
       int rc = WriteRowAndEntries(t_, txn_, old_key_, new_key_, record_, values_);
       if (rc == SQLITE_OK && t_->has_rowid()) *rowid = new_rowid;
       return rc;
@@ -277,6 +277,7 @@ int LightningUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
     if (!t->session->writing())
       return SetTableError(t, SQLITE_MISUSE,
                            "lightning: write to table " + t->name + " outside a transaction");
+    if (int rc = RefreshIndexes(t, t->session->write_txn())) return rc;
     Updater u(t);
     if (argc == 1) return u.Delete(argv[0]);
     return u.Write(argc, argv, rowid);

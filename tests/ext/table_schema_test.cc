@@ -167,6 +167,45 @@ TEST(TableSchema, UnsupportedConstraintsAreErrors) {
   EXPECT_TRUE(Parse({"a DEFAULT NULL", "b NULL", "c CONSTRAINT x NOT NULL"}, &s).ok());
 }
 
+TEST(TableSchema, SecondaryIndexes) {
+  TableSchema s;
+  ASSERT_TRUE(
+      Parse({"INDEX ix_b(b DESC, a)", "a INTEGER", "b TEXT", "UNIQUE INDEX \"u x\"(a ASC)"}, &s)
+          .ok());
+  ASSERT_EQ(s.indexes.size(), 2u);
+  EXPECT_EQ(s.indexes[0].name, "ix_b");
+  EXPECT_FALSE(s.indexes[0].unique);
+  EXPECT_EQ(s.indexes[0].columns, (std::vector<int>{1, 0}));
+  EXPECT_EQ(s.indexes[0].desc, (std::vector<bool>{true, false}));
+  EXPECT_EQ(s.indexes[1].name, "u x");
+  EXPECT_TRUE(s.indexes[1].unique);
+  EXPECT_EQ(IndexColumnsText(s, s.indexes[0]), "\"b\" DESC, \"a\"");
+  // The canonical text parses back to the same index.
+  IndexDef again;
+  again.name = "again";
+  ASSERT_TRUE(ParseIndexColumns(IndexColumnsText(s, s.indexes[0]), s, &again).ok());
+  EXPECT_EQ(again.columns, s.indexes[0].columns);
+  EXPECT_EQ(again.desc, s.indexes[0].desc);
+  // The declared CREATE TABLE does not mention them.
+  EXPECT_EQ(s.DeclareSql(), "CREATE TABLE x(\"a\" INTEGER, \"b\" TEXT)");
+
+  for (auto args : std::vector<std::vector<std::string_view>>{
+           {"a", "INDEX ix(zz)"},
+           {"a", "INDEX ix(a), INDEX IX(a)"},
+           {"a", "INDEX ix(a)", "INDEX IX(a)"},
+           {"a", "INDEX ix(a UP)"},
+           {"a", "INDEX ix(a, a)"},
+           {"a", "INDEX ix()"},
+           {"a", "INDEX ix"},
+           {"a", "INDEX (a)"},
+           {"a COLLATE NOCASE", "INDEX ix(a)"},
+           {"a", "INDEX ix(a COLLATE NOCASE)"},
+       }) {
+    Status st = Parse(args, &s);
+    EXPECT_TRUE(st.IsInvalidArgument()) << args[1];
+  }
+}
+
 TEST(TableSchema, CheckConstraints) {
   TableSchema s;
   ASSERT_TRUE(
