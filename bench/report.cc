@@ -324,6 +324,13 @@ std::vector<GoalResult> EvaluateSqlGoals(const std::vector<Aggregate>& aggs) {
                     "bulk_insert", 2.0, true));
   g.push_back(Ratio(aggs, "SQL autocommit updates >= 1.0x native", "autocommit_update",
                     Metric::kOps, "native", "autocommit_update", 1.0, true));
+  g.push_back(Ratio(aggs, "SQL concurrent inserts (4 connections) >= 2x native",
+                    "concurrent_insert", Metric::kOps, "native", "concurrent_insert", 2.0, true));
+  // Issue 13: secondary indexes.
+  g.push_back(Ratio(aggs, "SQL lookups through a secondary index >= 1.2x native", "index_lookup",
+                    Metric::kOps, "native", "index_lookup", 1.2, true));
+  g.push_back(Ratio(aggs, "SQL inserts with two secondary indexes >= 1.0x native", "indexed_insert",
+                    Metric::kOps, "native", "indexed_insert", 1.0, true));
   return g;
 }
 

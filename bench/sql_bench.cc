@@ -15,6 +15,17 @@
 //   range_scan         SELECT k, v FROM t WHERE k BETWEEN ?1 AND ?1+99
 //   full_scan          SELECT count(*), sum(length(v)) FROM t   (rows/s)
 //   autocommit_update  UPDATE t SET v=? WHERE k=?, each its own transaction
+//   concurrent_insert  --connections connections (default 4), each in its own
+//                      thread, INSERT new keys in autocommit mode; lightning's
+//                      connections write through a temp alias of t
+//                      (sql_concurrent.h)
+//   indexed_insert     rows INSERTs into x, a table with two secondary indexes
+//                      (UNIQUE on email, non-unique on grp), in one transaction
+//   index_lookup       SELECT k, v FROM x WHERE email=?  (through the UNIQUE index)
+//
+//   x, native:    CREATE TABLE x(k INTEGER PRIMARY KEY, email TEXT, grp INTEGER, v TEXT)
+//                 + CREATE UNIQUE INDEX x_email ON x(email), CREATE INDEX x_grp ON x(grp)
+//   x, lightning: the same columns with UNIQUE INDEX ux_email(email), INDEX ix_grp(grp)
 //
 // Both faces use a database file in a fresh directory, journal_mode=WAL and
 // the same synchronous level (--sync: FULL or OFF; the lightning table gets
@@ -39,6 +50,7 @@
 #include "bench/child_process.h"
 #include "bench/flags.h"
 #include "bench/report.h"
+#include "bench/sql_concurrent.h"
 
 namespace lightning_bench {
 namespace {
@@ -53,6 +65,8 @@ struct SqlFlags {
   uint64_t range_scans = 0;  // 0: rows / 20
   uint64_t full_scans = 5;
   uint64_t updates = 0;  // 0: 2000 with --sync full, 50000 with off
+  int connections = 4;
+  uint64_t concurrent_inserts = 0;  // 0: 4000 with --sync full, 40000 with off
   std::string extension;
   std::string vtab_options;  // extra "name=value, ..." for the lightning table
   std::vector<std::string> faces = {"native", "lightning"};
@@ -65,10 +79,17 @@ struct SqlFlags {
     return range_scans ? range_scans : std::max<uint64_t>(rows / 20, 10);
   }
   uint64_t Updates() const { return updates ? updates : (sync_full ? 2000 : 50000); }
+  uint64_t ConcurrentInserts() const {
+    return concurrent_inserts ? concurrent_inserts : (sync_full ? 4000 : 40000);
+  }
 };
 
-const char* const kWorkloads[] = {"bulk_insert", "point_lookup", "range_scan", "full_scan",
-                                  "autocommit_update"};
+const char* const kWorkloads[] = {"bulk_insert",    "point_lookup",      "range_scan",
+                                  "full_scan",      "autocommit_update", "concurrent_insert",
+                                  "indexed_insert", "index_lookup"};
+
+// The email of row k of table x (unique per k).
+std::string EmailOf(uint64_t k) { return "user" + std::to_string(k) + "@example.org"; }
 
 // The text value of key k: its 16-digit key, then letters (deterministic).
 void MakeText(uint64_t k, uint32_t gen, size_t size, std::string* out) {
@@ -181,6 +202,9 @@ class FaceRun {
       note_ = std::string(
                   "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT); journal_mode=WAL, synchronous=") +
               sync;
+      BENCH_RETURN_IF_ERROR(
+          db_.Exec("CREATE TABLE x(k INTEGER PRIMARY KEY, email TEXT, grp INTEGER, v TEXT); "
+                   "CREATE UNIQUE INDEX x_email ON x(email); CREATE INDEX x_grp ON x(grp)"));
       return db_.Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT)");
     }
     BENCH_RETURN_IF_ERROR(db_.LoadExtension(f_.extension));
@@ -190,6 +214,10 @@ class FaceRun {
     const std::string create =
         "CREATE VIRTUAL TABLE t USING lightning(k INTEGER PRIMARY KEY, v TEXT, " + options + ")";
     note_ = create;
+    BENCH_RETURN_IF_ERROR(
+        db_.Exec("CREATE VIRTUAL TABLE x USING lightning(k INTEGER PRIMARY KEY, email TEXT, grp "
+                 "INTEGER, v TEXT, UNIQUE INDEX ux_email(email), INDEX ix_grp(grp), " +
+                 options + ")"));
     return db_.Exec(create);
   }
 
@@ -198,6 +226,9 @@ class FaceRun {
     if (w == "point_lookup") return PointLookups(row);
     if (w == "range_scan") return RangeScans(row);
     if (w == "full_scan") return FullScans(row);
+    if (w == "concurrent_insert") return ConcurrentInserts(row);
+    if (w == "indexed_insert") return IndexedInsert(row);
+    if (w == "index_lookup") return IndexLookups(row);
     return Updates(row);
   }
 
@@ -223,6 +254,59 @@ class FaceRun {
     BENCH_RETURN_IF_ERROR(db_.Exec("COMMIT"));
     Finish(row, f_.rows, NowNanos() - start, nullptr);
     row->file_bytes = static_cast<double>(DirBytes(dir_));
+    return Outcome::Ok();
+  }
+
+  Outcome IndexedInsert(RowResult* row) {
+    sqlite3_stmt* ins;
+    BENCH_RETURN_IF_ERROR(
+        db_.Prepare("INSERT INTO x(k, email, grp, v) VALUES(?1, ?2, ?3, ?4)", &ins));
+    std::string text, email;
+    const uint64_t start = NowNanos();
+    BENCH_RETURN_IF_ERROR(db_.Exec("BEGIN"));
+    for (uint64_t k = 0; k < f_.rows; ++k) {
+      MakeText(k, 0, f_.value_size, &text);
+      email = EmailOf(k);
+      sqlite3_bind_int64(ins, 1, static_cast<sqlite3_int64>(k));
+      sqlite3_bind_text(ins, 2, email.data(), static_cast<int>(email.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(ins, 3, static_cast<sqlite3_int64>(k % 1000));
+      sqlite3_bind_text(ins, 4, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+      BENCH_RETURN_IF_ERROR(Step(ins, SQLITE_DONE));
+      sqlite3_reset(ins);
+    }
+    BENCH_RETURN_IF_ERROR(db_.Exec("COMMIT"));
+    Finish(row, f_.rows, NowNanos() - start, nullptr);
+    row->note = "table x with 2 secondary indexes; " + note_;
+    return Outcome::Ok();
+  }
+
+  Outcome IndexLookups(RowResult* row) {
+    sqlite3_stmt* sel;
+    BENCH_RETURN_IF_ERROR(db_.Prepare("SELECT k, v FROM x WHERE email=?1", &sel));
+    const uint64_t n = f_.Lookups();
+    LatencyLog log;
+    log.Reserve(n);
+    Rng rng(14);
+    std::string email;
+    uint64_t prev = NowNanos();
+    const uint64_t start = prev;
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint64_t k = rng.Uniform(f_.rows);
+      email = EmailOf(k);
+      sqlite3_bind_text(sel, 1, email.data(), static_cast<int>(email.size()), SQLITE_STATIC);
+      int rc = sqlite3_step(sel);
+      const bool ok = rc == SQLITE_ROW &&
+                      static_cast<uint64_t>(sqlite3_column_int64(sel, 0)) == k &&
+                      TextMatchesKey(k, sqlite3_column_text(sel, 1), sqlite3_column_bytes(sel, 1),
+                                     f_.value_size);
+      sqlite3_reset(sel);
+      if (!ok) return Outcome::Fail("email of key " + std::to_string(k) + " not found or wrong");
+      const uint64_t now = NowNanos();
+      log.Add(now - prev);
+      prev = now;
+    }
+    Finish(row, n, prev - start, &log);
+    row->note = "through the UNIQUE index on email; " + note_;
     return Outcome::Ok();
   }
 
@@ -362,6 +446,25 @@ class FaceRun {
     return Outcome::Ok();
   }
 
+  Outcome ConcurrentInserts(RowResult* row) {
+    ConcurrentInsertSpec spec;
+    spec.db_path = dir_ + "/" + face_ + ".db";
+    spec.extension = f_.extension;
+    spec.lightning = face_ == "lightning";
+    spec.sync_full = f_.sync_full;
+    spec.connections = f_.connections;
+    spec.inserts = f_.ConcurrentInserts();
+    spec.first_key = f_.rows;  // after the bulk-inserted keys
+    spec.value_size = f_.value_size;
+    uint64_t nanos = 0;
+    LatencyLog log;
+    BENCH_RETURN_IF_ERROR(RunConcurrentInserts(spec, &nanos, &log));
+    Finish(row, spec.inserts, nanos, &log);
+    row->note = std::to_string(spec.connections) + " connections, one thread each" +
+                (spec.lightning ? ", temp alias of t; " : "; ") + note_;
+    return Outcome::Ok();
+  }
+
   void Finish(RowResult* row, uint64_t ops, uint64_t nanos, LatencyLog* log) {
     row->ops = ops;
     row->seconds = static_cast<double>(nanos) / 1e9;
@@ -429,6 +532,10 @@ int ParseFlags(int argc, char** argv, SqlFlags* f) {
   app.add_option("--range_scans", f->range_scans, "range scans of 100 rows (rows/20)");
   app.add_option("--full_scans", f->full_scans, "full scans (5)");
   app.add_option("--updates", f->updates, "autocommit updates (2000 with sync full, 50000 off)");
+  app.add_option("--connections", f->connections, "connections of concurrent_insert (4)")
+      ->check(CLI::Range(1, 64));
+  app.add_option("--concurrent_inserts", f->concurrent_inserts,
+                 "rows inserted by concurrent_insert (4000 with sync full, 40000 off)");
   app.add_option("--extension", f->extension, "lightning.so to load (build/lightning.so)");
   app.add_option("--vtab_options", f->vtab_options,
                  "extra 'name=value, ...' for the lightning table");

@@ -24,6 +24,16 @@
 // elapsed seconds, ops/s, CPU seconds of the timed part, and a checksum of everything read (equal
 // across VFSs for equal databases: the work was the same).
 //
+// --workload write_heavy instead builds a new database at --uri (which must not
+// exist) and times only writes, the acceptance workload of issue 18 item 6:
+//
+//   CREATE TABLE w(id INTEGER PRIMARY KEY, k INTEGER, v TEXT); CREATE INDEX w_k ON w(k)
+//   insert --ops rows, k random (unordered inserts into the index), v 60-300 bytes of words
+//   update --ops/2 random rows (new k, new v), delete --ops/4 random rows
+//   VACUUM, then close
+//
+// in transactions of --batch statements; JSON adds the seconds of each phase.
+//
 // Links the system libsqlite3; the VFS comes from --ext (sqlite3_load_extension).
 // Flags are parsed by CLI11 (bench/flags.h); --help lists them.
 #include <sqlite3.h>
@@ -56,6 +66,7 @@ struct Args {
   bool read_only = false;
   bool read_mostly = false;
   std::string stats_pragma;  // e.g. lightning_vfs_stats: printed to stderr at the end
+  std::string workload = "mixed";
 };
 
 double CpuSeconds() {
@@ -90,6 +101,9 @@ Args Parse(int argc, char** argv) {
   app.add_flag("--read_only", a.read_only, "only the SELECTs");
   app.add_flag("--read_mostly", a.read_mostly, "90% SELECTs, 10% writes");
   app.add_option("--stats_pragma", a.stats_pragma, "a pragma printed to stderr at the end");
+  app.add_option("--workload", a.workload,
+                 "mixed (on make_text_db.py's database) or write_heavy (a new database)")
+      ->check(CLI::IsMember({"mixed", "write_heavy"}));
   if (int rc = lightning_bench::ParseCommandLine(app, argc, argv); rc >= 0) std::exit(rc);
   return a;
 }
@@ -195,6 +209,93 @@ std::string Prose(Rng& rng, const std::string& corpus, size_t n) {
   return corpus.substr(rng() % (corpus.size() - n), n);
 }
 
+// About 1 MiB of words; a row's text is a slice of it (compresses about as
+// prose does, and costs the benchmark almost nothing to make).
+std::string WordCorpus() {
+  static const char* const kWords[] = {
+      "the",    "store",  "page",   "index", "commit", "write", "ahead", "log",    "tree",
+      "branch", "leaf",   "cursor", "value", "key",    "sync",  "disk",  "cache",  "frame",
+      "epoch",  "reader", "writer", "lock",  "table",  "row",   "query", "vacuum", "journal"};
+  Rng rng(11);
+  std::string out;
+  while (out.size() < (1u << 20)) {
+    out += kWords[rng() % (sizeof(kWords) / sizeof(kWords[0]))];
+    out += ' ';
+  }
+  return out;
+}
+
+// The write-heavy workload (see the header): returns a checksum of the final
+// table, printed with the seconds of each phase.
+void WriteHeavy(const Args& a, sqlite3* db) {
+  Exec(db,
+       "CREATE TABLE w(id INTEGER PRIMARY KEY, k INTEGER, v TEXT);"
+       "CREATE INDEX w_k ON w(k)");
+  Stmt insert(db, "INSERT INTO w(id, k, v) VALUES (?1, ?2, ?3)");
+  Stmt update(db, "UPDATE w SET k = ?2, v = ?3 WHERE id = ?1");
+  Stmt erase(db, "DELETE FROM w WHERE id = ?1");
+  Rng rng(a.seed);
+  const std::string corpus = WordCorpus();
+  const long rows = a.ops;
+  const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = CpuSeconds();
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
+  double phase[5] = {0};
+  // Runs n statements made by `one(i)`, --batch per transaction.
+  auto run = [&](long n, double* seconds, auto&& one) {
+    const auto t = std::chrono::steady_clock::now();
+    for (long i = 0; i < n; i++) {
+      if (a.batch > 1 && i % a.batch == 0) Exec(db, "BEGIN");
+      one(i);
+      if (a.batch > 1 && ((i + 1) % a.batch == 0 || i + 1 == n)) Exec(db, "COMMIT");
+    }
+    *seconds = since(t);
+  };
+  // Row ids are a random permutation's prefix, so ids are unordered too.
+  run(rows, &phase[0], [&](long i) {
+    insert.Int(1, i + 1)
+        .Int(2, static_cast<sqlite3_int64>(rng() >> 1))
+        .Text(3, Prose(rng, corpus, 60 + rng() % 240))
+        .Run();
+  });
+  run(rows / 2, &phase[1], [&](long) {
+    update.Int(1, 1 + static_cast<sqlite3_int64>(rng() % rows))
+        .Int(2, static_cast<sqlite3_int64>(rng() >> 1))
+        .Text(3, Prose(rng, corpus, 60 + rng() % 240))
+        .Run();
+  });
+  run(rows / 4, &phase[2],
+      [&](long) { erase.Int(1, 1 + static_cast<sqlite3_int64>(rng() % rows)).Run(); });
+  auto t = std::chrono::steady_clock::now();
+  Exec(db, "VACUUM");
+  phase[3] = since(t);
+  const uint64_t checksum = static_cast<uint64_t>(
+      Scalar(db, "SELECT count(*) * 1000003 + total(k % 1000003) + total(length(v)) FROM w"));
+  if (!a.stats_pragma.empty()) {
+    sqlite3_stmt* s;
+    if (sqlite3_prepare_v2(db, ("PRAGMA " + a.stats_pragma).c_str(), -1, &s, nullptr) ==
+        SQLITE_OK) {
+      while (sqlite3_step(s) == SQLITE_ROW) std::fprintf(stderr, "%s\n", sqlite3_column_text(s, 0));
+      sqlite3_finalize(s);
+    }
+  }
+  insert.Finalize(), update.Finalize(), erase.Finalize();
+  t = std::chrono::steady_clock::now();
+  if (sqlite3_close(db) != SQLITE_OK) Die("close", db);
+  phase[4] = since(t);
+  const double elapsed = since(start);
+  std::printf(
+      "{\"uri\": \"%s\", \"workload\": \"write_heavy\", \"ops\": %ld, \"seconds\": %.4f, "
+      "\"cpu_seconds\": %.4f, \"close_seconds\": %.4f, \"insert_seconds\": %.4f, "
+      "\"update_seconds\": %.4f, \"delete_seconds\": %.4f, \"vacuum_seconds\": %.4f, "
+      "\"checksum\": %llu, \"journal\": \"%s\", \"synchronous\": \"%s\", \"batch\": %d}\n",
+      a.uri.c_str(), a.ops, elapsed, CpuSeconds() - cpu_start, phase[4], phase[0], phase[1],
+      phase[2], phase[3], static_cast<unsigned long long>(checksum), a.journal.c_str(),
+      a.synchronous.c_str(), a.batch);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -211,13 +312,18 @@ int main(int argc, char** argv) {
     }
     sqlite3_close(boot);
   }
-  if (sqlite3_open_v2(a.uri.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr) !=
-      SQLITE_OK) {
-    Die("open " + a.uri, db);
-  }
+  const bool write_heavy = a.workload == "write_heavy";
+  const int flags =
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | (write_heavy ? SQLITE_OPEN_CREATE : 0);
+  if (sqlite3_open_v2(a.uri.c_str(), &db, flags, nullptr) != SQLITE_OK) Die("open " + a.uri, db);
   Exec(db, "PRAGMA journal_mode=" + a.journal);
   Exec(db, "PRAGMA synchronous=" + a.synchronous);
   Exec(db, "PRAGMA cache_size=-" + std::to_string(a.cache_kib));
+  if (write_heavy) {
+    if (Scalar(db, "SELECT count(*) FROM sqlite_schema") != 0) Die(a.uri + " is not empty");
+    WriteHeavy(a, db);
+    return 0;
+  }
   const sqlite3_int64 max_doc = Scalar(db, "SELECT max(id) FROM docs");
   const sqlite3_int64 min_created = Scalar(db, "SELECT min(created) FROM docs");
   const sqlite3_int64 max_created = Scalar(db, "SELECT max(created) FROM docs");

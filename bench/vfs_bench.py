@@ -4,6 +4,11 @@
 usage: bench/vfs_bench.py --ext build/lightning.so --bench build/bench/vfs_bench
                           [--dir /var/tmp/lightning-vfs-bench] [--reps 5] [--ops 40000]
                           [--configs mixed-wal,mixed-delete,batch-wal,read-only]
+                          [--contenders plain,zstd,lz4]
+
+The write-heavy configs (write-heavy-wal, write-heavy-delete: vfs_bench --workload write_heavy,
+issue 18 item 6) build a new database in every run instead (--ops rows; contender `none` is the
+VFS with its default compression, none) and need no text database.
 
 1. Builds the text-heavy database with bench/make_text_db.py (once, ~115 MiB).
 2. Makes the contenders with VACUUM INTO, the conversion users run:
@@ -47,7 +52,18 @@ CONFIGS = {
     "mixed-delete": (["--journal", "delete", "--synchronous", "full"], 1,
                      "the mix, rollback journal, synchronous=FULL (SQLite's defaults), each op its own"
                      " transaction (fsync-bound)"),
+    "write-heavy-wal": (["--workload", "write_heavy", "--journal", "wal", "--synchronous", "normal",
+                         "--batch", "100"], 0,
+                        "a new database: --ops unordered inserts into an indexed table, ops/2 updates,"
+                        " ops/4 deletes, VACUUM; 100 statements per transaction; WAL, synchronous=NORMAL"),
+    "write-heavy-delete": (["--workload", "write_heavy", "--journal", "delete", "--synchronous", "full",
+                            "--batch", "100"], 0,
+                           "the same in rollback-journal mode, synchronous=FULL"),
 }
+
+# contender -> URI suffix of a new database (write-heavy configs)
+CREATE = {"plain": "", "none": "?vfs=lightning", "zstd": "?vfs=lightning&compression=zstd",
+          "lz4": "?vfs=lightning&compression=lz4"}
 
 
 def files_of(path):
@@ -80,7 +96,9 @@ def main():
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     source = os.path.join(a.dir, "text.db")
-    if not os.path.exists(source):
+    configs = a.configs.split(",")
+    text_needed = any(not c.startswith("write-heavy") for c in configs)
+    if text_needed and not os.path.exists(source):
         subprocess.run([sys.executable, os.path.join(HERE, "make_text_db.py"), source], check=True)
 
     # contender -> (pristine file, URI suffix for the runs)
@@ -90,10 +108,11 @@ def main():
         "zstd-64MB": ("zstd.db", "?vfs=lightning&cache_size=64MB"),
         "zstd-bg64": ("zstd.db", "?vfs=lightning&background_checkpoint=64MB"),
         "lz4": ("lz4.db", "?vfs=lightning"),
+        "none": ("none.db", "?vfs=lightning"),
     }
     contenders = {k: v for k, v in contenders.items() if k in a.contenders.split(",")}
     report = {"sizes": {}, "conversion_seconds": {}, "runs": {}}
-    for name, target in [("plain.db", "plain.db"),
+    for name, target in [] if not text_needed else [("plain.db", "plain.db"),
                          ("zstd.db", "file:zstd.db?vfs=lightning&compression=zstd"),
                          ("lz4.db", "file:lz4.db?vfs=lightning&compression=lz4")]:
         path = os.path.join(a.dir, name)
@@ -103,7 +122,7 @@ def main():
         report["conversion_seconds"][name] = round(time.monotonic() - t0, 2)
         report["sizes"][name] = size_on_disk(path)
 
-    for config in a.configs.split(","):
+    for config in configs:
         args, warmup, _ = CONFIGS[config]
         ops = a.ops if config != "mixed-delete" else max(2000, a.ops // 10)  # fsync-bound: slow
         runs = {c: [] for c in contenders}
@@ -111,8 +130,11 @@ def main():
             for c, (pristine, suffix) in contenders.items():
                 run_path = os.path.join(a.dir, "run-" + pristine)
                 remove_db(run_path)
-                for f in files_of(os.path.join(a.dir, pristine)):
-                    shutil.copyfile(f, run_path + f[len(os.path.join(a.dir, pristine)):])
+                if config.startswith("write-heavy"):
+                    suffix = CREATE[c]  # a new database, created with the contender's options
+                else:
+                    for f in files_of(os.path.join(a.dir, pristine)):
+                        shutil.copyfile(f, run_path + f[len(os.path.join(a.dir, pristine)):])
                 out = subprocess.run([a.bench, "--uri", f"file:{run_path}{suffix}", "--ext", a.ext,
                                       "--ops", str(ops), "--warmup", str(ops * warmup), "--seed", str(rep + 1)]
                                      + args, check=True, capture_output=True, text=True).stdout
@@ -123,18 +145,22 @@ def main():
             assert len(checksums) == 1, f"contenders read different data: {checksums}"
         report["runs"][config] = runs
 
-    lines = ["| file | bytes on disk | vs default VFS | VACUUM INTO seconds |", "|---|---:|---:|---:|"]
-    base = report["sizes"]["plain.db"]
-    for name, size in report["sizes"].items():
-        lines.append(f"| {name} | {size:,} | {size / base:.3f} | {report['conversion_seconds'][name]} |")
-    lines += ["", "Median seconds (ratio to the default VFS); in brackets, the part spent closing the"
+    lines = []
+    if report["sizes"]:
+        lines = ["| file | bytes on disk | vs default VFS | VACUUM INTO seconds |", "|---|---:|---:|---:|"]
+        base = report["sizes"]["plain.db"]
+        for name, size in report["sizes"].items():
+            lines.append(f"| {name} | {size:,} | {size / base:.3f} | {report['conversion_seconds'][name]} |")
+    lines += ["", "Median seconds (ratio of medians to the default VFS's, and median of the per-run ratios); in brackets, the part spent closing the"
               " database (the store's final checkpoint compresses what the run wrote) and the CPU seconds.",
               "", "| workload | ops | " + " | ".join(f"{c}" for c in contenders) + " |",
               "|---|---:|" + "---:|" * len(contenders)]
     for config, runs in report["runs"].items():
         def med(c, key):
             return statistics.median(r[key] for r in runs[c])
-        cells = [f"{med(c, 'seconds'):.3f} ({med(c, 'seconds') / med('plain', 'seconds'):.2f}x) "
+        def ratio(c):  # median of the per-run ratios (runs of one repetition are interleaved)
+            return statistics.median(r["seconds"] / p["seconds"] for r, p in zip(runs[c], runs["plain"]))
+        cells = [f"{med(c, 'seconds'):.3f} ({med(c, 'seconds') / med('plain', 'seconds'):.2f}x, per run {ratio(c):.2f}x) "
                  f"[close {med(c, 'close_seconds'):.2f}, cpu {med(c, 'cpu_seconds'):.2f}]" for c in contenders]
         lines.append(f"| {config} | {runs['plain'][0]['ops']} | " + " | ".join(cells) + " |")
     lines.append("")

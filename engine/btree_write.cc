@@ -279,6 +279,9 @@ Status TreePut(PageWriter* w, uint32_t page_size, TreeRoot* root, std::string_vi
     if (exact) {
       LeafValue old = leaf.value(i);
       if (old.blob) w->FreePage(old.blob_id);
+      *inserted = false;
+      // Same key, same size (a blob replaced, a fixed-size value): in place.
+      if (leaf.ReplaceCellInPlace(i, cell)) return std::make_pair(i, true);
       leaf.RemoveCell(i);
     }
     *inserted = !exact;

@@ -62,7 +62,7 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
   stats_.puts.Add(c.puts);
   stats_.deletes.Add(c.deletes);
 
-  if (recovering_ || in_memory_) {  // nothing to log
+  if (c.replay || in_memory_) {  // nothing to log
     std::lock_guard<std::mutex> lock(wal_mu_);
     Publish({std::move(pc)});
     t->Finish();
@@ -74,7 +74,8 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
     {
       std::lock_guard<std::mutex> lock(wal_mu_);
       ProfileScope append(ProfileComponent::kWalAppend);
-      AppendWalRecord(&wal_pending_, lsn, durable_lsn_, c.log, wal_salt_);
+      // Sealed (durable lsn and checksum) by StampDurable when the batch is written.
+      AppendUnsealedWalRecord(&wal_pending_, lsn, c.log);
       wal_pending_last_ = lsn;
       wal_pending_commits_++;
       publish_queue_.push_back(std::move(pc));
@@ -118,7 +119,7 @@ Status DBImpl::CommitWrite(WriteTxnImpl* t) {
       (void)wal_->Truncate(wal_size_);
       delete version;
     }
-    if (rec.capacity() > kMaxSpareBuffer)
+    if (rec.capacity() > SpareBufferLimit())
       std::string().swap(rec);  // a huge commit's memory goes back
   }
   if (s.ok()) MaybeCheckpointAfterCommit(true);
@@ -201,6 +202,11 @@ Status DBImpl::FlushWalLocked(std::unique_lock<std::mutex>& lock, bool group_wai
     failed_.store(true);
     (void)wal_->Truncate(offset);  // best effort: drop what was not acknowledged
     for (auto& c : commits) delete c.version;
+  }
+  // The batch's memory serves the next one (unless commits joined meanwhile).
+  if (wal_pending_.empty() && batch.capacity() <= SpareBufferLimit()) {
+    batch.clear();
+    wal_pending_.swap(batch);
   }
   leader_active_ = false;
   wal_cv_.notify_all();

@@ -22,32 +22,46 @@ Result<std::unique_ptr<ReadTxn>> DBImpl::BeginRead() {
   return std::unique_ptr<ReadTxn>(new ReadTxnImpl(&txn_ctx_, slot, v));
 }
 
+// An uncontended begin takes the writer lock and nothing else: busy_timeout
+// (under opts_mu_) is read only when another writer holds the lock.
 Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite() {
-  uint32_t timeout;
-  {
-    std::lock_guard<std::mutex> l(opts_mu_);
-    timeout = opts_.busy_timeout_ms;
+  LIGHTNING_RETURN_IF_ERROR(Failed());
+  std::unique_lock<WriterLock> lock(writer_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    uint32_t timeout;
+    {
+      std::lock_guard<std::mutex> l(opts_mu_);
+      timeout = opts_.busy_timeout_ms;
+    }
+    LIGHTNING_RETURN_IF_ERROR(WaitForWriter(&lock, std::chrono::milliseconds(timeout)));
   }
-  return BeginWrite(std::chrono::milliseconds(timeout));
+  return StartWrite(std::move(lock));
 }
 
 Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite(std::chrono::milliseconds max_wait) {
   LIGHTNING_RETURN_IF_ERROR(Failed());
-  if (max_wait.count() < 0) max_wait = std::chrono::milliseconds(0);
-  std::unique_lock<WriterLock> lock(writer_mu_, std::defer_lock);
-  if (!lock.try_lock()) {
-    if (max_wait.count() == 0)
-      return Status::Busy("the store is busy: another write transaction holds the writer lock");
-    stats_.writer_waits.Add();
-    const uint64_t t0 = NowNanos();
-    const bool got = lock.try_lock_for(max_wait);
-    stats_.writer_wait_micros.Add((NowNanos() - t0) / 1000);
-    if (!got) {
-      stats_.writer_busy.Add();
-      return Status::Busy("the store is busy: another write transaction held the writer lock for " +
-                          std::to_string(max_wait.count()) + " ms");
-    }
+  std::unique_lock<WriterLock> lock(writer_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) LIGHTNING_RETURN_IF_ERROR(WaitForWriter(&lock, max_wait));
+  return StartWrite(std::move(lock));
+}
+
+Status DBImpl::WaitForWriter(std::unique_lock<WriterLock>* lock,
+                             std::chrono::milliseconds max_wait) {
+  if (max_wait.count() <= 0)
+    return Status::Busy("the store is busy: another write transaction holds the writer lock");
+  stats_.writer_waits.Add();
+  const uint64_t t0 = NowNanos();
+  const bool got = lock->try_lock_for(max_wait);
+  stats_.writer_wait_micros.Add((NowNanos() - t0) / 1000);
+  if (!got) {
+    stats_.writer_busy.Add();
+    return Status::Busy("the store is busy: another write transaction held the writer lock for " +
+                        std::to_string(max_wait.count()) + " ms");
   }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<WriteTxn>> DBImpl::StartWrite(std::unique_lock<WriterLock>&& lock) {
   LIGHTNING_RETURN_IF_ERROR(Failed());
   const int slot = pager_->epochs().Pin();
   if (slot < 0) {
@@ -60,16 +74,27 @@ Result<std::unique_ptr<WriteTxn>> DBImpl::BeginWrite(std::chrono::milliseconds m
 
 // ---- StoreWriter: the write transaction's side ----
 
-std::string DBImpl::TakeLogBuffer() {
-  std::string log;
-  log.swap(spare_txn_wal_);
-  return log;
+// Move assignments (inline, a few pointer copies) rather than swaps (a
+// library call handling every short-string case).
+void DBImpl::TakeLogBuffer(std::string* log) {
+  *log = std::move(spare_txn_wal_);
+  log->clear();
+  spare_txn_wal_.clear();  // moved from: valid, and now surely empty
 }
 
-void DBImpl::ReturnLogBuffer(std::string&& log) {
-  if (log.capacity() > kMaxSpareBuffer) return;  // a huge transaction's memory goes back
-  log.clear();
-  spare_txn_wal_.swap(log);
+size_t DBImpl::SpareBufferLimit() const {
+  constexpr size_t kMin = size_t{4} << 20, kMax = size_t{64} << 20;
+  return std::clamp<size_t>(pager_ ? pager_->capacity() / 16 : 0, kMin, kMax);
+}
+
+void DBImpl::ReturnLogBuffer(std::string* log) {
+  if (log->capacity() > SpareBufferLimit()) {  // a huge transaction's memory goes back
+    std::string().swap(*log);
+    return;
+  }
+  log->clear();
+  spare_txn_wal_ = std::move(*log);
+  log->clear();
 }
 
 PageId DBImpl::AllocPage(PageType type) {

@@ -100,6 +100,13 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
     uint64_t tag;         // epoch tag; 0 when already safe from readers
   };
 
+  // BeginWrite's parts (db_impl.cc). WaitForWriter: the writer lock is held
+  // by another transaction; waits up to max_wait (Busy at once if zero or
+  // less, else Busy after it). StartWrite: the transaction, once `lock` holds
+  // the writer lock.
+  Status WaitForWriter(std::unique_lock<WriterLock>* lock, std::chrono::milliseconds max_wait);
+  Result<std::unique_ptr<WriteTxn>> StartWrite(std::unique_lock<WriterLock>&& lock);
+
   // Open (db_open.cc).
   Status AcquireLock();
   Status CreateStore();
@@ -110,12 +117,29 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
   Status ReadSuperblocks(Superblock* sb);
   Status LoadPageTable(const Superblock& sb);
   Status Recover();
+  // Applies one WAL record (lsn, payload) to latest_ and publishes it, as if
+  // committed here, without logging it. Skips a record already applied;
+  // Corruption when `lsn` does not follow latest_ or the payload is bad.
+  Status ReplayRecord(uint64_t lsn, std::string_view payload, bool* applied);
 
+ public:
+  // Catch-up (issue 12; the path a replica takes in issue 15): applies the
+  // WAL records another instance of this store (another process, or another
+  // Env in this one) appended after this instance's last lsn, up to
+  // `up_to_lsn` (the shared durable lsn, for readers), and publishes them to
+  // new read transactions. *applied counts them. Records being written
+  // are left for the next call. Aborted when the log was reset by a checkpoint
+  // elsewhere (reloading from that checkpoint is not built yet); Corruption
+  // for records that cannot apply. Not used by DB::Open, BeginRead or
+  // BeginWrite yet (docs/ARCHITECTURE.md, "Many processes": built and next).
+  Status CatchUp(uint64_t* applied, uint64_t up_to_lsn = UINT64_MAX);
+
+ private:
   // StoreWriter: the write transaction's side of the store (db_impl.cc;
   // CommitWrite in db_commit.cc). REQUIRES: writer_mu_.
   uint64_t NewStamp() override { return ++stamp_counter_; }
-  std::string TakeLogBuffer() override;
-  void ReturnLogBuffer(std::string&& log) override;
+  void TakeLogBuffer(std::string* log) override;
+  void ReturnLogBuffer(std::string* log) override;
   PageId AllocPage(PageType type) override;
   void DropUncommitted(const PageId* ids, size_t n) override;
   Status CommitWrite(WriteTxnImpl* txn) override;
@@ -184,11 +208,15 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
   WriterLock writer_mu_;
   uint64_t stamp_counter_ = 0;  // GUARDED_BY(writer_mu_)
   // The log buffer of the last finished write transaction, kept for the next
-  // one (up to kMaxSpareBuffer bytes): a transaction's log then grows without
+  // one (up to SpareBufferLimit() bytes): a transaction's log then grows without
   // reallocating. GUARDED_BY(writer_mu_).
   std::string spare_txn_wal_;
-  static constexpr size_t kMaxSpareBuffer = 4u << 20;
-  bool recovering_ = false;
+  // Buffers of commits (the transaction's log, the WAL batch, the record) are
+  // kept between commits up to this size: cache_size/16, at least 4 MiB and at
+  // most 64 MiB. Reallocating them costs a page fault per 4 KiB touched; the
+  // lightning VFS commits ~4 MiB at each of SQLite's WAL checkpoints (1000
+  // pages), just over a fixed 4 MiB, and spent 15% of its time in such faults.
+  size_t SpareBufferLimit() const;
   bool opened_ = false;      // OpenStore succeeded: close checkpoints
   bool registered_ = false;  // in the process registry (set by DB::Open)
 
@@ -215,6 +243,9 @@ class DBImpl : public DB, public std::enable_shared_from_this<DBImpl>, private S
   uint64_t sb_generation_ = 0;
   uint64_t ckpt_lsn_ = 0;
   uint64_t pagetable_loc_ = 0;
+
+  // One catch-up at a time (CatchUp); taken before writer_mu_.
+  std::mutex catch_up_mu_;
 
   // WAL and group commit: GUARDED_BY(wal_mu_).
   mutable std::mutex wal_mu_;

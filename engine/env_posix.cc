@@ -176,6 +176,10 @@ class PosixEnv : public Env {
     return Status::OK();
   }
 
+  Status OpenSharedFile(const std::string& path, std::unique_ptr<SharedFile>* file) override {
+    return OpenPosixSharedFile(path, file);
+  }
+
   Status SyncDir(const std::string& dir) override {
     int fd = ::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return IoErrorFromErrno("open directory", dir, errno);

@@ -4,6 +4,7 @@
 // read wrongly.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "engine/page.h"
@@ -63,6 +64,28 @@ enum class WalOp : uint8_t {
   kRenameTree = 5,  // varint tree | varint nlen | new name
   kClearTree = 6,   // varint tree
   kSetOption = 7,   // varint 0 | varint nlen | option name | varint vlen | value text
+};
+
+// ---- Shared file PATH-shm (FORMAT.md "Shared file"; the code is engine/shm.cc) ----
+
+inline constexpr uint64_t kShmMagic = 0x314D4853474E544CULL;  // "LTNGSHM1"
+inline constexpr uint32_t kShmVersion = 1;
+inline constexpr uint32_t kShmHeaderSize = 256;
+inline constexpr uint32_t kShmSlotSize = 64;
+inline constexpr uint32_t kShmMaxSlots = 4096;
+// Header fields (byte offsets).
+struct ShmHeader {
+  static constexpr size_t kMagic = 0, kVersion = 8, kHeaderSize = 12, kSlotSize = 16,
+                          kSlotCount = 20, kInitialiserPid = 24;
+  static constexpr size_t kSequence = 64, kWrittenLsn = 72, kWalEnd = 80, kWalSalt = 88,
+                          kCheckpointGeneration = 96, kCheckpointLsn = 104, kDurableLsn = 112;
+  static constexpr size_t kWriterPid = 128, kWriterWaits = 136, kWriterAcquisitions = 144;
+  static constexpr size_t kAttachLockByte = 192, kWriterLockByte = 193;
+};
+// Process slot fields (byte offsets within a slot; its lock byte is its first).
+struct ShmSlot {
+  static constexpr size_t kPid = 0, kStartToken = 8, kPinnedGeneration = 16, kPinnedLsn = 24,
+                          kPinnedSince = 32;
 };
 
 }  // namespace lightning

@@ -45,6 +45,15 @@ class PosixFile : public File {
 // refuses a ring (the caller then keeps `fd`, which is not closed).
 std::unique_ptr<File> NewUringFile(int fd, const std::string& path);
 
+// The shared file `path` of Env::Default() (env_posix_shared.cc): mmap and
+// open-file-description locks. Refuses network file systems (NotSupported)
+// and read-only ones (ReadOnly).
+Status OpenPosixSharedFile(const std::string& path, std::unique_ptr<SharedFile>* file);
+
+// The name of the network file system whose statfs magic is `fs_type`
+// ("nfs", "smb", ...), or nullptr for a local one.
+const char* NetworkFileSystemName(uint64_t fs_type);
+
 // errno -> Status with a message naming the operation and the path: NoSpace
 // for ENOSPC/EDQUOT, NoMemory for ENOMEM, else IOError.
 Status IoErrorFromErrno(const std::string& what, const std::string& path, int err);

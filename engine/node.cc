@@ -160,6 +160,13 @@ bool Node::InsertCell(uint32_t i, std::string_view k, std::string_view cell_byte
   return true;
 }
 
+bool Node::ReplaceCellInPlace(uint32_t i, std::string_view cell_bytes) {
+  const uint32_t off = slot(i);
+  if (CellSizeAt(off) != cell_bytes.size()) return false;
+  std::memcpy(p_ + off, cell_bytes.data(), cell_bytes.size());
+  return true;
+}
+
 void Node::RemoveCell(uint32_t i) {
   const uint32_t n = count();
   uint32_t off = slot(i);

@@ -114,6 +114,11 @@ class Node {
   // it does not fit even after defragmenting.
   bool InsertCell(uint32_t i, std::string_view key, std::string_view cell);
   void RemoveCell(uint32_t i);
+  // Overwrites cell i with `cell` of the same key when both have the same
+  // size, and returns true; otherwise returns false (node unchanged). A
+  // remove + insert would leave the old cell as garbage, and a full node
+  // then defragments at every such replacement.
+  bool ReplaceCellInPlace(uint32_t i, std::string_view cell);
   // Rewrites the heap so that free space is contiguous.
   void Defragment();
 

@@ -176,32 +176,42 @@ Status DBImpl::LoadPageTable(const Superblock& sb) {
   return Status::OK();
 }
 
+Status DBImpl::ReplayRecord(uint64_t lsn, std::string_view payload, bool* applied) {
+  *applied = false;
+  const int slot = pager_->epochs().Pin();
+  std::unique_lock<WriterLock> lock(writer_mu_);
+  if (lsn <= latest_.txn) {  // already applied (in the checkpoint, or by an earlier catch-up)
+    pager_->epochs().Unpin(slot);
+    return Status::OK();
+  }
+  if (lsn != latest_.txn + 1) {
+    pager_->epochs().Unpin(slot);
+    return Status::Corruption(wal_path_ + ": record lsn " + std::to_string(lsn) +
+                              " does not follow " + std::to_string(latest_.txn));
+  }
+  WriteTxnImpl txn(&txn_ctx_, slot, latest_, std::move(lock));
+  txn.set_replaying(lsn);
+  Status as = txn.ApplyPayload(payload);
+  if (!as.ok()) {
+    return Status::Corruption(wal_path_ + ": record lsn " + std::to_string(lsn) + ": " +
+                              as.message());
+  }
+  *applied = true;
+  return txn.Commit();
+}
+
 Status DBImpl::Recover() {
-  recovering_ = true;
   uint64_t applied = 0;
   WalScan scan;
   Status s = ScanWal(
       wal_.get(), wal_path_,
       [&](uint64_t lsn, std::string_view payload) -> Status {
-        if (lsn <= latest_.txn) return Status::OK();  // already in the checkpoint
-        if (lsn != latest_.txn + 1) {
-          return Status::Corruption(wal_path_ + ": record lsn " + std::to_string(lsn) +
-                                    " does not follow " + std::to_string(latest_.txn));
-        }
-        const int slot = pager_->epochs().Pin();
-        std::unique_lock<WriterLock> lock(writer_mu_);
-        WriteTxnImpl txn(&txn_ctx_, slot, latest_, std::move(lock));
-        txn.set_replaying(lsn);
-        Status as = txn.ApplyPayload(payload);
-        if (!as.ok()) {
-          return Status::Corruption(wal_path_ + ": record lsn " + std::to_string(lsn) + ": " +
-                                    as.message());
-        }
-        applied++;
-        return txn.Commit();
+        bool one = false;
+        LIGHTNING_RETURN_IF_ERROR(ReplayRecord(lsn, payload, &one));
+        applied += one;
+        return Status::OK();
       },
       &scan);
-  recovering_ = false;
   LIGHTNING_RETURN_IF_ERROR(s);
   if (scan.salt != 0 && scan.base_lsn > latest_.txn) {
     return Status::Corruption(wal_path_ + " starts after lsn " + std::to_string(scan.base_lsn) +
@@ -231,6 +241,46 @@ Status DBImpl::Recover() {
   stats_.stats_resets.Reset();
   latency_.Reset();
   profile_.Reset();
+  return Status::OK();
+}
+
+Status DBImpl::CatchUp(uint64_t* applied, uint64_t up_to_lsn) {
+  *applied = 0;
+  if (in_memory_) return Status::OK();
+  LIGHTNING_RETURN_IF_ERROR(Failed());
+  std::lock_guard<std::mutex> guard(catch_up_mu_);
+  uint64_t offset = 0, salt = 0, after = 0;
+  {
+    std::lock_guard<std::mutex> lock(wal_mu_);
+    // Records this instance wrote itself but has not flushed yet lie beyond
+    // wal_size_; they are local, so the file past it is another writer's
+    // only when nothing is pending here.
+    if (!wal_pending_.empty() || leader_active_) return Status::OK();
+    offset = wal_size_;
+    salt = wal_salt_;
+  }
+  {
+    std::lock_guard<WriterLock> lock(writer_mu_);
+    after = latest_.txn;
+  }
+  WalTail tail;
+  LIGHTNING_RETURN_IF_ERROR(ReadWalTail(
+      wal_.get(), salt, offset, after, up_to_lsn,
+      [&](uint64_t lsn, std::string_view payload) -> Status {
+        bool one = false;
+        LIGHTNING_RETURN_IF_ERROR(ReplayRecord(lsn, payload, &one));
+        *applied += one;
+        return Status::OK();
+      },
+      &tail));
+  if (tail.reset) {
+    return Status::Aborted(wal_path_ +
+                           " was reset by a checkpoint of another instance of the store; "
+                           "reloading from that checkpoint is not built yet: reopen the store");
+  }
+  std::lock_guard<std::mutex> lock(wal_mu_);
+  wal_size_ = std::max(wal_size_, tail.end_offset);
+  wal_zeroed_end_ = std::max(wal_zeroed_end_, wal_size_);
   return Status::OK();
 }
 

@@ -138,7 +138,7 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
   Status Read(PageId id, Frame** frame) override { return TxnCommon::Read(id, frame); }
   Frame* PrivateFrame(PageId id) override;
 
-  // Recovery replays a record without logging it again.
+  // Recovery and catch-up replay a record without logging it again.
   void set_replaying(uint64_t lsn) {
     logging_ = false;
     lsn_ = lsn;
@@ -157,9 +157,18 @@ class WriteTxnImpl final : public WriteTxn, public TxnCommon, public PageWriter 
     const std::vector<PageId>& freed;  // pages this transaction made unreachable
     std::string_view log;              // the WAL payload
     uint64_t puts, deletes;
+    bool replay;  // a record replayed (recovery, catch-up): applied, never logged again
   };
   Changes changes() {
-    return {logging_ && wal_.empty(), lsn_, version_, created_, freed_, wal_, puts_, deletes_};
+    return {logging_ && wal_.empty(),
+            lsn_,
+            version_,
+            created_,
+            freed_,
+            wal_,
+            puts_,
+            deletes_,
+            !logging_};
   }
   // Drops the pages created since the n-th (an abort, a rollback, an empty
   // commit): they were never reachable from a committed version.

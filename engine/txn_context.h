@@ -46,10 +46,12 @@ class StoreWriter {
   // A stamp no frame has: pages stamped with it are private to the caller
   // until its next savepoint (which takes a new one).
   virtual uint64_t NewStamp() = 0;
-  // The WAL payload buffer the last write transaction left (its memory
-  // reused), and giving one back when the transaction ends.
-  virtual std::string TakeLogBuffer() = 0;
-  virtual void ReturnLogBuffer(std::string&& log) = 0;
+  // The WAL payload buffer the last write transaction left, moved into
+  // *log (empty, its memory reused); and giving it back when the transaction
+  // ends (*log ends up empty). Through a pointer, so that a begin and an end
+  // cost no string temporaries.
+  virtual void TakeLogBuffer(std::string* log) = 0;
+  virtual void ReturnLogBuffer(std::string* log) = 0;
   // A page id for a new page of `type` (takes the space lock).
   virtual PageId AllocPage(PageType type) = 0;
   // Pages the transaction created and will not commit (an abort or a

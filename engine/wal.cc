@@ -26,6 +26,15 @@ void AppendWalRecord(std::string* out, uint64_t lsn, uint64_t durable_lsn, std::
   PutFixed64(out, Checksum64(out->data() + start, out->size() - start, salt));
 }
 
+void AppendUnsealedWalRecord(std::string* out, uint64_t lsn, std::string_view payload) {
+  PutFixed32(out, static_cast<uint32_t>(payload.size()));
+  PutFixed32(out, 0);
+  PutFixed64(out, lsn);
+  PutFixed64(out, 0);  // durable_lsn: StampDurable
+  out->append(payload);
+  PutFixed64(out, 0);  // checksum: StampDurable
+}
+
 bool ReadWalBase(File* file, uint64_t* base_lsn) {
   char h[kWalHeaderSize];
   size_t got = 0;
@@ -81,6 +90,33 @@ bool ReadRecord(File* file, uint64_t offset, uint64_t file_size, uint64_t salt, 
 }
 
 }  // namespace
+
+Status ReadWalTail(File* file, uint64_t salt, uint64_t offset, uint64_t after_lsn,
+                   uint64_t up_to_lsn,
+                   const std::function<Status(uint64_t lsn, std::string_view payload)>& apply,
+                   WalTail* tail) {
+  *tail = WalTail{offset, after_lsn, false};
+  uint64_t size = 0;
+  LIGHTNING_RETURN_IF_ERROR(file->Size(&size));
+  char h[kWalHeaderSize];
+  size_t got = 0;
+  LIGHTNING_RETURN_IF_ERROR(file->ReadAt(0, kWalHeaderSize, h, &got));
+  if (got != kWalHeaderSize || DecodeFixed64(h) != kWalMagic ||
+      DecodeFixed64(h + 56) != Checksum64(h, 56) || DecodeFixed64(h + 16) != salt) {
+    tail->reset = true;
+    return Status::OK();
+  }
+  RawRecord r;
+  Status io;
+  while (tail->end_offset < size && tail->last_lsn < up_to_lsn) {
+    if (!ReadRecord(file, tail->end_offset, size, salt, &r, &io)) return io;
+    if (r.lsn != tail->last_lsn + 1) break;
+    LIGHTNING_RETURN_IF_ERROR(apply(r.lsn, std::string_view(r.bytes).substr(kWalRecordHeader)));
+    tail->last_lsn = r.lsn;
+    tail->end_offset += r.size;
+  }
+  return Status::OK();
+}
 
 Status ScanWal(File* file, const std::string& path,
                const std::function<Status(uint64_t lsn, std::string_view payload)>& apply,

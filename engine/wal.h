@@ -29,6 +29,9 @@ namespace lightning {
 std::string EncodeWalHeader(uint64_t salt, uint64_t base_lsn);
 void AppendWalRecord(std::string* out, uint64_t lsn, uint64_t durable_lsn, std::string_view payload,
                      uint64_t salt);
+// The same record without its durable_lsn and checksum (zeros), for a batch
+// that StampDurable seals before it is written: one checksum pass, not two.
+void AppendUnsealedWalRecord(std::string* out, uint64_t lsn, std::string_view payload);
 
 // Reads only the header: true with *base_lsn set when it is sound.
 bool ReadWalBase(File* file, uint64_t* base_lsn);
@@ -52,5 +55,23 @@ struct WalScan {
 Status ScanWal(File* file, const std::string& path,
                const std::function<Status(uint64_t lsn, std::string_view payload)>& apply,
                WalScan* scan);
+
+struct WalTail {
+  uint64_t end_offset = 0;  // just past the last record applied (the start offset if none)
+  uint64_t last_lsn = 0;    // its lsn (after_lsn if none)
+  bool reset = false;       // the header no longer carries the salt: nothing was read
+};
+
+// Catch-up: reads the records appended to a log with salt `salt` from
+// `offset` on, calling `apply` for each whole, sound record whose lsn follows
+// `after_lsn` up to `up_to_lsn`, and stops quietly at the first that is not
+// (yet) whole and sound or does not follow: another process may still be
+// writing it. Sets
+// tail->reset, applying nothing, when the header is gone or has another salt
+// (a checkpoint reset the log). IOError if the file cannot be read.
+Status ReadWalTail(File* file, uint64_t salt, uint64_t offset, uint64_t after_lsn,
+                   uint64_t up_to_lsn,
+                   const std::function<Status(uint64_t lsn, std::string_view payload)>& apply,
+                   WalTail* tail);
 
 }  // namespace lightning

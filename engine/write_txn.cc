@@ -8,8 +8,7 @@ WriteTxnImpl::WriteTxnImpl(const TxnContext* ctx, int slot, const Version& v,
                            std::unique_lock<WriterLock> lock)
     : TxnCommon(ctx, slot, v), writer_lock_(std::move(lock)), lsn_(v.txn + 1) {
   stamp_ = ctx_->writer->NewStamp();
-  wal_ = ctx_->writer->TakeLogBuffer();
-  wal_.clear();
+  ctx_->writer->TakeLogBuffer(&wal_);
 }
 
 WriteTxnImpl::~WriteTxnImpl() {
@@ -25,8 +24,7 @@ void WriteTxnImpl::Finish() {
   done_ = true;
   Unpin();
   if (writer_lock_.owns_lock()) {
-    ctx_->writer->ReturnLogBuffer(std::move(wal_));
-    wal_.clear();  // a moved-from string is valid but unspecified
+    ctx_->writer->ReturnLogBuffer(&wal_);
     writer_lock_.unlock();
   }
 }

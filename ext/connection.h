@@ -54,6 +54,8 @@ class Connection {
   // functions can find the store behind a table name.
   void AddTable(LightningTable* table) { tables_.push_back(table); }
   void RemoveTable(LightningTable* table);
+  // Every connected lightning table.
+  const std::vector<LightningTable*>& tables() const { return tables_; }
   // The table `name` of schema `schema`, or nullptr.
   LightningTable* FindTable(const std::string& schema, const std::string& name) const;
 

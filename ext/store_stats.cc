@@ -5,6 +5,7 @@
 #include <set>
 
 #include "ext/settings.h"
+#include "ext/vtab/vtab_secondary.h"
 #include "vfs/lightning_vfs.h"
 
 namespace lightning::ext {
@@ -74,10 +75,13 @@ Status CollectStats(const StoreTarget& target, std::vector<StatRow>* rows) {
   std::vector<TreeInfo> trees;
   LIGHTNING_RETURN_IF_ERROR(r.value()->ListTrees(&trees));
   for (const TreeInfo& t : trees) {
-    if (t.name == kSettingsTree) continue;
-    if (target.one_table && t.name != target.table) continue;
+    if (t.name == kSettingsTree || t.name == kIndexCatalogTree) continue;
+    // A named table: its tree and its entry trees ("<table>\x1f...": UNIQUE
+    // constraints, secondary indexes).
+    const bool table_tree = t.name == target.table || t.name.rfind(target.table + '\x1f', 0) == 0;
+    if (target.one_table && !table_tree) continue;
     rows->push_back(StatRow{t.name, Metric{"entries", static_cast<double>(t.entries), "count",
-                                           "keys (rows) in the tree"}});
+                                           "keys (rows, or a constraint's entries) in the tree"}});
     rows->push_back(StatRow{t.name, Metric{"depth", static_cast<double>(t.depth), "count",
                                            "levels of the B+tree (0: empty, 1: one leaf)"}});
   }

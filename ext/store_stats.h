@@ -22,8 +22,11 @@ struct StatRow {
 // NULL, lightning_metrics leaves the sample out). Test with std::isnan.
 inline const double kUnknown = std::numeric_limits<double>::quiet_NaN();
 
-// Every figure of `target`'s store; per-tree rows for its table only when
-// target.one_table, else for every tree (the saved-settings tree excepted).
+// Every figure of `target`'s store; per-tree rows (entries, depth) for every
+// tree (the saved-settings tree excepted), or, when target.one_table, for
+// the table's tree and its entry trees ("<table>\x1f...": UNIQUE, indexes).
+// No per-tree bytes: the engine keeps no such figure, and counting them by a
+// scan would change the counters these rows sit beside (cursor_steps).
 Status CollectStats(const StoreTarget& target, std::vector<StatRow>* rows);
 
 // True for counters (they only grow until a reset); false for gauges.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "vfs/lightning_vfs.h"
 
@@ -345,12 +347,13 @@ Status PageStore::BlockForUpdate(uint32_t b, Block** out) {
   auto [it, inserted] = pending_.try_emplace(b);
   if (inserted) {
     const uint32_t bs = block_size_.load();
+    it->second.data = TakeBuffer();
     it->second.data.assign(bs, '\0');
     if (b < cut_from_.load() && static_cast<uint64_t>(b) * bs < durable_size_) {
       auto r = db_->BeginRead();
       Status s = r.ok() ? ReadStoredBlock(r.value().get(), b, it->second.data.data()) : r.status();
       if (!s.ok()) {
-        pending_.erase(it);
+        EraseBlock(it);
         return s;
       }
     }
@@ -359,6 +362,23 @@ Status PageStore::BlockForUpdate(uint32_t b, Block** out) {
   }
   *out = &it->second;
   return Status::OK();
+}
+
+std::string PageStore::TakeBuffer() {
+  if (spare_buffers_.empty()) return std::string();
+  std::string buffer = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  spare_bytes_ -= buffer.capacity();
+  return buffer;
+}
+
+PageStore::PendingMap::iterator PageStore::EraseBlock(PendingMap::iterator it) {
+  std::string& data = it->second.data;
+  if (spare_bytes_ + data.capacity() <= kMaxSpareBytes) {
+    spare_bytes_ += data.capacity();
+    spare_buffers_.push_back(std::move(data));
+  }
+  return pending_.erase(it);
 }
 
 Status PageStore::Write(uint64_t offset, const char* src, size_t n) {
@@ -387,6 +407,7 @@ Status PageStore::Write(uint64_t offset, const char* src, size_t n) {
         // A whole block: no need to read what it replaces.
         auto [it, inserted] = pending_.try_emplace(b);
         if (inserted) {
+          it->second.data = TakeBuffer();
           pending_bytes_ += bs;
           pending_count_.store(pending_.size(), std::memory_order_release);
         }
@@ -422,7 +443,7 @@ Status PageStore::Truncate(uint64_t size) {
     for (auto it = pending_.begin(); it != pending_.end();) {
       if (it->first >= keep) {
         pending_bytes_ -= bs;
-        it = pending_.erase(it);
+        it = EraseBlock(it);
       } else {
         ++it;
       }
@@ -508,7 +529,7 @@ Status PageStore::Commit(bool spill) {
     // still-active cut covers (the cut only clears when nothing changed).
     if (it->second.gen <= snapshot && it->first < cut_now) {
       pending_bytes_ -= bs;
-      it = pending_.erase(it);
+      it = EraseBlock(it);
     } else {
       ++it;
     }
@@ -516,7 +537,7 @@ Status PageStore::Commit(bool spill) {
   if (gen_ == snapshot) {
     for (auto it = pending_.begin(); it != pending_.end();) {
       pending_bytes_ -= bs;
-      it = pending_.erase(it);
+      it = EraseBlock(it);
     }
     cut_from_ = UINT32_MAX;
     dirty_meta_ = false;
@@ -535,7 +556,7 @@ Status PageStore::Commit(bool spill) {
     if (uncheckpointed_bytes_ >= background_checkpoint_) ckpt_cv_.notify_one();
   }
   if (spill) counters_.spills.fetch_add(1, std::memory_order_relaxed);
-  if (shrunk) {
+  if (shrunk && DataFileHoldsMoreThan(size / kCompactAfterShrink)) {
     // The commit stands whatever happens here; a failure is counted.
     if (Compact().ok())
       counters_.compactions.fetch_add(1, std::memory_order_relaxed);
@@ -543,6 +564,17 @@ Status PageStore::Commit(bool spill) {
       counters_.compaction_errors.fetch_add(1, std::memory_order_relaxed);
   }
   return Status::OK();
+}
+
+// Compaction moves extents the data file already holds; when it holds less
+// than `bytes` (the store was not checkpointed since the pages were written:
+// they are all in its log), there is nothing worth moving, and the next
+// checkpoint writes the pages compactly anyway. A file the engine does not
+// keep on this file system (an Env of its own) counts as large.
+bool PageStore::DataFileHoldsMoreThan(uint64_t bytes) const {
+  std::error_code error;
+  const uint64_t on_disk = std::filesystem::file_size(path(), error);
+  return error || on_disk > bytes;
 }
 
 Status PageStore::Compact() {

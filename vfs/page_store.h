@@ -87,6 +87,10 @@ inline constexpr uint64_t kDefaultBackgroundCheckpoint = 0;
 // of its committed size (VACUUM, or a WAL checkpoint after one) compacts the
 // store, so that the file shrinks too. Without it a VACUUM grew the file:
 // every page is rewritten to new extents while the old ones are still in use.
+// Not when the data file holds less than 1/kCompactAfterShrink of the new
+// size (nothing was checkpointed since the pages were written: the next
+// checkpoint writes them compactly anyway): a compaction is three checkpoints,
+// which made VACUUM of a new database 2x the default VFS's time.
 inline constexpr uint64_t kCompactAfterShrink = 8;
 
 // Options of a PageStore beyond the engine's own.
@@ -169,13 +173,17 @@ class PageStore {
   uint64_t Size() const;
   // Commits every pending change in one engine transaction (no-op if none).
   // A commit that shrinks the file by at least kCompactAfterShrink of its size
-  // (a VACUUM) then compacts the store, so the space comes back (a failed
+  // (a VACUUM) then compacts the store when its data file holds more than
+  // 1/kCompactAfterShrink of the new size, so the space comes back (a failed
   // compaction is counted in vfs_compaction_errors, not returned: the commit
   // stands).
   Status Sync();
   // Compacts the engine store (DB::Compact) after ending the idle cached
   // read transactions, which would keep the old pages in use.
   Status Compact();
+  // True iff the engine's data file is larger than `bytes` (or its size is
+  // unknown: not on this file system).
+  bool DataFileHoldsMoreThan(uint64_t bytes) const;
   bool HasPending() const {
     return pending_count_.load(std::memory_order_acquire) != 0 || dirty_meta_.load();
   }
@@ -221,13 +229,25 @@ class PageStore {
 
   mutable std::mutex mu_;  // guards everything below except the atomics
   std::atomic<uint32_t> block_size_{0};
-  std::unordered_map<uint32_t, Block> pending_;  // GUARDED_BY(mu_)
-  std::atomic<size_t> pending_count_{0};         // pending_.size(), for a lock-free fast path
-  uint64_t pending_bytes_ = 0;                   // GUARDED_BY(mu_)
-  uint64_t gen_ = 0;                             // GUARDED_BY(mu_)
-  std::atomic<uint64_t> size_{0};                // logical size, pending included
-  uint64_t durable_size_ = 0;                    // GUARDED_BY(mu_): as last committed
-  uint32_t durable_block_size_ = 0;              // GUARDED_BY(mu_)
+  using PendingMap = std::unordered_map<uint32_t, Block>;
+  // A block's buffer: a recycled one when there is one. REQUIRES: mu_
+  std::string TakeBuffer();
+  // Erases a pending block and keeps its buffer for the next one (up to
+  // kMaxSpareBytes): SQLite rewrites about the same pages between syncs, so
+  // a block's 4 KiB are not allocated and freed again at every commit.
+  // REQUIRES: mu_
+  PendingMap::iterator EraseBlock(PendingMap::iterator it);
+  static constexpr uint64_t kMaxSpareBytes = uint64_t{8} << 20;
+
+  PendingMap pending_;                      // GUARDED_BY(mu_)
+  std::vector<std::string> spare_buffers_;  // GUARDED_BY(mu_)
+  uint64_t spare_bytes_ = 0;                // GUARDED_BY(mu_)
+  std::atomic<size_t> pending_count_{0};    // pending_.size(), for a lock-free fast path
+  uint64_t pending_bytes_ = 0;              // GUARDED_BY(mu_)
+  uint64_t gen_ = 0;                        // GUARDED_BY(mu_)
+  std::atomic<uint64_t> size_{0};           // logical size, pending included
+  uint64_t durable_size_ = 0;               // GUARDED_BY(mu_): as last committed
+  uint32_t durable_block_size_ = 0;         // GUARDED_BY(mu_)
   // Blocks at or above this index were cut off by Truncate since the last
   // commit: they read as zeros unless pending. UINT32_MAX: none.
   std::atomic<uint32_t> cut_from_{UINT32_MAX};

@@ -18,7 +18,10 @@
 **   twice more and truncates the file. The check (DB::Check) walks every tree
 **   from a snapshot: every page's structure, key order within and across
 **   pages, depth and entry counts; it reads every page's extent from the file
-**   and verifies its checksum, and compares it with the copy in use.
+**   and verifies its checksum, and compares it with the copy in use. For a
+**   table with UNIQUE constraints it then checks each UNIQUE tree against the
+**   rows in one snapshot (CheckEntryTree, ext/vtab/vtab_tree_check.h): a
+**   missing entry, an entry naming another row, an extra entry; each once.
 **
 **   All three are interruptible (ext/long_operation.h): sqlite3_interrupt,
 **   Ctrl-C in the shell or a progress handler returning non-zero stops them
@@ -38,11 +41,14 @@
 */
 #include <set>
 
+#include "ext/connection.h"
 #include "ext/functions/functions.h"
 #include "ext/functions/tvf.h"
 #include "ext/long_operation.h"
 #include "ext/session.h"
 #include "ext/store_lookup.h"
+#include "ext/vtab/vtab_secondary.h"
+#include "ext/vtab/vtab_tree_check.h"
 #include "vfs/guarded_call.h"
 #include "vfs/lightning_vfs.h"
 #include "vfs/status_to_sqlite.h"
@@ -122,6 +128,21 @@ void CompactFunc(sqlite3_context* ctx, int, sqlite3_value** argv) noexcept {
   });
 }
 
+// The entry trees (UNIQUE) of the table named, each against the table's
+// rows in one snapshot (ext/vtab/vtab_tree_check.h).
+Status CheckTableEntryTrees(sqlite3* db, const StoreTarget& t, std::vector<std::string>* problems) {
+  Connection* conn = Connection::Find(db);
+  LightningTable* table = conn ? conn->FindTable(t.schema, t.table) : nullptr;
+  if (table == nullptr || !table->missing_tree.empty()) return Status::OK();
+  std::vector<EntryTree> trees = UniqueEntryTrees(table);
+  if (trees.empty()) return Status::OK();
+  auto snapshot = t.db->BeginRead();
+  if (!snapshot.ok()) return snapshot.status();
+  for (const EntryTree& tree : trees)
+    LIGHTNING_RETURN_IF_ERROR(CheckEntryTree(table, snapshot.value().get(), tree, problems));
+  return Status::OK();
+}
+
 int FillCheck(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::string* err) {
   StoreTarget t;
   int rc = FindStore(db, ValueText(args[0]), &t, err);
@@ -134,6 +155,15 @@ int FillCheck(sqlite3* db, sqlite3_value** args, std::vector<Row>* rows, std::st
     return SQLITE_INTERRUPT;
   }
   if (!s.ok()) problems.push_back(StatusToSqliteMessage(s));
+  if (s.ok() && t.session != nullptr && t.one_table) {
+    s = CheckTableEntryTrees(db, t, &problems);
+    if (!s.ok()) problems.push_back(StatusToSqliteMessage(s));
+  }
+  // Secondary indexes against their table (vtab_secondary_check.cc).
+  if (t.session != nullptr && t.one_table) {
+    Status si = CheckTableIndexes(db, t.schema, t.table, &problems);
+    if (!si.ok()) problems.push_back(StatusToSqliteMessage(si));
+  }
   if (problems.empty()) problems.push_back("ok");
   // A page that cannot be read is found by both passes of the check (the
   // tree walk and the on-disk comparison): report each problem once.

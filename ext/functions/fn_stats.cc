@@ -26,8 +26,8 @@
 **   then four rows on the long operation running on the store, if any
 **   (operation, operation_stage, operation_done, operation_total; NULL when
 **   none runs: see ext/long_operation.h), then two rows per tree (entries,
-**   depth): the table's tree when a table is named, every tree of the store
-**   otherwise. Counters are relaxed atomic
+**   depth): the table's tree and its UNIQUE trees when a table is named,
+**   every tree of the store otherwise. Counters are relaxed atomic
 **   sums; gauges are read from the live structures. A reset zeroes the
 **   counters, latency histograms and profile of the store (not the gauges),
 **   increments stats_resets and restarts stats_age_seconds. An UPDATE of any

@@ -9,7 +9,9 @@
 //   fn_metrics.cc      lightning_metrics (Prometheus text)
 //   fn_maintenance.cc  lightning_checkpoint, lightning_compact, lightning_check
 //   fn_bench.cc        lightning_bench (engine workloads on a temporary store)
+//   fn_index.cc        lightning_create_index, lightning_drop_index
 //   fn_vfs.cc          lightning_vfs_error (why an open through the VFS failed)
+//   fn_aliases.cc      lightning_declare_aliases (temp aliases: concurrent writers)
 //   help.cc            lightning_help (every function, option and preset)
 //
 // Every one is DIRECTONLY: usable from top-level SQL, never from a trigger,
@@ -31,7 +33,9 @@ int RegisterMetricsFunctions(sqlite3* db);
 int RegisterMaintenanceFunctions(sqlite3* db);
 int RegisterBenchFunctions(sqlite3* db);
 int RegisterVfsFunctions(sqlite3* db);
+int RegisterIndexFunctions(sqlite3* db);
 int RegisterHelpFunctions(sqlite3* db);
+int RegisterAliasFunctions(sqlite3* db);
 
 // One line of lightning_help for each SQL function and module the extension
 // registers (tests hold it equal to SQLite's function and module lists).

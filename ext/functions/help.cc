@@ -95,6 +95,14 @@ const std::vector<FunctionHelp>& AllFunctionHelp() {
       {"function", "lightning_check", "lightning_check(table)",
        "full integrity check of a store: one row per problem, or one row 'ok'",
        "SELECT problem FROM lightning_check('kv');"},
+      {"function", "lightning_create_index",
+       "lightning_create_index(table, name, columns [, unique])",
+       "adds a secondary index to a lightning table, built from its rows in one transaction "
+       "(columns as 'a, b DESC'; unique=1 for a UNIQUE index)",
+       "SELECT lightning_create_index('kv', 'ix_v', 'v');"},
+      {"function", "lightning_drop_index", "lightning_drop_index(table, name)",
+       "removes an index added with lightning_create_index",
+       "SELECT lightning_drop_index('kv', 'ix_v');"},
       {"function", "lightning_bench", "lightning_bench(workload, n [, value_size [, threads]])",
        "an engine benchmark on a temporary store (fillseq, fillrandom, readrandom, readseq, "
        "mixed)",
@@ -102,6 +110,11 @@ const std::vector<FunctionHelp>& AllFunctionHelp() {
       {"function", "lightning_vfs_error", "lightning_vfs_error()",
        "why the last open through the lightning VFS on this thread was refused, or NULL",
        "SELECT lightning_vfs_error();"},
+      {"function", "lightning_declare_aliases", "lightning_declare_aliases([schema])",
+       "declares temp.<name> USING lightning(alias=schema) for every lightning table of schema "
+       "(default main) without one, so that this connection's writes share fsyncs with other "
+       "connections'; returns how many",
+       "SELECT lightning_declare_aliases();"},
   };
   return kHelp;
 }

@@ -15,6 +15,60 @@ using sql_tokens::Tok;
 using sql_tokens::Token;
 using sql_tokens::Tokenize;
 
+// ---------------------------------------------------------- CHECK
+
+const char kForeignKeyReason[] =
+    "tables (SQLite enforces foreign keys on native tables only, and the module does not "
+    "enforce them)";
+
+size_t MatchParenIn(const std::vector<Token>& t, size_t open) {
+  int depth = 0;
+  for (size_t i = open; i < t.size(); ++i) {
+    if (t[i].kind != Tok::kPunct) continue;
+    if (t[i].value == "(") ++depth;
+    if (t[i].value == ")" && --depth == 0) return i;
+  }
+  return 0;
+}
+
+// CHECK ( expr ): t[at] is CHECK. Sets *out (named `constraint_name` if not
+// empty) and *close to the index of the closing parenthesis. Refuses, with
+// native SQLite's words, what SQLite would refuse without resolving names:
+// subqueries and parameters (names, aggregates and windows are SQLite's to
+// judge, vtab_check.cc).
+Status ParseCheck(std::string_view arg, const std::vector<Token>& t, size_t at,
+                  const std::string& constraint_name, size_t* close, CheckConstraint* out) {
+  if (at + 1 >= t.size() || t[at + 1].kind != Tok::kPunct || t[at + 1].value != "(")
+    return Status::InvalidArgument("CHECK needs a parenthesized expression in \"" +
+                                   std::string(arg) + "\"");
+  *close = MatchParenIn(t, at + 1);
+  if (*close == 0)
+    return Status::InvalidArgument("unbalanced parentheses after CHECK in \"" + std::string(arg) +
+                                   "\"");
+  if (*close == at + 2)
+    return Status::InvalidArgument("CHECK needs an expression in \"" + std::string(arg) + "\"");
+  for (size_t i = at + 2; i < *close; ++i) {
+    if (IsKeyword(t[i], "select"))
+      return Status::InvalidArgument("subqueries prohibited in CHECK constraints (\"" +
+                                     std::string(arg) + "\")");
+    const std::string& v = t[i].value;
+    if (t[i].kind == Tok::kPunct && (v == "?" || v == ":" || v == "@" || v == "$" || v == "#"))
+      return Status::InvalidArgument("parameters prohibited in CHECK constraints (\"" +
+                                     std::string(arg) + "\")");
+  }
+  // The text between the parentheses, comments included, as SQLite keeps it.
+  const char* b = t[at + 1].text.data() + 1;
+  const char* e = t[*close].text.data();
+  std::string_view expr(b, static_cast<size_t>(e - b));
+  while (!expr.empty() && std::isspace(static_cast<unsigned char>(expr.front())))
+    expr.remove_prefix(1);
+  while (!expr.empty() && std::isspace(static_cast<unsigned char>(expr.back())))
+    expr.remove_suffix(1);
+  out->expr = std::string(expr);
+  out->name = constraint_name.empty() ? SqliteDequote(expr) : constraint_name;
+  return Status::OK();
+}
+
 // ---------------------------------------------------------- column parser
 
 class ColumnParser {
@@ -40,6 +94,8 @@ class ColumnParser {
   }
 
   bool pk_desc() const { return pk_desc_; }
+  // The column's CHECK constraints in the order written.
+  std::vector<CheckConstraint>& checks() { return checks_; }
   // The column's PRIMARY KEY ('P') and UNIQUE ('U') constraints in the order written.
   const std::string& constraint_order() const { return order_; }
 
@@ -59,15 +115,7 @@ class ColumnParser {
     return std::string(b, static_cast<size_t>(e - b));
   }
 
-  size_t MatchParen(size_t open) const {
-    int depth = 0;
-    for (size_t i = open; i < t_.size(); ++i) {
-      if (t_[i].kind != Tok::kPunct) continue;
-      if (t_[i].value == "(") ++depth;
-      if (t_[i].value == ")" && --depth == 0) return i;
-    }
-    return 0;
-  }
+  size_t MatchParen(size_t open) const { return MatchParenIn(t_, open); }
 
   Status Error(const ColumnDef* col, const std::string& what) const {
     return Status::InvalidArgument("column \"" + col->name + "\": " + what + " in \"" +
@@ -94,7 +142,8 @@ class ColumnParser {
   Status ParseConstraint(ColumnDef* col) {
     if (Accept("constraint")) {
       if (pos_ >= t_.size() || !IsName(t_[pos_])) return Error(col, "CONSTRAINT needs a name");
-      ++pos_;
+      // As in SQLite, the name holds for the column's later constraints.
+      constraint_name_ = SqliteDequote(t_[pos_++].text);
       return Status::OK();
     }
     if (Accept("primary")) {
@@ -130,12 +179,21 @@ class ColumnParser {
       return Status::OK();
     }
     const Token& t = t_[pos_];
-    if (IsKeyword(t, "check"))
-      return Error(col, "CHECK constraints are not supported on lightning tables");
+    if (IsKeyword(t, "check")) {
+      CheckConstraint check;
+      size_t close = 0;
+      LIGHTNING_RETURN_IF_ERROR(ParseCheck(text_, t_, pos_, constraint_name_, &close, &check));
+      checks_.push_back(std::move(check));
+      pos_ = close + 1;
+      return Status::OK();
+    }
     if (IsKeyword(t, "references"))
-      return Error(col, "REFERENCES (foreign keys) are not supported on lightning tables");
+      return Error(col, std::string("REFERENCES (foreign keys) are not supported on lightning ") +
+                            kForeignKeyReason);
     if (IsKeyword(t, "generated") || IsKeyword(t, "as"))
-      return Error(col, "generated columns are not supported on lightning tables");
+      return Error(col,
+                   "generated columns are not supported on lightning tables (SQLite refuses "
+                   "computed columns in a virtual table's schema)");
     return Error(col, "unexpected \"" + std::string(t.text) + "\"");
   }
 
@@ -166,6 +224,8 @@ class ColumnParser {
   size_t pos_ = 0;
   bool pk_desc_ = false;
   std::string order_;
+  std::string constraint_name_;  // the last CONSTRAINT name given, dequoted
+  std::vector<CheckConstraint> checks_;
 };
 
 std::string Unquote(std::string_view v) {
@@ -304,6 +364,26 @@ const char* AffinityName(Affinity affinity) {
   return "?";
 }
 
+std::string SqliteDequote(std::string_view text) {
+  if (text.empty()) return std::string();
+  char quote = text[0];
+  if (quote != '\'' && quote != '"' && quote != '`' && quote != '[') return std::string(text);
+  if (quote == '[') quote = ']';
+  std::string out;
+  for (size_t i = 1; i < text.size(); ++i) {
+    if (text[i] == quote) {
+      if (i + 1 < text.size() && text[i + 1] == quote) {
+        out.push_back(quote);
+        ++i;
+        continue;
+      }
+      break;
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
 std::string QuoteIdentifier(std::string_view name) {
   std::string out = "\"";
   for (char c : name) {
@@ -391,6 +471,7 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
   bool pk_desc = false;
   int seq = 0;  // PRIMARY KEY and UNIQUE constraints in the order declared
   std::vector<std::pair<std::vector<KeyPart>, int>> uniques;
+  std::vector<std::string_view> index_args;
   for (std::string_view raw : args) {
     std::string_view arg = Trim(raw);
     if (arg.empty()) continue;
@@ -415,9 +496,30 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
       schema->options.emplace_back(name, Unquote(value));
       continue;
     }
+    // [UNIQUE] INDEX name(...): parsed once every column is known.
+    if (IsKeyword(toks[0], "index") ||
+        (toks.size() > 1 && IsKeyword(toks[0], "unique") && IsKeyword(toks[1], "index"))) {
+      index_args.push_back(arg);
+      continue;
+    }
     if (IsKeyword(toks[0], "primary") || IsKeyword(toks[0], "unique") ||
         IsKeyword(toks[0], "check") || IsKeyword(toks[0], "foreign") ||
         IsKeyword(toks[0], "constraint")) {
+      // [CONSTRAINT name] CHECK(expr) as a table constraint.
+      size_t p = toks.size() > 2 && IsKeyword(toks[0], "constraint") ? 2 : 0;
+      if (p < toks.size() && IsKeyword(toks[p], "check")) {
+        CheckConstraint check;
+        size_t close = 0;
+        std::string name = p == 2 ? SqliteDequote(toks[1].text) : std::string();
+        LIGHTNING_RETURN_IF_ERROR(ParseCheck(arg, toks, p, name, &close, &check));
+        if (close + 1 != toks.size())
+          return Status::InvalidArgument("malformed table constraint \"" + std::string(arg) + "\"");
+        schema->checks.push_back(std::move(check));
+        continue;
+      }
+      if (p < toks.size() && IsKeyword(toks[p], "foreign"))
+        return Status::InvalidArgument("FOREIGN KEY constraints are not supported on lightning " +
+                                       std::string(kForeignKeyReason));
       std::vector<KeyPart> parts;
       bool unique = false;
       LIGHTNING_RETURN_IF_ERROR(ParseTableConstraint(arg, toks, &unique, &parts));
@@ -445,6 +547,7 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
       schema->key_column = static_cast<int>(schema->columns.size());
       pk_desc = parser.pk_desc();
     }
+    for (CheckConstraint& check : parser.checks()) schema->checks.push_back(std::move(check));
     for (char c : parser.constraint_order()) {
       if (c == 'P') schema->key_seq = seq++;
       if (c == 'U') uniques.emplace_back(std::vector<KeyPart>{{col.name, false}}, seq++);
@@ -454,6 +557,11 @@ Status ParseTableArgs(const std::vector<std::string_view>& args,
   if (schema->columns.empty()) return Status::InvalidArgument("no columns declared");
   LIGHTNING_RETURN_IF_ERROR(ResolveKey(table_pk, pk_desc, schema));
   for (const auto& [parts, s] : uniques) LIGHTNING_RETURN_IF_ERROR(AddUnique(parts, s, schema));
+  for (std::string_view arg : index_args) {
+    IndexDef index;
+    LIGHTNING_RETURN_IF_ERROR(ParseIndexDeclaration(arg, *schema, &index));
+    schema->indexes.push_back(std::move(index));
+  }
   return Status::OK();
 }
 

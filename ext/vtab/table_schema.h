@@ -7,11 +7,12 @@
 //
 // An argument is an option exactly when its first token is an identifier and
 // its second is `=`. Column definitions accept a type name, PRIMARY KEY [ASC|
-// DESC], NOT NULL, NULL, UNIQUE, DEFAULT, COLLATE and CONSTRAINT names, and
-// the table constraints PRIMARY KEY(...) and UNIQUE(...). Constraints the
-// module cannot enforce (CHECK, REFERENCES, generated columns,
-// per-column ON CONFLICT, a COLLATE other than BINARY on a key column) are
-// errors rather than silently ignored.
+// DESC], NOT NULL, NULL, UNIQUE, CHECK(...), DEFAULT, COLLATE and CONSTRAINT
+// names, and the table constraints PRIMARY KEY(...), UNIQUE(...) and
+// CHECK(...). Constraints the module cannot enforce (REFERENCES and FOREIGN
+// KEY, generated columns, a DEFAULT other than NULL, per-column ON CONFLICT,
+// a COLLATE other than BINARY on a key column) are errors rather than
+// silently ignored.
 //
 // The key decides the kind of table, as in SQLite:
 //   no PRIMARY KEY                  kRowid: rows keyed by rowid
@@ -47,12 +48,39 @@ struct ColumnDef {
   std::string collation;     // "" if none
 };
 
+// CHECK(expr), a column or table constraint: evaluated by SQLite over the
+// row's values (vtab_check.cc). The parser checks only what needs no SQLite:
+// balanced parentheses, no subquery, no parameter.
+struct CheckConstraint {
+  std::string expr;  // the text between the parentheses, as written (trimmed)
+  // What native SQLite names it in "CHECK constraint failed: <name>": the
+  // CONSTRAINT name, else the expression text, both dequoted as SQLite does
+  // (SqliteDequote).
+  std::string name;
+};
+
 // UNIQUE (a column constraint) or UNIQUE(a, b): enforced by the module with
 // a tree of the store per constraint (vtab_unique.cc).
 struct UniqueConstraint {
   std::vector<int> columns;  // indexes into TableSchema::columns, as declared
   int seq = 0;               // place among the PRIMARY KEY and UNIQUE constraints declared
 };
+
+// A secondary index: `INDEX name(col [ASC|DESC], ...)` or `UNIQUE INDEX
+// name(...)` among the module arguments (declared), or one added later with
+// lightning_create_index() and kept in the store's catalog (vtab_secondary.cc).
+struct IndexDef {
+  std::string name;          // as given; compared case-insensitively
+  std::vector<int> columns;  // indexes into TableSchema::columns
+  std::vector<bool> desc;    // per column
+  bool unique = false;
+  bool declared = true;  // false: from the store's catalog
+};
+
+// The most columns an index may have, and indexes a table may have
+// (xBestIndex packs the index number and its prefix into idxNum).
+inline constexpr int kMaxIndexColumns = 31;
+inline constexpr int kMaxIndexes = 64;
 
 enum class KeyKind { kRowid, kIntegerPrimaryKey, kWithoutRowid, kComposite };
 
@@ -72,11 +100,16 @@ struct TableSchema {
   std::vector<int> key_columns;
   std::vector<bool> key_desc;
   std::string hidden_key_name;
+  // CHECK constraints, column and table, in the order declared (native
+  // SQLite evaluates them in this order and reports the first that fails).
+  std::vector<CheckConstraint> checks;
   // UNIQUE constraints in the order declared; key_seq is the PRIMARY KEY's
   // place among them (-1 without one). Native SQLite reports the newest
   // constraint first when several fail.
   std::vector<UniqueConstraint> uniques;
   int key_seq = -1;
+  // Secondary indexes: the declared ones in order, then the catalog's.
+  std::vector<IndexDef> indexes;
   // Options in the order given, names lower-cased, values unquoted.
   std::vector<std::pair<std::string, std::string>> options;
 
@@ -102,7 +135,26 @@ struct TableSchema {
 Status ParseTableArgs(const std::vector<std::string_view>& args,
                       const std::vector<std::string>& option_names, TableSchema* schema);
 
+// Parses an index's column list, "a, b DESC" (no parentheses), against
+// `schema` into index->columns/desc. Errors (InvalidArgument): an unknown or
+// repeated column, a direction other than ASC/DESC, a COLLATE other than
+// BINARY (index_def.cc).
+Status ParseIndexColumns(std::string_view text, const TableSchema& schema, IndexDef* index);
+// The canonical column list of `index` ("a, b DESC"), as the catalog keeps it.
+std::string IndexColumnsText(const TableSchema& schema, const IndexDef& index);
+// Parses the module argument "[UNIQUE] INDEX name(col [ASC|DESC], ...)"
+// into *index (declared), checked with CheckNewIndex.
+Status ParseIndexDeclaration(std::string_view arg, const TableSchema& schema, IndexDef* index);
+// Checks `index` (name and columns) against the indexes already in `schema`:
+// InvalidArgument for a duplicate name, too many indexes or columns.
+Status CheckNewIndex(const TableSchema& schema, const IndexDef& index);
+
 // Quotes `name` as an SQL identifier ("a""b").
 std::string QuoteIdentifier(std::string_view name);
+
+// `text` dequoted as SQLite's sqlite3Dequote does: unchanged unless it starts
+// with ' " ` or [, else the text up to the matching close quote, doubled
+// quotes made single (so "[b]<`a`" becomes "b").
+std::string SqliteDequote(std::string_view text);
 
 }  // namespace lightning::ext

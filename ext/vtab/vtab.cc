@@ -13,6 +13,12 @@
 *(cache_size, sync, compression, ...;
 **   see engine/options.h) plus file=PATH, which places the store (store_path.h).
 **
+**   CREATE VIRTUAL TABLE temp.t USING lightning(alias='main');
+**
+**   declares, in the connection's temp schema, a second name for main.t whose
+**   writes do not take main's write lock: several connections then write
+**   concurrently and share fsyncs (vtab_alias.cc).
+**
 ** EXAMPLE
 **
 **   CREATE VIRTUAL TABLE users USING lightning(id INTEGER PRIMARY KEY, name TEXT,
@@ -29,14 +35,14 @@
 **   SQLite savepoints mapped to engine savepoints (session.h). xBestIndex uses
 **   key =, IN (all at once), ranges, ORDER BY key and LIMIT/OFFSET
 **   (vtab_index.cc; composite keys vtab_composite*.cc). Uniqueness of the key,
-**   NOT NULL and UNIQUE constraints are enforced in xUpdate with the
-**   statement's conflict mode (vtab_update.cc, vtab_unique.cc).
+**   NOT NULL, CHECK and UNIQUE constraints are enforced in xUpdate with the
+**   statement's conflict mode (vtab_update.cc, vtab_check.cc, vtab_unique.cc).
 **
 ** LIMITATIONS
 **
 **   A lightning table and a native table changed in one transaction do not
 **   commit as one atomic unit (SQLite commits virtual tables around the main
-**   database). No DEFAULT (other than NULL), CHECK, foreign keys,
+**   database). No DEFAULT (other than NULL), foreign keys,
 **   generated columns, AUTOINCREMENT, UPSERT, or COLLATE other than BINARY on
 **   a key column. CREATE/DROP/RENAME inside BEGIN...COMMIT: see
 **   README.md (section "The lightning virtual table").
@@ -51,6 +57,7 @@
 #include "ext/settings.h"
 #include "ext/store_path.h"
 #include "ext/vtab/key_codec.h"
+#include "ext/vtab/vtab_secondary.h"
 #include "vfs/status_to_sqlite.h"
 
 namespace lightning::ext {
@@ -126,6 +133,15 @@ Status OpenExistingTree(Session* session, const std::string& name, TreeId* tree)
   return r.value()->OpenTree(name, tree);
 }
 
+// The catalog's indexes of the table (vtab_secondary.cc), read in the
+// session's write transaction or a snapshot.
+Status LoadIndexes(Session* session, LightningTable* t) {
+  if (session->writing()) return LoadCatalogIndexes(t, session->write_txn());
+  auto r = session->db()->BeginRead();
+  if (!r.ok()) return r.status();
+  return LoadCatalogIndexes(t, r.value().get());
+}
+
 int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out,
                 char** err_out, bool create) {
   auto* conn = static_cast<Connection*>(aux);
@@ -140,7 +156,18 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     return SQLITE_ERROR;
   }
   std::vector<std::string_view> args(argv + 3, argv + argc);
-  Status s = ParseTableArgs(args, ModuleOptionNames(), &table->schema);
+  std::string alias_target;
+  Status s = FindAliasOption(args, &alias_target);
+  if (s.ok() && !alias_target.empty()) {
+    int rc = ConnectAlias(table.get(), alias_target, create, err_out);
+    if (rc != SQLITE_OK) return rc;
+    // An alias whose target is gone has no session: the lightning_*()
+    // functions must not find it.
+    if (table->session != nullptr) conn->AddTable(table.get());
+    *out = &table.release()->base;
+    return SQLITE_OK;
+  }
+  if (s.ok()) s = ParseTableArgs(args, ModuleOptionNames(), &table->schema);
   if (!s.ok()) {
     *err_out = Mprintf("lightning: " + s.message());
     return SQLITE_ERROR;
@@ -183,6 +210,14 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
   sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
   sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
 
+  if (create && !table->schema.checks.empty()) {
+    std::string why;
+    if (ValidateChecks(table.get(), &why) != SQLITE_OK) {
+      *err_out = Mprintf("lightning: " + why);
+      return SQLITE_ERROR;
+    }
+  }
+
   Session* session = table->session;
   const uint32_t store_page_size = session->db()->GetOptions().page_size;
   if (create && page_size_given && options.page_size != store_page_size) {
@@ -201,6 +236,13 @@ int ConnectImpl(sqlite3* db, void* aux, int argc, const char* const* argv, sqlit
     std::string name = UniqueTreeName(table->name, i);
     s = create ? CreateTree(session, name, &table->unique_trees[i])
                : OpenExistingTree(session, name, &table->unique_trees[i]);
+  }
+  if (s.ok() && !create) s = LoadIndexes(session, table.get());
+  table->index_trees.resize(table->schema.indexes.size());
+  for (size_t i = 0; s.ok() && i < table->index_trees.size(); ++i) {
+    std::string name = IndexTreeName(table->name, table->schema.indexes[i].name);
+    s = create ? CreateTree(session, name, &table->index_trees[i])
+               : OpenExistingTree(session, name, &table->index_trees[i]);
   }
   if (s.IsNotFound() && !create) {
     // The store lost the table (its file was deleted or replaced). Connect it
@@ -293,15 +335,20 @@ int CatalogChange(LightningTable* t, const char* what, F&& change) {
 int xDestroy(sqlite3_vtab* vtab) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
-    // A table whose tree is gone has nothing in the store to drop.
+    // A table whose tree is gone has nothing in the store to drop; dropping
+    // an alias forgets the name and keeps the rows.
     int rc =
-        !t->missing_tree.empty() ? SQLITE_OK : CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
-          Status s = txn->DropTree(t->name);
-          for (size_t i = 0; (s.ok() || s.IsNotFound()) && i < t->unique_trees.size(); ++i)
-            s = txn->DropTree(UniqueTreeName(t->name, i));
-          return s.IsNotFound() ? Status::OK() : s;
-        });
+        !t->missing_tree.empty() || !t->alias_of.empty()
+            ? SQLITE_OK
+            : CatalogChange(t, "DROP TABLE", [&](WriteTxn* txn) {
+                Status s = txn->DropTree(t->name);
+                for (size_t i = 0; (s.ok() || s.IsNotFound()) && i < t->unique_trees.size(); ++i)
+                  s = txn->DropTree(UniqueTreeName(t->name, i));
+                if (s.ok() || s.IsNotFound()) s = DropTableIndexes(t, txn);
+                return s.IsNotFound() ? Status::OK() : s;
+              });
     if (rc == SQLITE_OK) {
+      if (t->alias_of.empty()) ForgetAliasesOf(t, "dropped");
       t->conn->RemoveTable(t);
       delete t;
     }
@@ -313,13 +360,21 @@ int xRename(sqlite3_vtab* vtab, const char* new_name) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
     if (int rc = MissingTreeError(t)) return rc;
+    if (!t->alias_of.empty())
+      return SetTableError(t, SQLITE_ERROR,
+                           "lightning: temp." + t->name + " is an alias of " + t->alias_of + "." +
+                               t->name + "; rename that table, then declare the alias again");
     int rc = CatalogChange(t, "ALTER TABLE RENAME", [&](WriteTxn* txn) {
       Status s = txn->RenameTree(t->name, new_name);
       for (size_t i = 0; s.ok() && i < t->unique_trees.size(); ++i)
         s = txn->RenameTree(UniqueTreeName(t->name, i), UniqueTreeName(new_name, i));
+      if (s.ok()) s = RenameTableIndexes(t, txn, new_name);
       return s;
     });
-    if (rc == SQLITE_OK) t->name = new_name;
+    if (rc == SQLITE_OK) {
+      ForgetAliasesOf(t, "renamed");
+      t->name = new_name;
+    }
     return rc;
   });
 }
@@ -342,9 +397,16 @@ std::chrono::milliseconds ConnectionBusyTimeout(sqlite3* db) {
 int xBegin(sqlite3_vtab* vtab) noexcept {
   auto* t = reinterpret_cast<LightningTable*>(vtab);
   return Guarded(t, [&] {
+    if (int rc = MissingTreeError(t)) return rc;  // (an alias without a target has no session)
+    const bool joined = t->session->writing();    // another table of the store began it
     Status s = t->session->Begin(!sqlite3_get_autocommit(t->db),
                                  [t] { return ConnectionBusyTimeout(t->db); });
-    if (s.ok()) return SQLITE_OK;
+    if (s.ok()) {
+      int rc = CheckAliasTarget(t);
+      // SQLite calls no xRollback for a table whose xBegin failed.
+      if (rc != SQLITE_OK && !joined) t->session->Rollback();
+      return rc;
+    }
     return SetTableError(t, StatusToSqliteCode(s),
                          "lightning: cannot start a write transaction on table " + t->name + ": " +
                              StatusToSqliteMessage(s));

@@ -6,6 +6,8 @@
 //   vtab_cursor.cc   xOpen/xFilter/xNext/xEof/xColumn/xRowid/xClose
 //   vtab_update.cc   xUpdate
 //   vtab_unique.cc   UNIQUE constraints (a tree per constraint)
+//   vtab_check.cc    CHECK constraints (evaluated by SQLite)
+//   vtab_alias.cc    alias tables in temp (concurrent writers)
 //   vtab_composite.cc, vtab_composite_index.cc   composite keys
 //   vtab_values.cc   sqlite3_value <-> SqlValue, affinity, results
 //   ../store_path.cc where a table's store lives (and the file= rule)
@@ -19,6 +21,7 @@
 
 #include "ext/sql_value.h"
 #include "ext/sqlite_api.h"
+#include "ext/vtab/record.h"
 #include "ext/vtab/table_schema.h"
 #include "lightning/db.h"
 #include "vfs/guarded_call.h"
@@ -36,6 +39,7 @@ void FreeCursor(LightningCursor* c) noexcept;
 struct LightningTable {
   ~LightningTable() {
     if (spare_cursor != nullptr) FreeCursor(spare_cursor);
+    sqlite3_finalize(check_stmt);
   }
 
   sqlite3_vtab base;  // must stay first: SQLite sees only this part
@@ -44,10 +48,19 @@ struct LightningTable {
   Session* session = nullptr;
   std::string schema_name;  // "main", "temp", or an ATTACH name
   std::string name;         // the table's name == its tree's name
+  // Non-empty for an alias table (vtab_alias.cc): the schema of its target,
+  // whose session and trees it shares.
+  std::string alias_of;
   TableSchema schema;
   TreeId tree = 0;
   // One tree per UNIQUE constraint (schema.uniques), see vtab_unique.cc.
   std::vector<TreeId> unique_trees;
+  // One tree per secondary index (schema.indexes), see vtab_secondary.cc;
+  // index_txn: the write transaction (id) that last refreshed the catalog's
+  // indexes, so that each write transaction sees another connection's
+  // lightning_create_index/lightning_drop_index.
+  std::vector<TreeId> index_trees;
+  uint64_t index_txn = UINT64_MAX;
   // Non-empty when the table's tree is missing from its store (the store file
   // was deleted or replaced): why, in words. The table is then connected only
   // so that DROP TABLE can remove it; every other use fails with this message
@@ -74,10 +87,16 @@ struct LightningTable {
     std::string new_key, old_key, record;
   } update_buffers;
 
+  // The statement that evaluates the CHECK constraints (vtab_check.cc),
+  // prepared at the first write; owned, nullptr until then.
+  sqlite3_stmt* check_stmt = nullptr;
+
   // A closed cursor kept for the next xOpen (a statement opens one per
   // execution), with its buffers; owned, nullptr if none.
   LightningCursor* spare_cursor = nullptr;
 
+  // True if a write must go through WriteRowAndEntries (UNIQUE or indexes).
+  bool has_entries() const { return !schema.uniques.empty() || !schema.indexes.empty(); }
   bool has_rowid() const {
     return schema.key_kind != KeyKind::kWithoutRowid && schema.key_kind != KeyKind::kComposite;
   }
@@ -123,6 +142,22 @@ SqlValue ApplyAffinity(sqlite3_value* v, Affinity affinity, std::string* scratch
 SqlValue ConstraintValue(sqlite3_value* v, Affinity affinity, std::string* scratch);
 void ResultValue(sqlite3_context* ctx, const SqlValue& v);
 
+// ---- vtab_check.cc: CHECK constraints
+// At CREATE: prepares each CHECK expression, so that what native CREATE
+// TABLE refuses (unknown columns or functions, aggregates, windows) is
+// refused. SQLITE_OK, or SQLITE_ERROR with SQLite's reason in *err.
+int ValidateChecks(LightningTable* t, std::string* err);
+// Evaluates the CHECK constraints over the new row `values` (one per column,
+// affinity applied) and, for a table with a rowid, its `rowid` (which a CHECK
+// may name, as native). SQLITE_OK when none is false; SQLITE_CONSTRAINT under
+// OR IGNORE (SQLite skips the row); else SQLITE_CONSTRAINT_CHECK with
+// native's message naming the first that fails, or the error of evaluating it.
+int EvaluateChecks(LightningTable* t, const std::vector<SqlValue>& values, int64_t rowid);
+// SQLITE_ERROR (with a message) when the table's CHECK statement is running,
+// i.e. a function in a CHECK expression writes to the same table: xUpdate
+// refuses such a nested write before touching its buffers. Else SQLITE_OK.
+int CheckReentry(LightningTable* t);
+
 // ---- vtab_composite.cc: composite keys (PRIMARY KEY(a, b DESC, ...))
 // The key of the row `values` (one per column, affinity applied).
 void EncodeKeyTuple(const LightningTable* t, const std::vector<SqlValue>& values, std::string* key);
@@ -135,6 +170,17 @@ bool DecodeKeyTuple(const LightningTable* t, std::string_view key, uint64_t real
 std::string KeyConstraintName(const LightningTable* t);
 
 // ---- vtab_unique.cc: UNIQUE constraints
+// The values of a stored row, decoded from its key and record.
+struct RowDecoder {
+  std::string key, record;  // copies: tree views die with the next change
+  RecordReader reader;
+  std::vector<SqlValue> values;  // per column
+  std::vector<SqlValue> tuple;
+  std::vector<std::string> tuple_bytes;
+
+  // Fills `values` from key and record; false if either is malformed.
+  bool Decode(const LightningTable* t);
+};
 // The store's name for the tree of UNIQUE constraint i of table `table`.
 std::string UniqueTreeName(const std::string& table, size_t i);
 // Sets the native error of a clash on the key (or rowid); returns its code.
@@ -148,6 +194,61 @@ int WriteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view old_ke
                        const std::vector<SqlValue>& values);
 // Deletes the row at `key` and its UNIQUE entries (nothing if it is gone).
 int DeleteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view key);
+
+// ---- vtab_secondary.cc: secondary indexes
+// The store's name for the tree of index `index` of table `table`.
+std::string IndexTreeName(const std::string& table, const std::string& index);
+// The store's catalog of indexes added by lightning_create_index.
+inline constexpr char kIndexCatalogTree[] = "__lightning_indexes";
+// At connect: adds the catalog's indexes of the table to its schema and
+// opens (create: creates) every index tree. NotFound if a tree is missing.
+Status ConnectIndexes(LightningTable* t, Txn* txn, WriteTxn* create);
+// Once per write transaction: reloads the catalog's indexes when another
+// connection changed them. Returns an SQLite code.
+int RefreshIndexes(LightningTable* t, WriteTxn* txn);
+// The same at every call, in the write transaction or a snapshot (xBestIndex:
+// a connection that only reads sees indexes other connections add or drop).
+int ReloadIndexes(LightningTable* t);
+// The conflicts of the new row on UNIQUE INDEXes: appends (constraint =
+// uniques.size() + index number, other row's key) to *conflicts.
+int IndexConflicts(LightningTable* t, WriteTxn* txn, std::string_view old_key,
+                   const std::vector<SqlValue>& values,
+                   std::vector<std::pair<int, std::string>>* conflicts);
+// Replaces the entries of the row old_key/old_values (nullptr: none) with
+// those of new_key/new_values (nullptr: none).
+int WriteIndexEntries(LightningTable* t, WriteTxn* txn, std::string_view old_key,
+                      const std::vector<SqlValue>* old_values, std::string_view new_key,
+                      const std::vector<SqlValue>* new_values);
+// Decodes an entry of index `i`: the indexed values (TEXT/BLOB bytes in
+// *bytes) and the length of the tuple part (the table key follows). False
+// if the entry is malformed.
+bool DecodeIndexEntry(const LightningTable* t, const IndexDef& index, std::string_view entry,
+                      std::vector<SqlValue>* values, std::vector<std::string>* bytes,
+                      size_t* tuple_len);
+// DROP TABLE / RENAME: the index trees and catalog entries of the table.
+Status DropTableIndexes(LightningTable* t, WriteTxn* txn);
+Status RenameTableIndexes(LightningTable* t, WriteTxn* txn, const std::string& new_name);
+// The entry of index `i` for a row (tuple then table key).
+void IndexEntry(const LightningTable* t, size_t i, const std::vector<SqlValue>& values,
+                std::string_view table_key, std::string* out);
+
+// ---- vtab_alias.cc: alias tables, `temp.t USING lightning(alias='main')`
+// Sets *target to the schema named by an alias= argument, "" if none.
+// InvalidArgument if alias= is malformed or comes with other arguments.
+Status FindAliasOption(const std::vector<std::string_view>& args, std::string* target);
+// xCreate/xConnect of an alias of `target_schema`.<table->name>: shares the
+// target's session and trees and declares its columns. Returns an SQLite code
+// (with *err_out set on failure).
+int ConnectAlias(LightningTable* table, const std::string& target_schema, bool create,
+                 char** err_out);
+// For an alias in a write transaction: SQLITE_OK if its target's tree still
+// has its name and id (a statement that touches only temp never checks main's
+// schema, so another connection's DROP or RENAME goes unnoticed until then),
+// else SQLITE_ERROR with a message saying what to do.
+int CheckAliasTarget(LightningTable* t);
+// Makes the aliases of `target` on its connection unusable: the target was
+// `what` ("dropped", "renamed").
+void ForgetAliasesOf(const LightningTable* target, const char* what);
 
 // ---- vtab_index.cc / vtab_cursor.cc / vtab_update.cc
 int LightningBestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) noexcept;

@@ -87,6 +87,8 @@ int ExtendPrefixes(const LightningTable* t, size_t j, bool in, sqlite3_value* ar
   return SQLITE_OK;
 }
 
+}  // namespace
+
 // Narrows `r` (the range of prefix P) by a bound on the next key column,
 // whose component (after P) is `bound`. `lower`: column > / >= bound, else
 // < / <=. Returns false when the range becomes empty.
@@ -116,8 +118,6 @@ bool ApplyBound(KeyRange* r, const std::string& prefix, const std::string& bound
   r->hi_incl = false;
   return true;
 }
-
-}  // namespace
 
 int CompositeFilter(LightningTable* t, int idx, sqlite3_value** argv,
                     std::vector<std::string>* points, std::vector<KeyRange>* ranges, bool* empty) {

@@ -74,6 +74,14 @@ struct LightningCursor {
   bool point() const { return point_plan; }
   bool point_plan = false;
   int unique_index = -1;  // keys are entries of this UNIQUE constraint's tree
+  // Secondary index plans: the index walked (its tree's entries are what
+  // ranges bound), the current entry, and its indexed values (covering).
+  int index = -1;
+  IndexDef index_def;  // a copy: the table's list may change under an open cursor
+  TreeId index_tree = 0;
+  std::string entry_copy;
+  std::vector<SqlValue> index_values;
+  std::vector<std::string> index_bytes;
   bool key_only() const { return plan & kPlanKeyOnly; }
 
   // The current range. REQUIRES: !ranges.empty()
@@ -104,6 +112,7 @@ struct LightningCursor {
     range_pos = 0;
     point_plan = false;
     unique_index = -1;
+    index = -1;
     limit = -1;
     record_parsed = false;
     tuple_decoded = false;
@@ -119,7 +128,7 @@ struct LightningCursor {
     }
     txn = on_write ? static_cast<Txn*>(s->write_txn()) : snapshot.get();
     if (!point()) {
-      auto c = txn->NewCursor(table->tree);
+      auto c = txn->NewCursor(index >= 0 ? index_tree : table->tree);
       if (!c.ok()) return c.status();
       it = std::move(c).value();
     }
@@ -204,11 +213,46 @@ struct LightningCursor {
     return Status::OK();
   }
 
+  // Makes the index entry under the engine cursor current: the row it
+  // points to (looked up unless covering) and, covering, its values.
+  Status TakeIndexRow() {
+    record_parsed = false;
+    tuple_decoded = false;
+    entry_copy.assign(it->key());
+    size_t tuple_len = 0;
+    if (!DecodeIndexEntry(table, index_def, entry_copy, &index_values, &index_bytes, &tuple_len))
+      return Status::Corruption("index " + index_def.name + " of table " + table->name +
+                                ": malformed entry");
+    key_copy.assign(entry_copy, tuple_len);
+    key = key_copy;
+    have_key = have_value = true;
+    if (key_only()) {
+      value = std::string_view();
+      return Status::OK();
+    }
+    Slice v;
+    Status s = txn->GetView(table->tree, key_copy, &v);
+    if (s.IsNotFound())
+      return Status::Corruption("index " + index_def.name + " of table " + table->name +
+                                " has an entry for a row that does not exist");
+    LIGHTNING_RETURN_IF_ERROR(s);
+    value_copy.assign(v);
+    value = value_copy;
+    return Status::OK();
+  }
+
   // Checks the engine cursor's position against the current range; moves on
   // to the next range when it is past its end; sets eof or the row.
   Status SettleRange() {
     for (;;) {
-      if (it->Valid()) {
+      if (it->Valid() && index >= 0) {
+        std::string_view at = it->key();
+        const KeyRange& r = range();
+        if (!(desc() ? r.has_lo : r.has_hi) || (desc() ? AboveLow(at) : BelowHigh(at))) {
+          eof = false;
+          return TakeIndexRow();
+        }
+      } else if (it->Valid()) {
         TakeRow();
         const KeyRange& r = range();
         if (!(desc() ? r.has_lo : r.has_hi) || (desc() ? AboveLow(Key()) : BelowHigh(Key()))) {
@@ -263,7 +307,7 @@ struct LightningCursor {
     }
     if (detached) {
       // Continue after the current key in the new view.
-      std::string at = key_copy;
+      std::string at = index >= 0 ? entry_copy : key_copy;
       LIGHTNING_RETURN_IF_ERROR(Attach());
       if (desc()) {
         it->SeekForPrev(at);
@@ -367,13 +411,23 @@ int SingleKeyFilter(LightningCursor* c, int idx, sqlite3_value** argv, int* a, b
   return SQLITE_OK;
 }
 
-int FilterImpl(LightningCursor* c, int idx, int argc, sqlite3_value** argv) {
+int FilterImpl(LightningCursor* c, int idx, const char* idx_str, int argc, sqlite3_value** argv) {
   LightningTable* t = c->table;
   c->Reset();
   c->plan = idx;
   int a = 0;
   bool empty = false;
-  if (idx & kPlanUnique) {
+  if (idx & kPlanIndex) {
+    c->index = PlanIndexNumber(t, idx, idx_str);
+    if (c->index < 0)
+      return SetTableError(t, SQLITE_SCHEMA,
+                           "lightning: the index this statement was planned with on table " +
+                               t->name + " no longer exists (dropped by lightning_drop_index)");
+    c->index_def = t->schema.indexes[static_cast<size_t>(c->index)];
+    c->index_tree = t->index_trees[static_cast<size_t>(c->index)];
+    int rc = SecondaryFilter(t, c->index, idx, argv, &c->ranges, &empty);
+    if (rc != SQLITE_OK) return rc;
+  } else if (idx & kPlanUnique) {
     c->unique_index = idx >> kPlanUniqueShift;
     a = static_cast<int>(t->schema.uniques[static_cast<size_t>(c->unique_index)].columns.size());
     int rc = UniqueFilter(t, c->unique_index, argv, &c->keys, &empty);
@@ -400,6 +454,14 @@ int FilterImpl(LightningCursor* c, int idx, int argc, sqlite3_value** argv) {
   if (empty || c->limit == 0) return SQLITE_OK;  // eof
 
   Status s = c->Attach();
+  if (s.IsNotFound() && c->index >= 0) {
+    // Another connection dropped the index: SQLite prepares the statement again.
+    c->eof = true;
+    t->index_txn = UINT64_MAX;
+    return SetTableError(t, SQLITE_SCHEMA,
+                         "lightning: index " + c->index_def.name + " of table " + t->name +
+                             " was dropped by another connection");
+  }
   if (s.ok()) s = c->point() ? c->NextPoint() : c->FirstInRange();
   while (s.ok() && !c->eof && offset-- > 0) s = c->Step();
   if (!s.ok()) return CursorError(c, s);
@@ -434,10 +496,10 @@ int LightningClose(sqlite3_vtab_cursor* cur) noexcept {
   return SQLITE_OK;
 }
 
-int LightningFilter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc,
+int LightningFilter(sqlite3_vtab_cursor* cur, int idx_num, const char* idx_str, int argc,
                     sqlite3_value** argv) noexcept {
   LightningCursor* c = Cur(cur);
-  return Guarded(c->table, [&] { return FilterImpl(c, idx_num, argc, argv); });
+  return Guarded(c->table, [&] { return FilterImpl(c, idx_num, idx_str, argc, argv); });
 }
 
 int LightningNext(sqlite3_vtab_cursor* cur) noexcept {
@@ -504,7 +566,15 @@ int LightningColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) noe
   LightningCursor* c = Cur(cur);
   LightningTable* t = c->table;
   return Guarded(t, [&] {
-    if (c->eof) return SQLITE_OK;  // SQLite never asks; NULL if it does
+    if (c->eof) return SQLITE_OK;          // SQLite never asks; NULL if it does
+    if (c->index >= 0 && c->key_only()) {  // covering: indexed columns from the entry
+      const auto& cols = c->index_def.columns;
+      for (size_t j = 0; j < cols.size(); ++j)
+        if (cols[j] == col) {
+          ResultValue(ctx, c->index_values[j]);
+          return SQLITE_OK;
+        }
+    }
     if (t->schema.composite()) return CompositeColumn(c, ctx, col);
     int slot = t->record_slot[col];
     int64_t rowid;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ext/sqlite_api.h"
+#include "ext/vtab/table_schema.h"
 
 namespace lightning::ext {
 
@@ -28,12 +29,22 @@ inline constexpr int kPlanKeyOnly = 0x200;
 inline constexpr int kPlanPrefixShift = 11;
 inline constexpr int kPlanPrefixMask = 0x1f << kPlanPrefixShift;
 inline constexpr int kPlanInShift = 16;
-inline constexpr int kPlanMaxInColumn = 15;  // IN serves key columns 0..14
+inline constexpr int kPlanMaxInColumn = 14;  // IN serves key columns 0..13 (bit 30: kPlanIndex)
 
 // A UNIQUE constraint's columns all fixed by = (at most one row): the
 // constraint's number in bits 11..30, its values in argv in column order.
 inline constexpr int kPlanUnique = 0x400;
 inline constexpr int kPlanUniqueShift = 11;
+
+// A secondary index plan (vtab_secondary_index.cc): bit 30, the index's
+// number in bits 24..29, the index prefix fixed by = or IN in bits 11..15,
+// which of index columns 0..7 use IN in bits 16..23; the range, DESC and
+// kPlanKeyOnly (covering: every column read comes from the entry) bits as
+// for keys. No LIMIT/OFFSET.
+inline constexpr int kPlanIndex = 1 << 30;
+inline constexpr int kPlanIndexShift = 24;
+inline constexpr int kPlanIndexMask = 0x3f << kPlanIndexShift;
+inline constexpr int kPlanIndexMaxInColumn = 8;
 
 // A range of encoded keys the cursor walks; bounds are byte strings.
 struct KeyRange {
@@ -50,8 +61,28 @@ bool UniqueBestIndex(LightningTable* t, sqlite3_index_info* info, int* rc);
 int UniqueFilter(LightningTable* t, int unique_index, sqlite3_value** argv,
                  std::vector<std::string>* entries, bool* empty);
 
+// Narrows `r` (the range of the key prefix `prefix`) by a bound on the next
+// column, whose component (after the prefix) is `bound`; `lower`: > / >=,
+// else < / <=; `desc`: the column's bytes are inverted. Returns false when
+// the range becomes empty (vtab_composite.cc).
+bool ApplyBound(KeyRange* r, const std::string& prefix, const std::string& bound, bool lower,
+                bool inclusive, bool desc);
+
 // Entries in the table's tree, for estimates (0 when unknown).
 uint64_t TreeEntries(LightningTable* t);
+
+// After the key's plan is in `info`: replaces it with the best plan through
+// a secondary index when that one costs less (vtab_secondary_index.cc).
+int SecondaryBestIndex(LightningTable* t, sqlite3_index_info* info);
+// xFilter's half: the ranges of index entries the plan `idx` walks for its
+// argv values (ascending, disjoint); *empty when no row can match.
+int SecondaryFilter(LightningTable* t, int index, int idx, sqlite3_value** argv,
+                    std::vector<KeyRange>* ranges, bool* empty);
+// "ix_ab(a, b DESC)": an index's name and columns, the start of its plans'
+// idxStr.
+std::string IndexSignature(const LightningTable* t, const IndexDef& index);
+// The index an idxNum/idxStr pair names, or -1 when it no longer exists.
+int PlanIndexNumber(const LightningTable* t, int idx, const char* idx_str);
 
 // xBestIndex of a table with a composite key (vtab_composite_index.cc).
 int CompositeBestIndex(LightningTable* t, sqlite3_index_info* info);

@@ -24,52 +24,43 @@ std::string UniqueTreeName(const std::string& table, size_t i) {
   return table + "\x1funique" + std::to_string(i + 1);
 }
 
-namespace {
-
-// The values of a stored row, decoded from its key and record.
-struct RowDecoder {
-  std::string key, record;  // copies: tree views die with the next change
-  RecordReader reader;
-  std::vector<SqlValue> values;  // per column
-  std::vector<SqlValue> tuple;
-  std::vector<std::string> tuple_bytes;
-
-  bool Decode(const LightningTable* t) {
-    if (!reader.Parse(record)) return false;
-    const TableSchema& s = t->schema;
-    values.assign(s.columns.size(), SqlValue::Null());
-    for (size_t i = 0; i < s.columns.size(); ++i)
-      if (t->record_slot[i] >= 0) values[i] = reader.Column(static_cast<size_t>(t->record_slot[i]));
-    switch (s.key_kind) {
-      case KeyKind::kRowid:
-        return true;
-      case KeyKind::kIntegerPrimaryKey: {
-        int64_t rowid;
-        if (!DecodeIntegerKey(key, &rowid)) return false;
-        values[static_cast<size_t>(s.key_column)] = SqlValue::Integer(rowid);
-        return true;
-      }
-      case KeyKind::kWithoutRowid: {
-        Affinity a = s.columns[static_cast<size_t>(s.key_column)].affinity;
-        bool prefer_real =
-            a == Affinity::kReal || (a == Affinity::kBlob && (reader.flags() & kRecordKeyIsReal));
-        return DecodeKey(key, prefer_real, &values[static_cast<size_t>(s.key_column)]);
-      }
-      case KeyKind::kComposite: {
-        uint64_t mask = 0;
-        if (t->key_real_slot >= 0) {
-          SqlValue m = reader.Column(static_cast<size_t>(t->key_real_slot));
-          if (m.type == SqlValue::Type::kInteger) mask = static_cast<uint64_t>(m.i);
-        }
-        if (!DecodeKeyTuple(t, key, mask, &tuple, &tuple_bytes)) return false;
-        for (size_t j = 0; j < s.key_columns.size(); ++j)
-          values[static_cast<size_t>(s.key_columns[j])] = tuple[j];
-        return true;
-      }
+bool RowDecoder::Decode(const LightningTable* t) {
+  if (!reader.Parse(record)) return false;
+  const TableSchema& s = t->schema;
+  values.assign(s.columns.size(), SqlValue::Null());
+  for (size_t i = 0; i < s.columns.size(); ++i)
+    if (t->record_slot[i] >= 0) values[i] = reader.Column(static_cast<size_t>(t->record_slot[i]));
+  switch (s.key_kind) {
+    case KeyKind::kRowid:
+      return true;
+    case KeyKind::kIntegerPrimaryKey: {
+      int64_t rowid;
+      if (!DecodeIntegerKey(key, &rowid)) return false;
+      values[static_cast<size_t>(s.key_column)] = SqlValue::Integer(rowid);
+      return true;
     }
-    return false;
+    case KeyKind::kWithoutRowid: {
+      Affinity a = s.columns[static_cast<size_t>(s.key_column)].affinity;
+      bool prefer_real =
+          a == Affinity::kReal || (a == Affinity::kBlob && (reader.flags() & kRecordKeyIsReal));
+      return DecodeKey(key, prefer_real, &values[static_cast<size_t>(s.key_column)]);
+    }
+    case KeyKind::kComposite: {
+      uint64_t mask = 0;
+      if (t->key_real_slot >= 0) {
+        SqlValue m = reader.Column(static_cast<size_t>(t->key_real_slot));
+        if (m.type == SqlValue::Type::kInteger) mask = static_cast<uint64_t>(m.i);
+      }
+      if (!DecodeKeyTuple(t, key, mask, &tuple, &tuple_bytes)) return false;
+      for (size_t j = 0; j < s.key_columns.size(); ++j)
+        values[static_cast<size_t>(s.key_columns[j])] = tuple[j];
+      return true;
+    }
   }
-};
+  return false;
+}
+
+namespace {
 
 // The entry key of constraint `u` for a row; false when a column is NULL.
 bool UniqueTuple(const UniqueConstraint& u, const std::vector<SqlValue>& values, std::string* out) {
@@ -111,14 +102,19 @@ int ConflictError(LightningTable* t, const std::vector<Conflict>& conflicts) {
   // The rowid first; then the newest declared constraint.
   auto rank = [&](const Conflict& c) {
     if (c.constraint < 0) return t->has_rowid() ? 1 << 30 : s.key_seq;
+    // UNIQUE INDEXes come after every constraint (as CREATE INDEX after
+    // CREATE TABLE), each newer than the one before.
+    if (static_cast<size_t>(c.constraint) >= s.uniques.size()) return (1 << 20) + c.constraint;
     return s.uniques[static_cast<size_t>(c.constraint)].seq;
   };
   const Conflict* first = &conflicts[0];
   for (const Conflict& c : conflicts)
     if (rank(c) > rank(*first)) first = &c;
   if (first->constraint < 0) return KeyConflictError(t);
+  const size_t u = static_cast<size_t>(first->constraint);
   std::string names;
-  for (int col : s.uniques[static_cast<size_t>(first->constraint)].columns)
+  for (int col :
+       u < s.uniques.size() ? s.uniques[u].columns : s.indexes[u - s.uniques.size()].columns)
     names += (names.empty() ? "" : ", ") + t->name + "." + t->column_name(col);
   return SetTableError(t, SQLITE_CONSTRAINT_UNIQUE, "UNIQUE constraint failed: " + names);
 }
@@ -146,6 +142,7 @@ int DeleteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view key) 
     Status s = txn->Delete(t->unique_trees[i], tuple);
     if (!s.ok() && !s.IsNotFound()) return StatusError(t, s);
   }
+  if (int rc = WriteIndexEntries(t, txn, key, &row.values, {}, nullptr)) return rc;
   Status s = txn->Delete(t->tree, key);
   if (!s.ok()) return StatusError(t, s);
   t->session->NoteChange();
@@ -161,8 +158,8 @@ int WriteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view old_ke
   std::vector<std::string> new_tuples(n), old_tuples(n);
   std::vector<bool> has_new(n), has_old(n, false);
   for (size_t i = 0; i < n; ++i) has_new[i] = UniqueTuple(uniques[i], values, &new_tuples[i]);
+  RowDecoder old_row;
   if (!insert) {
-    RowDecoder old_row;
     bool found = false;
     if (int rc = ReadRow(t, txn, old_key, &old_row, &found)) return rc;
     // An OR REPLACE earlier in this statement deleted the row: native SQLite
@@ -189,6 +186,10 @@ int WriteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view old_ke
     if (std::string_view(view) != old_key)
       conflicts.push_back({static_cast<int>(i), std::string(view)});
   }
+  std::vector<std::pair<int, std::string>> index_conflicts;
+  if (int rc = IndexConflicts(t, txn, old_key, values, &index_conflicts)) return rc;
+  for (auto& [constraint, row_key] : index_conflicts)
+    conflicts.push_back({constraint, std::move(row_key)});
   if (!conflicts.empty()) {
     switch (sqlite3_vtab_on_conflict(t->db)) {
       case SQLITE_REPLACE:
@@ -215,6 +216,9 @@ int WriteRowAndEntries(LightningTable* t, WriteTxn* txn, std::string_view old_ke
     if (has_new[i] && (!same_entry(i) || old_key != new_key))
       s = txn->Put(t->unique_trees[i], new_tuples[i], new_key);
   if (!s.ok()) return StatusError(t, s);
+  if (int rc =
+          WriteIndexEntries(t, txn, old_key, insert ? nullptr : &old_row.values, new_key, &values))
+    return rc;
   t->session->NoteChange();
   return SQLITE_OK;
 }

@@ -3,7 +3,8 @@
 //
 // SQLite enforces neither the PRIMARY KEY nor NOT NULL for virtual tables; this
 // file does, with native SQLite's messages ("UNIQUE constraint failed: t.k",
-// "NOT NULL constraint failed: t.c", "datatype mismatch"). Every check happens
+// "NOT NULL constraint failed: t.c", "datatype mismatch"), and has the CHECK
+// constraints evaluated (vtab_check.cc). Every check happens
 // before the first change, so a call that fails leaves the table exactly as it
 // was (SQLITE_VTAB_CONSTRAINT_SUPPORT's contract). Returning SQLITE_CONSTRAINT
 // under OR IGNORE makes SQLite skip the row; OR REPLACE is done here (the
@@ -31,12 +32,14 @@ class Updater {
         record_(t->update_buffers.record) {}
 
   int Delete(sqlite3_value* old_key) {
+    if (int rc = CheckReentry(t_)) return rc;
     OldKey(old_key, &old_key_);
-    if (!t_->schema.uniques.empty()) return DeleteRowAndEntries(t_, txn_, old_key_);
+    if (t_->has_entries()) return DeleteRowAndEntries(t_, txn_, old_key_);
     return Check(txn_->Delete(t_->tree, old_key_), SqliteContext::kWrite);
   }
 
   int Write(int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
+    if (int rc = CheckReentry(t_)) return rc;
     const auto& cols = t_->schema.columns;
     const bool composite = t_->schema.composite();
     if (argc != static_cast<int>(cols.size()) + 2 + (composite ? 1 : 0))
@@ -62,10 +65,11 @@ class Updater {
     }
     for (size_t i = 0; i < cols.size(); ++i)
       if (cols[i].not_null && values_[i].is_null()) return NotNull(static_cast<int>(i));
-    if (composite) {
+    if (composite)
       if (int rc = CheckHiddenKey(insert, argv)) return rc;
-      EncodeKeyTuple(t_, values_, &new_key_);
-    }
+    // CHECK after NOT NULL, before the key and UNIQUE constraints, as native.
+    if (int rc = EvaluateChecks(t_, values_, new_rowid)) return rc;
+    if (composite) EncodeKeyTuple(t_, values_, &new_key_);
     // A composite key is limited as a whole (its encoding), others by value.
     const size_t key_size = composite ? new_key_.size() : KeyValueSize(new_key_);
     if (key_size > t_->max_key_value_size)
@@ -95,7 +99,7 @@ class Updater {
       old_key_.clear();
     else
       OldKey(argv[0], &old_key_);
-    if (!t_->schema.uniques.empty()) {
+    if (t_->has_entries()) {
       int rc = WriteRowAndEntries(t_, txn_, old_key_, new_key_, record_, values_);
       if (rc == SQLITE_OK && t_->has_rowid()) *rowid = new_rowid;
       return rc;
@@ -273,6 +277,7 @@ int LightningUpdate(sqlite3_vtab* vtab, int argc, sqlite3_value** argv,
     if (!t->session->writing())
       return SetTableError(t, SQLITE_MISUSE,
                            "lightning: write to table " + t->name + " outside a transaction");
+    if (int rc = RefreshIndexes(t, t->session->write_txn())) return rc;
     Updater u(t);
     if (argc == 1) return u.Delete(argv[0]);
     return u.Write(argc, argv, rowid);

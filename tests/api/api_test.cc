@@ -33,7 +33,9 @@ using lightning::EnvWrapper;
 using lightning::File;
 using lightning::FileLock;
 using lightning::IoBackend;
+using lightning::LockMode;
 using lightning::Options;
+using lightning::SharedFile;
 using lightning::Status;
 using lightning::TreeId;
 
@@ -387,6 +389,42 @@ TEST(Api, DefaultEnvFilesAndLocks) {
   opened.value().reset();
   API_OK(env->LockFile(dir.File("store-lock"), &lock));
   EXPECT_NE(lock, nullptr);
+}
+
+// The shared file of the processes sharing a store (issue 12): written, then
+// mapped; byte-range locks belong to each open, so two opens in one process
+// conflict as two processes would.
+TEST(Api, DefaultEnvSharedFileMapsAndLocksPerOpen) {
+  Dir dir;
+  ASSERT_TRUE(dir.ok());
+  Env* env = Env::Default();
+  std::unique_ptr<SharedFile> a, b;
+  API_OK(env->OpenSharedFile(dir.File("store-shm"), &a));
+  API_OK(env->OpenSharedFile(dir.File("store-shm"), &b));
+  const std::string page(4096, 'x');
+  API_OK(a->WriteAt(0, page.data(), page.size()));
+  uint64_t size = 0;
+  API_OK(b->Size(&size));
+  EXPECT_EQ(size, page.size());
+  char* base_a = nullptr;
+  char* base_b = nullptr;
+  API_OK(a->Map(page.size(), &base_a));
+  API_OK(b->Map(page.size(), &base_b));
+  base_a[7] = 'y';  // one mapping, seen through the other
+  EXPECT_EQ(base_b[7], 'y');
+  char c = 0;
+  size_t got = 0;
+  API_OK(b->ReadAt(7, 1, &c, &got));
+  EXPECT_EQ(c, 'y');
+
+  API_OK(a->TryLock(100, 1, LockMode::kShared));
+  API_OK(b->TryLock(100, 1, LockMode::kShared));
+  EXPECT_TRUE(b->TryLock(100, 1, LockMode::kExclusive).IsBusy());
+  API_OK(a->Unlock(100, 1));
+  API_OK(b->TryLock(100, 1, LockMode::kExclusive));  // shared -> exclusive in one step
+  EXPECT_TRUE(a->TryLock(100, 1, LockMode::kShared).IsBusy());
+  b.reset();  // closing drops its locks
+  API_OK(a->TryLock(100, 1, LockMode::kExclusive));
 }
 
 }  // namespace

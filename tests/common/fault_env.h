@@ -4,7 +4,9 @@
 //
 // One FaultPlan counts the writes and syncs of every file opened through the
 // FaultEnv (and of every FaultFile sharing the plan), so "the 7th write" is
-// the 7th the store made, whichever file it went to.
+// the 7th the store made, whichever file it went to. Shared files
+// (OpenSharedFile) count their writes with the others, and their mappings and
+// lock calls (TryLock and Unlock) on their own counters.
 //
 // Thread safety: the counters are atomic; arm a plan (set its *_at fields)
 // only while no store uses it.
@@ -29,13 +31,21 @@ struct FaultPlan {
   uint64_t torn_seed = 0;         // nonzero: the torn prefix length is drawn from it
   uint64_t nospace_write_at = 0;  // NoSpace, nothing written
   uint64_t fail_sync_at = 0;      // Sync returns IOError
-  bool sticky = false;            // once failed, every later write/sync fails too
+  std::atomic<uint64_t> maps{0};
+  std::atomic<uint64_t> locks{0};
+  uint64_t fail_map_at = 0;   // SharedFile::Map returns IOError, nothing mapped
+  uint64_t fail_lock_at = 0;  // SharedFile::TryLock/Unlock returns IOError, nothing changed
+  bool sticky = false;        // once failed, every later write/sync fails too
   std::atomic<bool> tripped{false};
 };
 
 // Wraps `base`: its writes and syncs are counted in `plan` and fail as the
 // plan says; reads, sizes and truncations pass through.
 std::unique_ptr<File> NewFaultFile(std::unique_ptr<File> base, std::shared_ptr<FaultPlan> plan);
+// The same for a shared file: writes, mappings and lock calls fail as `plan`
+// says; reads and sizes pass through.
+std::unique_ptr<SharedFile> NewFaultSharedFile(std::unique_ptr<SharedFile> base,
+                                               std::shared_ptr<FaultPlan> plan);
 
 class FaultEnv : public EnvWrapper {
  public:
@@ -50,6 +60,12 @@ class FaultEnv : public EnvWrapper {
     std::unique_ptr<File> base;
     LIGHTNING_RETURN_IF_ERROR(target()->OpenFile(path, backend, &base));
     *file = NewFaultFile(std::move(base), plan_);
+    return Status::OK();
+  }
+  Status OpenSharedFile(const std::string& path, std::unique_ptr<SharedFile>* file) override {
+    std::unique_ptr<SharedFile> base;
+    LIGHTNING_RETURN_IF_ERROR(target()->OpenSharedFile(path, &base));
+    *file = NewFaultSharedFile(std::move(base), plan_);
     return Status::OK();
   }
 

@@ -12,6 +12,9 @@ namespace lightning::test {
 struct MemEnv::Contents {
   std::shared_mutex mu;
   std::string bytes;  // GUARDED_BY(mu)
+  size_t mapped = 0;  // GUARDED_BY(mu): bytes mapped by a SharedFile (no growth past them)
+  // Byte-range locks of shared files: byte -> holder -> mode. GUARDED_BY(mu)
+  std::map<uint64_t, std::map<const void*, LockMode>> locks;
 };
 
 namespace {
@@ -45,6 +48,75 @@ class MemFile : public File {
     return Status::OK();
   }
   const char* backend() const override { return "memory"; }
+
+ private:
+  std::shared_ptr<MemEnv::Contents> c_;
+};
+
+// A shared file: the MemFile's bytes plus a mapping (the string's buffer,
+// which cannot move once mapped because the file cannot grow) and locks held
+// in the Contents by this object.
+class MemSharedFile : public SharedFile {
+ public:
+  explicit MemSharedFile(std::shared_ptr<MemEnv::Contents> c) : c_(std::move(c)) {}
+  ~MemSharedFile() override {
+    std::unique_lock lock(c_->mu);
+    for (auto it = c_->locks.begin(); it != c_->locks.end();) {
+      it->second.erase(this);
+      it = it->second.empty() ? c_->locks.erase(it) : std::next(it);
+    }
+  }
+
+  Status ReadAt(uint64_t offset, size_t n, char* dst, size_t* got) override {
+    return MemFile(c_).ReadAt(offset, n, dst, got);
+  }
+  Status WriteAt(uint64_t offset, const char* data, size_t n) override {
+    {
+      std::shared_lock lock(c_->mu);
+      if (c_->mapped != 0 && offset + n > c_->bytes.size()) {
+        return Status::IOError("MemEnv: a mapped shared file cannot grow");
+      }
+    }
+    return MemFile(c_).WriteAt(offset, data, n);
+  }
+  Status Size(uint64_t* size) override { return MemFile(c_).Size(size); }
+
+  Status Map(size_t size, char** base) override {
+    std::unique_lock lock(c_->mu);
+    if (c_->bytes.size() < size) {
+      return Status::IOError("MemEnv: cannot map " + std::to_string(size) + " bytes of a " +
+                             std::to_string(c_->bytes.size()) + "-byte file");
+    }
+    c_->mapped = std::max(c_->mapped, size);
+    *base = c_->bytes.data();
+    return Status::OK();
+  }
+
+  Status TryLock(uint64_t offset, uint64_t n, LockMode mode) override {
+    if (n > 4096) return Status::InvalidArgument("MemEnv locks at most 4096 bytes at once");
+    std::unique_lock lock(c_->mu);
+    for (uint64_t b = offset; b < offset + n; b++) {
+      auto it = c_->locks.find(b);
+      if (it == c_->locks.end()) continue;
+      for (const auto& [holder, held] : it->second) {
+        if (holder != this && (mode == LockMode::kExclusive || held == LockMode::kExclusive)) {
+          return Status::Busy("byte " + std::to_string(b) + " is locked by another holder");
+        }
+      }
+    }
+    for (uint64_t b = offset; b < offset + n; b++) c_->locks[b][this] = mode;
+    return Status::OK();
+  }
+  Status Unlock(uint64_t offset, uint64_t n) override {
+    std::unique_lock lock(c_->mu);
+    for (uint64_t b = offset; b < offset + n; b++) {
+      auto it = c_->locks.find(b);
+      if (it == c_->locks.end()) continue;
+      it->second.erase(this);
+      if (it->second.empty()) c_->locks.erase(it);
+    }
+    return Status::OK();
+  }
 
  private:
   std::shared_ptr<MemEnv::Contents> c_;
@@ -84,6 +156,14 @@ Status MemEnv::OpenFile(const std::string& path, IoBackend, std::unique_ptr<File
   auto& c = files_[path];
   if (!c) c = std::make_shared<Contents>();
   *file = std::make_unique<MemFile>(c);
+  return Status::OK();
+}
+
+Status MemEnv::OpenSharedFile(const std::string& path, std::unique_ptr<SharedFile>* file) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& c = files_[path];
+  if (!c) c = std::make_shared<Contents>();
+  *file = std::make_unique<MemSharedFile>(c);
   return Status::OK();
 }
 

@@ -4,7 +4,10 @@
 // Files are byte strings in a map from path to contents; an open File keeps
 // its contents alive after RemoveFile (as an unlinked file stays readable).
 // Sync makes nothing more durable: every write is "durable" at once. Locks are
-// per MemEnv: a second LockFile of a held path returns Locked. There are no
+// per MemEnv: a second LockFile of a held path returns Locked. Shared files
+// (OpenSharedFile) are files like the others; their byte-range locks belong to
+// each open SharedFile, as OFD locks do, so two opens in one test behave as two
+// processes; a mapped shared file cannot grow (a real mapping would not see it). There are no
 // directories: CanonicalPath collapses repeated slashes and refuses a path
 // that ends in '/' or is the prefix "<path>/" of an existing file.
 //
@@ -36,6 +39,7 @@ class MemEnv : public Env {
   Status RenameFile(const std::string& from, const std::string& to) override;
   Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) override;
   Status SyncDir(const std::string& dir) override { return Status::OK(); }
+  Status OpenSharedFile(const std::string& path, std::unique_ptr<SharedFile>* file) override;
 
   // Test access to the bytes: the whole contents of `path` (NotFound if
   // absent), and replacing them (creating the file).

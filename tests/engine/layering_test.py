@@ -55,6 +55,8 @@ constants = ("kSuperblockMagic", "kFormatVersion", "kSuperblockSlot", "kDataStar
              "kSuperblockBytes", "kExtentMagic", "kExtentHeaderSize", "kExtentChecksummed",
              "kNodeHeaderSize", "kSharedInHeader", "kSlotEntrySize", "kWalMagic", "kWalVersion",
              "kWalHeaderSize", "kWalRecordHeader", "struct ExtentLoc", "enum class WalOp",
+             "kShmMagic", "kShmVersion", "kShmHeaderSize", "kShmSlotSize", "kShmMaxSlots",
+             "struct ShmHeader", "struct ShmSlot",
              "enum PageType")
 for const in constants:
     pattern = re.compile(r"(constexpr\s+\w+\s+" + re.escape(const) + r"\s*=|^" +

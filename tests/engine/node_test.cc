@@ -105,5 +105,32 @@ TEST(NodeSearchTest, NodeSearchesBreakPrefixTiesWithWholeKeys) {
   SetNodeSearch(NodeSearch::kSimd);
 }
 
+// A value replaced by one of the same size is rewritten where it is: no
+// garbage, so a full leaf whose values are replaced one by one (the lightning
+// VFS's pages) never defragments. Another size leaves the node unchanged.
+TEST(NodeTest, ReplaceCellInPlaceOnlyAtTheSameSize) {
+  std::vector<char> page(8192);
+  Node leaf(page.data(), static_cast<uint32_t>(page.size()));
+  leaf.Init(kLeafPage);
+  for (int i = 0; i < 10; i++) {
+    const std::string k = "key" + std::to_string(i);
+    ASSERT_TRUE(leaf.InsertCell(static_cast<uint32_t>(i), k, Node::LeafCell(k, "old-value")));
+  }
+  const uint32_t heap = leaf.heap(), garbage = leaf.garbage();
+  ASSERT_TRUE(leaf.ReplaceCellInPlace(4, Node::LeafCell("key4", "new-value")));
+  EXPECT_EQ(leaf.value(4).inline_bytes, "new-value");
+  EXPECT_EQ(leaf.heap(), heap);
+  EXPECT_EQ(leaf.garbage(), garbage);
+  const std::vector<char> before = page;
+  EXPECT_FALSE(leaf.ReplaceCellInPlace(5, Node::LeafCell("key5", "longer-value")));
+  EXPECT_FALSE(leaf.ReplaceCellInPlace(5, Node::LeafCell("key5", "short")));
+  EXPECT_TRUE(page == before);
+  for (int i = 0; i < 10; i++) {
+    EXPECT_EQ(leaf.key(static_cast<uint32_t>(i)), "key" + std::to_string(i));
+    EXPECT_EQ(leaf.value(static_cast<uint32_t>(i)).inline_bytes,
+              i == 4 ? "new-value" : "old-value");
+  }
+}
+
 }  // namespace
 }  // namespace lightning::test

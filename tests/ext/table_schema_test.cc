@@ -133,7 +133,14 @@ TEST(TableSchema, UnsupportedConstraintsAreErrors) {
            {"a", "UNIQUE(zz)"},
            {"a", "UNIQUE(a) ON CONFLICT REPLACE"},
            {"a TEXT COLLATE NOCASE UNIQUE"},
-           {"a CHECK (a > 0)"},
+           {"a CHECK (a > (SELECT 1))"},
+           {"a CHECK (a > ?)"},
+           {"a CHECK (a > :x)"},
+           {"a CHECK a > 0"},
+           {"a CHECK ()"},
+           {"a CHECK (a > 0"},
+           {"a", "CHECK(a > 0) x"},
+           {"a", "FOREIGN KEY(a) REFERENCES b(c)"},
            {"a REFERENCES b(c)"},
            {"a AS (1)"},
            {"a GENERATED ALWAYS AS (1)"},
@@ -146,7 +153,6 @@ TEST(TableSchema, UnsupportedConstraintsAreErrors) {
            {"a", "b", "PRIMARY KEY(a, b) ON CONFLICT REPLACE"},
            {"a", "b TEXT COLLATE NOCASE", "PRIMARY KEY(a, b)"},
            {"a PRIMARY KEY", "b", "PRIMARY KEY(a, b)"},
-           {"a", "CHECK(a > 0)"},
            {"a TEXT COLLATE NOCASE PRIMARY KEY"},
            {"a", "PRIMARY KEY(zz)"},
            {"a", "A"},
@@ -159,6 +165,68 @@ TEST(TableSchema, UnsupportedConstraintsAreErrors) {
     EXPECT_FALSE(st.message().empty());
   }
   EXPECT_TRUE(Parse({"a DEFAULT NULL", "b NULL", "c CONSTRAINT x NOT NULL"}, &s).ok());
+}
+
+TEST(TableSchema, SecondaryIndexes) {
+  TableSchema s;
+  ASSERT_TRUE(
+      Parse({"INDEX ix_b(b DESC, a)", "a INTEGER", "b TEXT", "UNIQUE INDEX \"u x\"(a ASC)"}, &s)
+          .ok());
+  ASSERT_EQ(s.indexes.size(), 2u);
+  EXPECT_EQ(s.indexes[0].name, "ix_b");
+  EXPECT_FALSE(s.indexes[0].unique);
+  EXPECT_EQ(s.indexes[0].columns, (std::vector<int>{1, 0}));
+  EXPECT_EQ(s.indexes[0].desc, (std::vector<bool>{true, false}));
+  EXPECT_EQ(s.indexes[1].name, "u x");
+  EXPECT_TRUE(s.indexes[1].unique);
+  EXPECT_EQ(IndexColumnsText(s, s.indexes[0]), "\"b\" DESC, \"a\"");
+  // The canonical text parses back to the same index.
+  IndexDef again;
+  again.name = "again";
+  ASSERT_TRUE(ParseIndexColumns(IndexColumnsText(s, s.indexes[0]), s, &again).ok());
+  EXPECT_EQ(again.columns, s.indexes[0].columns);
+  EXPECT_EQ(again.desc, s.indexes[0].desc);
+  // The declared CREATE TABLE does not mention them.
+  EXPECT_EQ(s.DeclareSql(), "CREATE TABLE x(\"a\" INTEGER, \"b\" TEXT)");
+
+  for (auto args : std::vector<std::vector<std::string_view>>{
+           {"a", "INDEX ix(zz)"},
+           {"a", "INDEX ix(a), INDEX IX(a)"},
+           {"a", "INDEX ix(a)", "INDEX IX(a)"},
+           {"a", "INDEX ix(a UP)"},
+           {"a", "INDEX ix(a, a)"},
+           {"a", "INDEX ix()"},
+           {"a", "INDEX ix"},
+           {"a", "INDEX (a)"},
+           {"a COLLATE NOCASE", "INDEX ix(a)"},
+           {"a", "INDEX ix(a COLLATE NOCASE)"},
+       }) {
+    Status st = Parse(args, &s);
+    EXPECT_TRUE(st.IsInvalidArgument()) << args[1];
+  }
+}
+
+TEST(TableSchema, CheckConstraints) {
+  TableSchema s;
+  ASSERT_TRUE(
+      Parse({"a INTEGER CHECK(  a > 0 ) NOT NULL", "b CONSTRAINT pos CHECK (b > 0) CHECK(b < 9)",
+             "[c] CHECK([c]<`a` /* x */)", "CHECK(a < b)", "CONSTRAINT \"q q\" CHECK (a != 5)"},
+            &s)
+          .ok());
+  ASSERT_EQ(s.checks.size(), 6u);
+  EXPECT_EQ(s.checks[0].expr, "a > 0");
+  EXPECT_EQ(s.checks[0].name, "a > 0");
+  EXPECT_EQ(s.checks[1].name, "pos");
+  EXPECT_EQ(s.checks[2].name,
+            "pos");  // as SQLite: the name holds for the column's later constraints
+  EXPECT_EQ(s.checks[2].expr, "b < 9");
+  EXPECT_EQ(s.checks[3].expr, "[c]<`a` /* x */");
+  EXPECT_EQ(s.checks[3].name, "c");  // SQLite dequotes the text it names the constraint with
+  EXPECT_EQ(s.checks[4].name, "a < b");
+  EXPECT_EQ(s.checks[5].name, "q q");
+  EXPECT_TRUE(s.columns[0].not_null);
+  EXPECT_EQ(SqliteDequote("'it''s' x"), "it's");
+  EXPECT_EQ(SqliteDequote("a"), "a");
 }
 
 TEST(TableSchema, ClosestName) {

@@ -17,7 +17,7 @@ import sqlite3
 import pytest
 
 from conftest import connect
-from test_differential import StatementMix, compare_with_native, typed, unique_columns
+from test_differential import StatementMix, compare_with_native, index_ddl, split_indexes, typed, unique_columns
 
 STATEMENTS = int(os.environ.get("LIGHTNING_DIFF_STATEMENTS", "3000"))
 BASE_SEED = int(os.environ.get("LIGHTNING_DIFF_SEED", str(random.randrange(1 << 30))))
@@ -34,6 +34,12 @@ SCHEMAS = {
                        {"a": "int", "b": "text"}),
     "unique_pair": ("a TEXT, b INTEGER, c, d, UNIQUE(c,d)", [("a", " DESC"), ("b", "")],
                     {"a": "text", "b": "int"}),
+    # CHECK on key and data columns, and a table CHECK across them (no ", " inside).
+    "check_key": ("a INTEGER CHECK(a <> 7), b TEXT CHECK(b <> 'zz'), c CHECK(c IS NOT 5), d REAL UNIQUE, "
+                  "CONSTRAINT ab CHECK(a < 25 OR b < '5')", [("a", ""), ("b", " DESC")], {"a": "int", "b": "text"}),
+    # Secondary indexes (CREATE INDEX on the native side); column lists without spaces.
+    "indexed": ("a INTEGER, b TEXT, c INTEGER, d TEXT, INDEX ix_c(c), UNIQUE INDEX ux_db(d DESC,b)",
+                [("a", ""), ("b", " DESC")], {"a": "int", "b": "text"}),
 }
 
 
@@ -41,8 +47,10 @@ class Gen(StatementMix):
     def __init__(self, rng, schema):
         self.r = rng
         cols, key, kinds = SCHEMAS[schema]
-        self.cols = [c.split()[0] for c in cols.split(", ") if not c.startswith("UNIQUE(")]
-        self.unique = "UNIQUE" in cols  # see test_differential.py
+        table_cols, declared, _ = split_indexes(cols)
+        self.cols = [c.split()[0] for c in table_cols.split(", ")
+                     if not c.startswith(("UNIQUE(", "CHECK(", "CONSTRAINT"))]
+        self.unique = "UNIQUE" in cols or bool(declared)  # see test_differential.py
         self.unique_cols = unique_columns(cols)
         self.key = [k for k, _ in key]
         self.key_dir = dict(key)
@@ -208,10 +216,14 @@ class Pair:
     def __init__(self, tmp_path, schema):
         self.paths = (str(tmp_path / "native.db"), str(tmp_path / "light.db"))
         cols, key, _ = SCHEMAS[schema]
+        cols, declared, _ = split_indexes(cols)
         pk = ", ".join(c + d for c, d in key)
         self.open()
         self.native.execute(f"CREATE TABLE t({cols}, PRIMARY KEY({pk})) WITHOUT ROWID")
-        self.light.execute(f"CREATE VIRTUAL TABLE t USING lightning({cols}, PRIMARY KEY({pk}), sync=off)")
+        for unique, name, columns in declared:
+            self.native.execute(index_ddl(unique, name, columns)[0])
+        indexes = "".join(f", {'UNIQUE ' if u else ''}INDEX {n}({c})" for u, n, c in declared)
+        self.light.execute(f"CREATE VIRTUAL TABLE t USING lightning({cols}{indexes}, PRIMARY KEY({pk}), sync=off)")
 
     def open(self):
         self.native = connect(self.paths[0])

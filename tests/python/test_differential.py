@@ -33,13 +33,67 @@ SCHEMAS = {
     # UNIQUE constraints (a table constraint is written without spaces: "UNIQUE(b,c)").
     "unique_rowid": ("k INTEGER PRIMARY KEY, a TEXT UNIQUE, b, c INTEGER, UNIQUE(b,c)", "k", "int", ["c"]),
     "unique_text_key": ("k TEXT PRIMARY KEY, a TEXT UNIQUE, b INTEGER UNIQUE, c", "k", "text", ["a"]),
+    # CHECK constraints, column and table, named and not (written without ", " inside).
+    "check_rowid": ("k INTEGER PRIMARY KEY CHECK(k <> 13), a TEXT CHECK(length(a) < 4), "
+                    "b INTEGER CONSTRAINT b_range CHECK(b > -4 AND b <> '7'), c, "
+                    "CHECK(b IS NULL OR c IS NULL OR b <> c)", "k", "int", ["b"]),
+    "check_untyped_key": ("k PRIMARY KEY CHECK(k <> 2), a NOT NULL CHECK(a > 0), b NUMERIC, "
+                          "c REAL CHECK(c <> 3 AND c <> '12'), CONSTRAINT ab CHECK(a <> b)", "k", "any", ["a"]),
+    # CHECK and UNIQUE together (CHECK is checked first, as native).
+    "check_unique": ("k TEXT PRIMARY KEY CHECK(k <> 'z'), a NUMERIC CHECK(a >= 0) UNIQUE, "
+                     "b TEXT NOT NULL CHECK(b <> 'zz'), c REAL, UNIQUE(b,c), CONSTRAINT c_small CHECK(c < 100 OR typeof(c) = 'text')",
+                     "k", "text", ["a"]),
+    # Secondary indexes (issue 13): declared among the module arguments (CREATE INDEX on
+    # the native side), or "LATER": added once rows exist, with lightning_create_index
+    # (CREATE INDEX), and sometimes dropped and added again. Column lists have no spaces.
+    "index_rowid": ("a TEXT, b INTEGER, c, INDEX ix_b(b), INDEX ix_ab(a,b DESC)", None, "int", ["b"]),
+    "index_int_key": ("k INTEGER PRIMARY KEY, a TEXT, b REAL, c, UNIQUE INDEX ux_a(a), INDEX ix_cb(c DESC,b)",
+                      "k", "int", ["b"]),
+    "index_text_key": ("k TEXT PRIMARY KEY, a INTEGER, b TEXT, c, INDEX ix_a(a), LATER UNIQUE INDEX ux_b(b), "
+                       "LATER INDEX ix_ca(c,a DESC)", "k", "text", ["b"]),
+    "index_later": ("k INTEGER PRIMARY KEY, a NUMERIC, b TEXT, c INTEGER, LATER INDEX ix_a(a DESC), "
+                    "LATER UNIQUE INDEX ux_bc(b,c)", "k", "int", ["c"]),
 }
+
+
+def split_indexes(cols):
+    """(column definitions without indexes, declared indexes, later indexes); an index
+    is (unique, name, column list)."""
+    table, declared, later = [], [], []
+    for part in cols.split(", "):
+        words = part.split()
+        target = declared
+        if words[0] == "LATER":
+            target, words = later, words[1:]
+        if words[0] == "INDEX" or words[:2] == ["UNIQUE", "INDEX"]:
+            unique = words[0] == "UNIQUE"
+            spec = " ".join(words[2 if unique else 1:])
+            name, columns = spec[:spec.index("(")], spec[spec.index("(") + 1:-1]
+            target.append((unique, name, columns))
+        else:
+            table.append(part)
+    return ", ".join(table), declared, later
+
+
+def typed_columns(cols):
+    """Columns declared with a type other than BLOB: equal values there are identical
+    (3 and 3.0 are one value), so ORDER BY on them alone gives one output order."""
+    out = []
+    for part in split_indexes(cols)[0].split(", "):
+        words = part.split()
+        if len(words) > 1 and words[1] in ("TEXT", "INTEGER", "REAL", "NUMERIC") and words[0] != "UNIQUE(":
+            out.append(words[0])
+    return out
 
 
 def unique_columns(cols):
     """The columns of a schema's UNIQUE constraints ("a TEXT UNIQUE", "UNIQUE(b,c)")."""
     out = set()
-    for part in cols.split(", "):
+    table, declared, later = split_indexes(cols)
+    for unique, _, columns in declared + later:
+        if unique:
+            out.update(c.split()[0] for c in columns.split(","))
+    for part in table.split(", "):
         if part.startswith("UNIQUE("):
             out.update(part[len("UNIQUE("):-1].split(","))
         elif "UNIQUE" in part.split()[1:]:
@@ -95,6 +149,23 @@ class StatementMix:
 class Gen(StatementMix):
     """Random SQL for one schema."""
 
+    def statement(self):
+        # Later indexes: each added once rows exist (a quarter and half way), and
+        # now and then dropped and added again.
+        self.count += 1
+        r = self.r
+        for unique, name, columns in self.later:
+            if name not in self.created and self.count > STATEMENTS * (0.25 + 0.25 * self.later.index(
+                    (unique, name, columns))):
+                self.created.append(name)
+                return "ddl", index_ddl(unique, name, columns)
+        if self.created and r.random() < 0.004:
+            name = r.choice(self.created)
+            unique, _, columns = next(x for x in self.later if x[1] == name)
+            return "ddl", ((f"DROP INDEX {name}", f"SELECT lightning_drop_index('t', '{name}')"),
+                           index_ddl(unique, name, columns))
+        return super().statement()
+
     def __init__(self, rng, schema):
         self.r = rng
         cols, key, kind, joinable = SCHEMAS[schema]
@@ -102,13 +173,18 @@ class Gen(StatementMix):
         self.has_key_col = key is not None
         self.kind = kind
         self.joinable = joinable
-        self.cols = [c.split()[0] for c in cols.split(", ") if not c.startswith("UNIQUE(")]
+        table_cols, declared, self.later = split_indexes(cols)
+        self.cols = [c.split()[0] for c in table_cols.split(", ") if not c.startswith(("UNIQUE(", "CHECK(", "CONSTRAINT"))]
+        self.indexed = bool(declared or self.later)  # native may scan through an index
+        self.ordered_cols = typed_columns(cols)
+        self.created = []  # later indexes added so far
+        self.count = 0
         # Multi-row UPDATE OR REPLACE differs in SQLite itself once REPLACE can delete
         # rows the statement has yet to update (a virtual table gets every new row
         # computed in advance); with UNIQUE constraints it only runs on one row.
         self.unique = "UNIQUE" in cols
         self.unique_cols = unique_columns(cols)
-        self.order = f" ORDER BY {key or 'rowid'}" if self.unique else ""  # see one_row()
+        self.order = f" ORDER BY {key or 'rowid'}" if self.unique or self.indexed else ""  # see one_row()
         self.data_cols = [c for c in self.cols if c != key]
         self.savepoints = []
 
@@ -127,6 +203,16 @@ class Gen(StatementMix):
         if x < 0.9:
             return "x'" + r.choice(["", "00", "61", "ff01", "6162"]) + "'"
         return r.choice(["'abc' || 1", "5 + 0.5", "CAST(4 AS TEXT)", "CAST('8' AS INTEGER)", "zeroblob(2)"])
+
+    def cmp_lit(self):
+        """A value to compare a column with. Not CAST(... AS INTEGER) when indexes
+        exist: an indexed TEXT or untyped column compared with an expression of numeric
+        affinity is converted by native SQLite, while a lightning index (like a
+        lightning key) converts the value (docs/vtab.md, Limitations)."""
+        v = self.lit()
+        while self.indexed and "AS INTEGER" in v:
+            v = self.lit()
+        return v
 
     def key_lit(self, allow_mismatch=True):
         r = self.r
@@ -183,7 +269,15 @@ class Gen(StatementMix):
         if x < 0.75:
             return f"{k} BETWEEN {self.key_lit()} AND {self.key_lit()}"
         if x < 0.85:
-            return f"{r.choice(self.data_cols)} {r.choice(['=', '<', '>', 'IS', 'IS NOT'])} {self.lit()}"
+            c = r.choice(self.data_cols)
+            lit = self.cmp_lit
+            if self.indexed and r.random() < 0.5:  # what the indexes serve
+                c2 = r.choice(self.data_cols)
+                return r.choice([f"{c} IN ({lit()}, {lit()})",
+                                 f"{c} {r.choice(['>', '>='])} {lit()} AND {c} {r.choice(['<', '<='])} {lit()}",
+                                 f"{c} = {lit()} AND {c2} {r.choice(['<', '>', '>=', '<='])} {lit()}",
+                                 f"{c} IN ({lit()}, {lit()}) AND {c2} = {lit()}"])
+            return f"{c} {r.choice(['=', '<', '>', 'IS', 'IS NOT'])} {lit()}"
         if x < 0.9:
             return f"{k} IS NOT NULL AND {r.choice(self.data_cols)} IS NULL"
         return "1"
@@ -199,9 +293,15 @@ class Gen(StatementMix):
             if order and r.random() < 0.5:
                 lim = f" LIMIT {r.randint(0, 6)}" + (f" OFFSET {r.randint(0, 4)}" if r.random() < 0.5 else "")
             return f"SELECT {cols} FROM t WHERE {self.where()}{order}{lim}", bool(order)
+        if x < 0.6 and self.ordered_cols:
+            # ORDER BY what an index may serve (forwards or backwards); only the ordered
+            # column is read, so ties cannot reorder the output.
+            c = r.choice(self.ordered_cols)
+            return f"SELECT {c}, typeof({c}) FROM t WHERE {self.where()} ORDER BY {c}{r.choice(['', ' DESC'])}", True
         if x < 0.7:
             # group_concat follows the scan order, which native may take from a UNIQUE index.
-            concat = f"count(DISTINCT quote({k}))" if self.unique else f"group_concat(quote({k}))"
+            concat = (f"count(DISTINCT quote({k}))" if self.unique or self.indexed
+                      else f"group_concat(quote({k}))")
             agg = r.choice([f"count(*)", f"count({k})", f"min({k})", f"max({k})", "sum(length(a))",
                             concat, "total(typeof(b) = 'real')", "count(DISTINCT c)"])
             return f"SELECT {agg} FROM t WHERE {self.where()}", True
@@ -231,7 +331,7 @@ class Gen(StatementMix):
             conflict = r.choice(["", " OR IGNORE", " OR FAIL", " OR ABORT", " OR ROLLBACK", " OR REPLACE"])
             where = single if self.one_row(conflict, sets) or r.random() < 0.6 else self.where()
             return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {where}"
-        if r.random() < 0.1 and self.kind == "int" and not self.unique:
+        if r.random() < 0.1 and self.kind == "int" and not self.unique and not self.indexed:
             return f"UPDATE{r.choice(['', ' OR IGNORE'])} t SET {k} = {k} + {r.choice([1, 100, -1])} WHERE {self.where()}"
         conflict = self.conflict()
         return f"UPDATE{conflict} t SET {', '.join(sets)} WHERE {single if self.one_row(conflict, sets) else self.where()}"
@@ -245,7 +345,9 @@ class Gen(StatementMix):
         conflict mode: whether rows that trade values clash depends on the order they
         are visited, and native SQLite may visit them through a UNIQUE index."""
         touched = {s.split()[0] for s in sets}
-        return "REPLACE" in conflict or (self.unique and bool(touched & (self.unique_cols | {self.key})))
+        # Indexes too: native may visit the rows through one, in another order.
+        return "REPLACE" in conflict or ((self.unique or self.indexed) and
+                                         bool(touched & (self.unique_cols | {self.key})))
 
     def delete(self):
         where = self.where()
@@ -268,6 +370,31 @@ class Gen(StatementMix):
         return f"INSERT{self.conflict()} INTO t({cols}) SELECT {sel} FROM t WHERE {self.where()}{self.order}"
 
 
+def index_ddl(unique, name, columns):
+    """(native statement, lightning statement) that add an index."""
+    u = "UNIQUE " if unique else ""
+    return (f"CREATE {u}INDEX {name} ON t({columns})",
+            f"SELECT lightning_create_index('t', '{name}', '{columns.replace(',', ', ')}', {int(unique)})")
+
+
+def run_ddl(pair, statements):
+    """Runs (native, lightning) statement pairs outside a transaction (the functions
+    refuse to run inside one that has not written); both must succeed or fail alike."""
+    if pair.native.in_transaction or pair.light.in_transaction:
+        a, b = run(pair.native, "COMMIT"), run(pair.light, "COMMIT")
+        assert a[0] == b[0], f"COMMIT before an index change: native {a}, lightning {b}"
+    out = []
+    for native_sql, light_sql in statements:
+        a, b = run(pair.native, native_sql), run(pair.light, light_sql)
+        if a[0] == "error":  # a UNIQUE index over duplicates; DROP of an index that failed so
+            assert b[0] == "error" and (a[1], a[3]) == (b[1], b[3]), f"{native_sql}: native {a}, lightning {b}"
+            assert a[2] == b[2] or native_sql.startswith("DROP"), f"{native_sql}: native {a}, lightning {b}"
+        else:
+            assert b == ("ok", [typed(("ok",))], b[2]), f"{native_sql}: native {a}, lightning {b}"
+        out.append(native_sql)
+    return out
+
+
 def run(conn, sql):
     try:
         rows = [typed(r) for r in conn.execute(sql).fetchall()]
@@ -285,11 +412,14 @@ def content(conn, gen):
 class Pair:
     def __init__(self, tmp_path, schema):
         self.paths = (str(tmp_path / "native.db"), str(tmp_path / "light.db"))
-        cols = SCHEMAS[schema][0]
+        cols, declared, _ = split_indexes(SCHEMAS[schema][0])
         without_rowid = " WITHOUT ROWID" if SCHEMAS[schema][1] and "INTEGER PRIMARY KEY" not in cols else ""
         self.open()
         self.native.execute(f"CREATE TABLE t({cols}){without_rowid}")
-        self.light.execute(f"CREATE VIRTUAL TABLE t USING lightning({cols}, sync=off)")
+        for unique, name, columns in declared:
+            self.native.execute(index_ddl(unique, name, columns)[0])
+        indexes = "".join(f", {'UNIQUE ' if u else ''}INDEX {n}({c})" for u, n, c in declared)
+        self.light.execute(f"CREATE VIRTUAL TABLE t USING lightning({cols}{indexes}, sync=off)")
 
     def open(self):
         self.native = connect(self.paths[0])
@@ -315,6 +445,11 @@ def compare_with_native(gen, pair, content, seed, statements):
             pair.open()
             kind = "check"
         if kind == "check":
+            a, b = content(pair.native, gen), content(pair.light, gen)
+            assert a == b, f"content differs after statement {i}\n" + "\n".join(history[-30:])
+            continue
+        if kind == "ddl":
+            history.extend(run_ddl(pair, sql if isinstance(sql[0], tuple) else [sql]))
             a, b = content(pair.native, gen), content(pair.light, gen)
             assert a == b, f"content differs after statement {i}\n" + "\n".join(history[-30:])
             continue

@@ -258,3 +258,25 @@ def test_a_reopened_vfs_database_reports_its_files_ratio(tmp_path, ext_path):
         assert s[name] == (None, None), name
     db.close()
     boot.close()
+
+
+def test_unique_trees_have_rows(db):
+    db.execute("CREATE VIRTUAL TABLE u USING lightning(id INTEGER PRIMARY KEY, email TEXT UNIQUE, a, b, UNIQUE(a, b))")
+    db.execute("CREATE VIRTUAL TABLE other USING lightning(x UNIQUE)")
+    db.execute("INSERT INTO other VALUES (1)")
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO u VALUES (?, ?, ?, ?)",
+                   [(i, f"user{i}@example.org" if i % 4 else None, i % 7, i if i % 3 else None) for i in range(1000)])
+    db.execute("COMMIT")
+    per_tree = {}
+    for tree, name, value, unit in db.execute("SELECT tree, name, value, unit FROM lightning_stats('u') WHERE tree IS NOT NULL"):
+        per_tree.setdefault(tree, {})[name] = (value, unit)
+    # The table's tree and its UNIQUE trees only (not those of table other).
+    assert set(per_tree) == {"u", "u\x1funique1", "u\x1funique2"}
+    assert per_tree["u"]["entries"] == (1000, "count")
+    assert per_tree["u\x1funique1"]["entries"] == (750, "count")  # NULL emails have no entry
+    assert per_tree["u\x1funique2"]["entries"] == (666, "count")  # nor NULL b
+    assert all(v["depth"][0] >= 1 for v in per_tree.values())
+    # Without a table named: every tree, with entries and depth.
+    everything = {tree for (tree,) in db.execute("SELECT DISTINCT tree FROM lightning_stats WHERE tree IS NOT NULL")}
+    assert {"u", "u\x1funique1", "u\x1funique2", "other", "other\x1funique1"} <= everything

@@ -134,6 +134,7 @@ conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.enable_load_extension(True)
 conn.load_extension(os.path.splitext(sys.argv[2])[0])
 conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS t USING lightning(%s)")
+print("ready", flush=True)  # the table exists: the parent may kill from now on
 rng = random.Random(int(sys.argv[3]))
 while True:
     conn.execute("BEGIN")
@@ -158,6 +159,8 @@ def test_sigkill_keeps_unique_trees_consistent(tmp_path, ext_path):
     for round_ in range(4):
         proc = subprocess.Popen([sys.executable, "-c", CRASH_WRITER, path, ext_path, str(round_)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Kill during the writes, not before the table exists (a loaded machine is slow to start).
+        assert proc.stdout.readline() == b"ready\n", proc.stderr.read().decode()
         time.sleep(0.4 + 0.3 * round_)
         proc.send_signal(signal.SIGKILL)
         _, err = proc.communicate()
@@ -174,6 +177,8 @@ def test_sigkill_keeps_unique_trees_consistent(tmp_path, ext_path):
             assert conn.execute("SELECT id FROM t WHERE email = ?", (email,)).fetchall() == [(id_,)]
         for id_, email, a, b in with_ab:
             assert conn.execute("SELECT id FROM t WHERE a = ? AND b = ?", (a, b)).fetchall() == [(id_,)]
+        # lightning_check walks each UNIQUE tree against the rows too.
+        assert [p for (p,) in conn.execute("SELECT problem FROM lightning_check('t')")] == ["ok"], round_
         conn.close()
         print(f"round {round_}: {len(all_rows)} rows, entries {entries}")
     assert all_rows

@@ -2,8 +2,9 @@
 // model).
 //
 // Everything a store does to files goes through one Env: resolving its path,
-// taking its lock file, opening its data file and WAL, and making the names
-// of new files durable. Env::Default() is the operating system's (POSIX:
+// taking its lock file, opening its data file and WAL, opening the file the
+// processes sharing a store coordinate through (SharedFile), and making the
+// names of new files durable. Env::Default() is the operating system's (POSIX:
 // pread/pwrite/fdatasync, flock, io_uring where asked and allowed);
 // Options::env substitutes another, e.g. an in-memory file system or a
 // wrapper that injects faults (tests/common has both). EnvWrapper forwards
@@ -68,6 +69,43 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// How SharedFile::TryLock takes a byte range.
+enum class LockMode : uint8_t { kShared, kExclusive };
+
+// A file the processes sharing a store coordinate through (`PATH-shm`,
+// engine/FORMAT.md): written at offsets while it is set up, then mapped into
+// memory, and carrying advisory byte-range locks.
+//
+// Locks belong to this SharedFile (POSIX: to its open file description,
+// F_OFD_SETLK), not to the process: two SharedFiles of one path in one process
+// conflict exactly as two processes do. Every lock is released when the
+// SharedFile is destroyed or its process dies. Locks are advisory: they
+// neither protect nor hinder reads and writes of the bytes they cover.
+//
+// Thread safety: one thread at a time calls a SharedFile's methods; the mapped
+// bytes may be read and written by any thread of any process (with atomics).
+class SharedFile {
+ public:
+  virtual ~SharedFile() = default;
+  // As File::ReadAt, File::WriteAt and File::Size.
+  virtual Status ReadAt(uint64_t offset, size_t n, char* dst, size_t* got) = 0;
+  virtual Status WriteAt(uint64_t offset, const char* data, size_t n) = 0;
+  virtual Status Size(uint64_t* size) = 0;
+  // Maps bytes [0, size) shared and writable into *base, which stays valid
+  // until the SharedFile is destroyed. REQUIRES: the file holds at least
+  // `size` bytes, written (so no store into the mapping meets an unallocated
+  // block); called at most once. IOError or NoMemory if the OS refuses.
+  virtual Status Map(size_t size, char** base) = 0;
+  // Takes [offset, offset + n) in `mode` without waiting, replacing whatever
+  // lock this SharedFile holds there (so exclusive -> shared is one atomic
+  // step). OK when granted; Busy when another holder's lock conflicts;
+  // IOError if the OS refuses.
+  virtual Status TryLock(uint64_t offset, uint64_t n, LockMode mode) = 0;
+  // Releases this SharedFile's locks on [offset, offset + n). IOError if the
+  // OS refuses (the range may then still be held, until destruction).
+  virtual Status Unlock(uint64_t offset, uint64_t n) = 0;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -106,6 +144,16 @@ class Env {
   // Makes the names of files created or removed in directory `dir` durable
   // (fsync of the directory). IOError if the OS refuses.
   virtual Status SyncDir(const std::string& dir) = 0;
+
+  // Opens the shared file `path` for reading and writing, creating it empty
+  // if absent. NotSupported, naming the file system, when it cannot be shared
+  // safely between processes (Default(): a network file system); ReadOnly when
+  // it cannot be opened for writing (read-only file, directory or medium);
+  // IOError otherwise. Default: NotSupported (an Env without sharing).
+  virtual Status OpenSharedFile(const std::string& path, std::unique_ptr<SharedFile>* file) {
+    (void)file;
+    return Status::NotSupported("this Env cannot share " + path + " between processes");
+  }
 };
 
 // An Env that forwards every call to `target` (which must outlive it):
@@ -131,6 +179,9 @@ class EnvWrapper : public Env {
     return target_->LockFile(path, lock);
   }
   Status SyncDir(const std::string& dir) override { return target_->SyncDir(dir); }
+  Status OpenSharedFile(const std::string& path, std::unique_ptr<SharedFile>* file) override {
+    return target_->OpenSharedFile(path, file);
+  }
 
  private:
   Env* const target_;
