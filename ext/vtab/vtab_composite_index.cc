@@ -6,14 +6,34 @@
 #include "ext/vtab/vtab_plan.h"
 
 namespace lightning::ext {
-namespace {
 
-// The usable constraints on one key column.
-struct ColumnTerms {
-  int eq = -1, in = -1, lo = -1, hi = -1;
-};
-
-}  // namespace
+void AddColumnTerm(sqlite3_index_info* info, int i, bool is_as_eq, ColumnTerms* ct) {
+  const auto& c = info->aConstraint[i];
+  const char* coll = sqlite3_vtab_collation(info, i);
+  if (coll != nullptr && sqlite3_stricmp(coll, "BINARY") != 0) return;
+  switch (c.op) {
+    case SQLITE_INDEX_CONSTRAINT_IS:
+      if (!is_as_eq) break;
+      [[fallthrough]];
+    case SQLITE_INDEX_CONSTRAINT_EQ:
+      if (c.op == SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(info, i, -1)) {
+        if (ct->in < 0) ct->in = i;
+      } else if (ct->eq < 0) {
+        ct->eq = i;
+      }
+      break;
+    case SQLITE_INDEX_CONSTRAINT_GT:
+    case SQLITE_INDEX_CONSTRAINT_GE:
+      if (ct->lo < 0) ct->lo = i;
+      break;
+    case SQLITE_INDEX_CONSTRAINT_LT:
+    case SQLITE_INDEX_CONSTRAINT_LE:
+      if (ct->hi < 0) ct->hi = i;
+      break;
+    default:
+      break;
+  }
+}
 
 /*
 ** idxNum of a composite-key plan (argv of xFilter in the order listed):
@@ -47,29 +67,7 @@ int CompositeBestIndex(LightningTable* t, sqlite3_index_info* info) {
     if (!c.usable || c.iColumn < 0 || c.iColumn >= static_cast<int>(s.columns.size())) continue;
     const int j = t->key_position[static_cast<size_t>(c.iColumn)];
     if (j < 0) continue;
-    const char* coll = sqlite3_vtab_collation(info, i);
-    if (coll != nullptr && sqlite3_stricmp(coll, "BINARY") != 0) continue;
-    ColumnTerms& ct = terms[static_cast<size_t>(j)];
-    switch (c.op) {
-      case SQLITE_INDEX_CONSTRAINT_EQ:
-      case SQLITE_INDEX_CONSTRAINT_IS:
-        if (c.op == SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(info, i, -1)) {
-          if (ct.in < 0) ct.in = i;
-        } else if (ct.eq < 0) {
-          ct.eq = i;
-        }
-        break;
-      case SQLITE_INDEX_CONSTRAINT_GT:
-      case SQLITE_INDEX_CONSTRAINT_GE:
-        if (ct.lo < 0) ct.lo = i;
-        break;
-      case SQLITE_INDEX_CONSTRAINT_LT:
-      case SQLITE_INDEX_CONSTRAINT_LE:
-        if (ct.hi < 0) ct.hi = i;
-        break;
-      default:
-        break;
-    }
+    AddColumnTerm(info, i, /*is_as_eq=*/true, &terms[static_cast<size_t>(j)]);
   }
 
   int idx = 0, argv_index = 0, used = 0;

@@ -46,6 +46,16 @@ inline constexpr int kPlanIndexShift = 24;
 inline constexpr int kPlanIndexMask = 0x3f << kPlanIndexShift;
 inline constexpr int kPlanIndexMaxInColumn = 8;
 
+// The usable constraints on one column of a key or an index, by constraint
+// number (-1: none): the first =, IN, lower and upper bound.
+struct ColumnTerms {
+  int eq = -1, in = -1, lo = -1, hi = -1;
+};
+// Files constraint `i` of `info` into `terms` by its operator, unless its
+// collation is not BINARY (the key and index codecs order bytes as BINARY).
+// `is_as_eq`: IS counts as = (keys hold no NULL; index entries do).
+void AddColumnTerm(sqlite3_index_info* info, int i, bool is_as_eq, ColumnTerms* terms);
+
 // A range of encoded keys the cursor walks; bounds are byte strings.
 struct KeyRange {
   bool has_lo = false, lo_incl = false, has_hi = false, hi_incl = false;

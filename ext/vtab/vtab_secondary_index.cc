@@ -15,10 +15,6 @@
 namespace lightning::ext {
 namespace {
 
-struct ColumnTerms {
-  int eq = -1, in = -1, lo = -1, hi = -1;
-};
-
 struct IndexPlan {
   int idx = 0;              // idxNum
   std::vector<int> argv;    // constraint numbers in argv order
@@ -69,28 +65,7 @@ bool PlanFor(LightningTable* t, sqlite3_index_info* info, int n, double rows_tot
     if (!c.usable || c.iColumn < 0 || c.iColumn >= static_cast<int>(position.size())) continue;
     const int j = position[static_cast<size_t>(c.iColumn)];
     if (j < 0) continue;
-    const char* coll = sqlite3_vtab_collation(info, i);
-    if (coll != nullptr && sqlite3_stricmp(coll, "BINARY") != 0) continue;
-    ColumnTerms& ct = terms[static_cast<size_t>(j)];
-    switch (c.op) {
-      case SQLITE_INDEX_CONSTRAINT_EQ:
-        if (sqlite3_vtab_in(info, i, -1)) {
-          if (ct.in < 0) ct.in = i;
-        } else if (ct.eq < 0) {
-          ct.eq = i;
-        }
-        break;
-      case SQLITE_INDEX_CONSTRAINT_GT:
-      case SQLITE_INDEX_CONSTRAINT_GE:
-        if (ct.lo < 0) ct.lo = i;
-        break;
-      case SQLITE_INDEX_CONSTRAINT_LT:
-      case SQLITE_INDEX_CONSTRAINT_LE:
-        if (ct.hi < 0) ct.hi = i;
-        break;
-      default:
-        break;
-    }
+    AddColumnTerm(info, i, /*is_as_eq=*/false, &terms[static_cast<size_t>(j)]);
   }
   int idx = kPlanIndex | (n << kPlanIndexShift);
   int prefix = 0, in_lists = 0, ranged = 0;
