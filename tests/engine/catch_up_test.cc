@@ -192,7 +192,7 @@ TEST_P(CatchUpTest, FollowerAppliesWhatTheWriterCommittedAfterItsLastLsn) {
   ASSERT_OK_AND_ASSIGN(auto now, follower->BeginRead());
   ASSERT_OK_AND_ASSIGN(auto writer_now, writer->BeginRead());
   EXPECT_EQ(now->id(), writer_now->id());  // the same lsn in both
-  now.reset();  // transactions end before their stores close (db.h)
+  now.reset();                             // transactions end before their stores close (db.h)
   writer_now.reset();
   // A snapshot taken before the catch-up keeps its view.
   EXPECT_EQ(before.value()->id(), old_id);
